@@ -1,0 +1,48 @@
+//! Compiles every .proto under `proto/` with protox (a pure-Rust protobuf compiler, so a fresh
+//! machine needs no system `protoc`) and generates prost messages plus tonic clients and servers.
+//! The compiled descriptor set is also written to OUT_DIR so tests can compare it with Fabric's.
+
+use std::path::{Path, PathBuf};
+
+fn collect_protos(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|e| e.expect("directory entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            collect_protos(&path, out);
+        } else if path.extension().is_some_and(|ext| ext == "proto") {
+            out.push(path);
+        }
+    }
+}
+
+fn main() {
+    let root = Path::new("proto");
+    println!("cargo:rerun-if-changed=proto");
+    let mut files = Vec::new();
+    collect_protos(root, &mut files);
+    let relative: Vec<PathBuf> = files
+        .iter()
+        .map(|p| p.strip_prefix(root).expect("under proto/").to_path_buf())
+        .collect();
+
+    let fds = protox::Compiler::new([root])
+        .expect("protox compiler")
+        .include_imports(true)
+        .open_files(&relative)
+        .unwrap_or_else(|e| panic!("proto/ does not compile: {e}"))
+        .file_descriptor_set();
+
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
+    let encoded = prost::Message::encode_to_vec(&fds);
+    std::fs::write(out_dir.join("fabric_descriptor_set.pb"), encoded).expect("write descriptor set");
+
+    tonic_prost_build::configure()
+        .build_server(true)
+        .build_client(true)
+        .compile_fds(fds)
+        .expect("generate Rust code from proto/");
+}

@@ -1,0 +1,1 @@
+//! The `peer` command tree (clap), one file per command group, and the shared InitCmd path.

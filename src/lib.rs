@@ -1,0 +1,17 @@
+//! `fabric`: a drop-in, wire-compatible Rust implementation of the Hyperledger Fabric v1.4
+//! `peer` toolchain. The binaries in `src/bin` are thin shells over this library; nothing
+//! below [`cli`] prints to stdout.
+//!
+//! Modules carry Fabric's names so a Fabric engineer finds each concept in one step:
+//! [`protos`] (generated wire types), [`protoutil`] (tx ids, headers, envelopes, block
+//! hashing), [`config`] (core.yaml with viper's rules), [`crypto`] (the SW BCCSP), [`msp`]
+//! (membership service providers), [`policy`] (signature and implicit-meta policies) and
+//! [`cli`] (the `peer` command tree).
+
+pub mod cli;
+pub mod config;
+pub mod crypto;
+pub mod msp;
+pub mod policy;
+pub mod protos;
+pub mod protoutil;

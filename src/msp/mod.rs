@@ -1,0 +1,11 @@
+//! Membership service providers: identities from X.509 MSP folders, their validation
+//! (chains, CRLs, OUs, NodeOUs), principals, deserializers and the per-channel MSP manager.
+//!
+//! [`identity`] holds the contracts the rest of the house codes against (policies, the
+//! endorser, the committer); the Fabric X.509 MSP implements them.
+
+pub mod identity;
+
+pub use identity::{
+    Identity, IdentityDeserializer, IdentityIdentifier, MspError, OuIdentifier, SigningIdentity,
+};
