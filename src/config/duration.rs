@@ -23,12 +23,9 @@ const UNITS: [(&str, u128); 9] = [
 /// accepts them and `std::time::Duration` cannot hold them.
 pub fn parse_go_duration(text: &str) -> Option<Duration> {
     let s = text.strip_prefix('+').unwrap_or(text);
-    if s.starts_with('-') {
-        return if s[1..].chars().all(|c| c == '0') && s.len() > 1 {
-            Some(Duration::ZERO)
-        } else {
-            None
-        };
+    if let Some(negative) = s.strip_prefix('-') {
+        // Only a negative zero fits in a std Duration.
+        return parse_go_duration(negative).filter(|d| d.is_zero());
     }
     if s == "0" {
         return Some(Duration::ZERO);
