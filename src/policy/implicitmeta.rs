@@ -67,9 +67,11 @@ impl ImplicitMetaPolicy {
         let sub_policies: Vec<(String, Arc<dyn Policy>)> = children
             .iter()
             .map(|(name, child)| {
-                let policy = child.get_policy(&definition.sub_policy).unwrap_or_else(|_| {
-                    Arc::new(MissingPolicy(definition.sub_policy.clone())) as Arc<dyn Policy>
-                });
+                let policy = child
+                    .get_policy(&definition.sub_policy)
+                    .unwrap_or_else(|_| {
+                        Arc::new(MissingPolicy(definition.sub_policy.clone())) as Arc<dyn Policy>
+                    });
                 (name.clone(), policy)
             })
             .collect();
@@ -79,12 +81,10 @@ impl ImplicitMetaPolicy {
             Ok(Rule::Any) => 1,
             Ok(Rule::All) => count,
             Ok(Rule::Majority) => count / 2 + 1,
-            Err(_) => {
-                return Err(PolicyError::Malformed(format!(
-                    "unknown implicit meta policy rule {}, expected ANY (0), ALL (1) or MAJORITY (2)",
-                    definition.rule
-                )))
-            }
+            Err(_) => return Err(PolicyError::Malformed(format!(
+                "unknown implicit meta policy rule {}, expected ANY (0), ALL (1) or MAJORITY (2)",
+                definition.rule
+            ))),
         };
         Ok(ImplicitMetaPolicy {
             threshold,
@@ -154,7 +154,8 @@ mod tests {
             .iter()
             .map(|org| {
                 let writers =
-                    SignaturePolicyEvaluator::new(&signed_by_msp_member(org), deserializer()).unwrap();
+                    SignaturePolicyEvaluator::new(&signed_by_msp_member(org), deserializer())
+                        .unwrap();
                 let child = PolicyManager::new(format!("Channel/Application/{org}"))
                     .with_policy("Writers", Arc::new(writers));
                 (org.to_string(), child)
@@ -167,7 +168,9 @@ mod tests {
     }
 
     fn sigs(orgs: &[&str]) -> Vec<SignedData> {
-        orgs.iter().map(|o| signed(o, &format!("user-of-{o}"), "CLIENT")).collect()
+        orgs.iter()
+            .map(|o| signed(o, &format!("user-of-{o}"), "CLIENT"))
+            .collect()
     }
 
     #[test]
@@ -181,8 +184,14 @@ mod tests {
             from_string("SOME Writers").unwrap_err().to_string(),
             "malformed policy: unknown rule type 'SOME', expected ALL, ANY, or MAJORITY"
         );
-        assert!(from_string("ANY").unwrap_err().to_string().contains("but got 1"));
-        assert!(from_string("ANY  Writers").unwrap_err().to_string().contains("but got 3"));
+        assert!(from_string("ANY")
+            .unwrap_err()
+            .to_string()
+            .contains("but got 1"));
+        assert!(from_string("ANY  Writers")
+            .unwrap_err()
+            .to_string()
+            .contains("but got 3"));
         assert!(from_string("any Writers").is_err());
     }
 

@@ -285,27 +285,51 @@ mod tests {
         ] {
             assert!(channel.get_policy(id).is_ok(), "{id}");
         }
-        for id in ["", "Nope", "/Other/Writers", "/Channel", "/ChannelX/Writers", CHANNEL_ORDERER_ADMINS] {
-            assert!(matches!(channel.get_policy(id), Err(PolicyError::NoSuchPolicy(_))), "{id}");
+        for id in [
+            "",
+            "Nope",
+            "/Other/Writers",
+            "/Channel",
+            "/ChannelX/Writers",
+            CHANNEL_ORDERER_ADMINS,
+        ] {
+            assert!(
+                matches!(channel.get_policy(id), Err(PolicyError::NoSuchPolicy(_))),
+                "{id}"
+            );
         }
         let application = channel.manager(&["Application"]).unwrap();
         assert_eq!(application.path(), "Channel/Application");
-        assert!(application.get_policy("/Channel/Application/Readers").is_ok());
+        assert!(application
+            .get_policy("/Channel/Application/Readers")
+            .is_ok());
         assert!(application.get_policy("/Channel/Readers").is_err());
-        assert_eq!(channel.manager(&["Application", "Org1MSP"]).unwrap().path(), "Channel/Application/Org1MSP");
+        assert_eq!(
+            channel.manager(&["Application", "Org1MSP"]).unwrap().path(),
+            "Channel/Application/Org1MSP"
+        );
         assert!(channel.manager(&["Orderer"]).is_none());
-        assert_eq!(channel.policy_names().collect::<Vec<_>>(), ["Admins", "Readers", "Writers"]);
+        assert_eq!(
+            channel.policy_names().collect::<Vec<_>>(),
+            ["Admins", "Readers", "Writers"]
+        );
     }
 
     #[test]
     fn evaluates_implicit_meta_through_the_tree() {
         let channel = channel();
         let writers = channel.get_policy(CHANNEL_APPLICATION_WRITERS).unwrap();
-        assert!(writers.evaluate(&[signed("Org2MSP", "u", "CLIENT")]).is_ok());
-        assert!(writers.evaluate(&[signed("Org9MSP", "u", "CLIENT")]).is_err());
+        assert!(writers
+            .evaluate(&[signed("Org2MSP", "u", "CLIENT")])
+            .is_ok());
+        assert!(writers
+            .evaluate(&[signed("Org9MSP", "u", "CLIENT")])
+            .is_err());
         // /Channel/Writers = ANY Application/Writers.
         let channel_writers = channel.get_policy(CHANNEL_WRITERS).unwrap();
-        assert!(channel_writers.evaluate(&[signed("Org3MSP", "u", "CLIENT")]).is_ok());
+        assert!(channel_writers
+            .evaluate(&[signed("Org3MSP", "u", "CLIENT")])
+            .is_ok());
 
         let admins = channel.get_policy(CHANNEL_APPLICATION_ADMINS).unwrap();
         let org1_admin = signed("Org1MSP", "a1", "ADMIN");
@@ -318,33 +342,53 @@ mod tests {
     fn built_by_hand() {
         let org = PolicyManager::new("Org1MSP").with_policy(
             "Writers",
-            Arc::new(SignaturePolicyEvaluator::new(&signed_by_msp_member("Org1MSP"), deserializer()).unwrap()),
+            Arc::new(
+                SignaturePolicyEvaluator::new(&signed_by_msp_member("Org1MSP"), deserializer())
+                    .unwrap(),
+            ),
         );
         let application = PolicyManager::new("Application")
             .with_child("Org1MSP", org)
             .with_implicit_meta("Writers", &meta("ALL Writers").unwrap())
             .unwrap();
         let channel = PolicyManager::new("Channel").with_child("Application", application);
-        assert_eq!(channel.manager(&["Application", "Org1MSP"]).unwrap().path(), "Channel/Application/Org1MSP");
+        assert_eq!(
+            channel.manager(&["Application", "Org1MSP"]).unwrap().path(),
+            "Channel/Application/Org1MSP"
+        );
         let writers = channel.get_policy("/Channel/Application/Writers").unwrap();
-        assert!(writers.evaluate(&[signed("Org1MSP", "u", "CLIENT")]).is_ok());
+        assert!(writers
+            .evaluate(&[signed("Org1MSP", "u", "CLIENT")])
+            .is_ok());
         assert!(channel.get_policy("Application/Org1MSP/Writers").is_ok());
     }
 
     #[test]
     fn config_errors_name_the_policy() {
         let mut root = ConfigGroup::default();
-        root.policies.insert("Bad".into(), config_policy(PolicyType::Msp, vec![]));
-        let err = PolicyManager::for_channel(&root, deserializer()).err().unwrap();
+        root.policies
+            .insert("Bad".into(), config_policy(PolicyType::Msp, vec![]));
+        let err = PolicyManager::for_channel(&root, deserializer())
+            .err()
+            .unwrap();
         assert_eq!(
             err.to_string(),
             "policy Bad at path Channel did not compile: unknown policy type: 2"
         );
 
         let mut root = ConfigGroup::default();
-        root.policies.insert("Broken".into(), config_policy(PolicyType::Signature, vec![0xff]));
-        let err = PolicyManager::for_channel(&root, deserializer()).err().unwrap();
-        assert!(err.to_string().starts_with("policy Broken at path Channel did not compile: malformed policy"), "{err}");
+        root.policies.insert(
+            "Broken".into(),
+            config_policy(PolicyType::Signature, vec![0xff]),
+        );
+        let err = PolicyManager::for_channel(&root, deserializer())
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string()
+                .starts_with("policy Broken at path Channel did not compile: malformed policy"),
+            "{err}"
+        );
 
         let mut root = ConfigGroup::default();
         root.policies.insert("Nil".into(), ConfigPolicy::default());

@@ -43,7 +43,10 @@ impl Identity for MockIdentity {
         if signature == sign(&self.id, message).as_slice() {
             Ok(())
         } else {
-            Err(MspError::BadSignature(format!("bad signature by {}", self.id)))
+            Err(MspError::BadSignature(format!(
+                "bad signature by {}",
+                self.id
+            )))
         }
     }
     fn serialize(&self) -> Vec<u8> {
@@ -57,8 +60,8 @@ impl Identity for MockIdentity {
         }
         let role = MspRole::decode(principal.principal.as_slice())
             .map_err(|e| MspError::PrincipalNotSatisfied(e.to_string()))?;
-        let matches_role =
-            role.role == MspRoleType::Member as i32 || self.roles.iter().any(|r| *r as i32 == role.role);
+        let matches_role = role.role == MspRoleType::Member as i32
+            || self.roles.iter().any(|r| *r as i32 == role.role);
         if role.msp_identifier == self.msp_id && matches_role {
             Ok(())
         } else {
@@ -83,7 +86,9 @@ impl IdentityDeserializer for MockDeserializer {
         let roles = roles
             .split(',')
             .filter(|r| !r.is_empty())
-            .map(|r| MspRoleType::from_str_name(r).ok_or_else(|| MspError::MalformedIdentity(r.into())))
+            .map(|r| {
+                MspRoleType::from_str_name(r).ok_or_else(|| MspError::MalformedIdentity(r.into()))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Arc::new(MockIdentity {
             msp_id: msp_id.to_string(),

@@ -89,7 +89,10 @@ pub fn signed_by_msp_peer(msp_id: &str) -> SignaturePolicyEnvelope {
 
 /// One signature with `role` from any of the MSPs, principals sorted by MSP id as Fabric
 /// sorts them.
-fn signed_by_any_of_role<S: AsRef<str>>(role: MspRoleType, msp_ids: &[S]) -> SignaturePolicyEnvelope {
+fn signed_by_any_of_role<S: AsRef<str>>(
+    role: MspRoleType,
+    msp_ids: &[S],
+) -> SignaturePolicyEnvelope {
     let mut ids: Vec<&str> = msp_ids.iter().map(AsRef::as_ref).collect();
     ids.sort_unstable();
     SignaturePolicyEnvelope {
@@ -147,7 +150,10 @@ mod tests {
             (signed_by_msp_peer("A"), MspRoleType::Peer),
         ] {
             assert_eq!(envelope.identities.len(), 1);
-            assert_eq!(role_of(&envelope.identities[0]), ("A".to_string(), role as i32));
+            assert_eq!(
+                role_of(&envelope.identities[0]),
+                ("A".to_string(), role as i32)
+            );
             assert_eq!(envelope.rule, Some(n_out_of(1, vec![signed_by(0)])));
         }
     }
@@ -161,7 +167,10 @@ mod tests {
             envelope.rule,
             Some(n_out_of(1, vec![signed_by(0), signed_by(1), signed_by(2)]))
         );
-        assert_eq!(role_of(&signed_by_any_peer(&["B"]).identities[0]).1, MspRoleType::Peer as i32);
+        assert_eq!(
+            role_of(&signed_by_any_peer(&["B"]).identities[0]).1,
+            MspRoleType::Peer as i32
+        );
         assert_eq!(
             role_of(&signed_by_any_client(&["B"]).identities[0]).1,
             MspRoleType::Client as i32
@@ -175,7 +184,10 @@ mod tests {
     #[test]
     fn accept_and_reject_all_encode_like_fabric() {
         // rule (field 2) holding an n_out_of (field 2): empty for n = 0, n = 1 otherwise.
-        assert_eq!(accept_all_policy().encode_to_vec(), [0x12, 0x02, 0x12, 0x00]);
+        assert_eq!(
+            accept_all_policy().encode_to_vec(),
+            [0x12, 0x02, 0x12, 0x00]
+        );
         assert_eq!(
             reject_all_policy().encode_to_vec(),
             [0x12, 0x04, 0x12, 0x02, 0x08, 0x01]
@@ -184,13 +196,19 @@ mod tests {
 
     #[test]
     fn identity_envelope_uses_identity_principals() {
-        let envelope = envelope(and(signed_by(0), signed_by(1)), &[b"x".to_vec(), b"y".to_vec()]);
+        let envelope = envelope(
+            and(signed_by(0), signed_by(1)),
+            &[b"x".to_vec(), b"y".to_vec()],
+        );
         assert_eq!(envelope.identities.len(), 2);
         assert_eq!(
             envelope.identities[1].principal_classification,
             Classification::Identity as i32
         );
         assert_eq!(envelope.identities[1].principal, b"y");
-        assert_eq!(or(signed_by(0), signed_by(1)), n_out_of(1, vec![signed_by(0), signed_by(1)]));
+        assert_eq!(
+            or(signed_by(0), signed_by(1)),
+            n_out_of(1, vec![signed_by(0), signed_by(1)])
+        );
     }
 }

@@ -21,7 +21,9 @@ use prost::Message;
 
 use super::{Policy, PolicyError, SignedData};
 use crate::msp::{Identity, IdentityDeserializer};
-use crate::protos::common::{signature_policy, MspPrincipal, SignaturePolicy, SignaturePolicyEnvelope};
+use crate::protos::common::{
+    signature_policy, MspPrincipal, SignaturePolicy, SignaturePolicyEnvelope,
+};
 
 pub use builder::*;
 
@@ -61,7 +63,10 @@ impl Signer<'_> {
         if let Some(known) = self.verified.get() {
             return known;
         }
-        let valid = match self.identity.verify(&self.signed.data, &self.signed.signature) {
+        let valid = match self
+            .identity
+            .verify(&self.signed.data, &self.signed.signature)
+        {
             Ok(()) => true,
             Err(e) => {
                 tracing::debug!(target: "cauthdsl", "signature for identity {index} is invalid: {e}");
@@ -270,18 +275,30 @@ mod tests {
     #[test]
     fn the_same_signer_twice_counts_once() {
         let peer = signed("Org1MSP", "peer0", "PEER");
-        assert!(!passes("AND('Org1MSP.member','Org1MSP.member')", &[peer.clone(), peer.clone()]));
+        assert!(!passes(
+            "AND('Org1MSP.member','Org1MSP.member')",
+            &[peer.clone(), peer.clone()]
+        ));
         let other = signed("Org1MSP", "peer1", "PEER");
-        assert!(passes("AND('Org1MSP.member','Org1MSP.member')", &[peer, other]));
+        assert!(passes(
+            "AND('Org1MSP.member','Org1MSP.member')",
+            &[peer, other]
+        ));
     }
 
     #[test]
     fn one_signer_satisfies_at_most_one_leaf() {
         // A peer is a member too, but one signature cannot fill both leaves.
         let peer = signed("Org1MSP", "peer0", "PEER");
-        assert!(!passes("AND('Org1MSP.peer','Org1MSP.member')", std::slice::from_ref(&peer)));
+        assert!(!passes(
+            "AND('Org1MSP.peer','Org1MSP.member')",
+            std::slice::from_ref(&peer)
+        ));
         let admin = signed("Org1MSP", "admin", "ADMIN");
-        assert!(passes("AND('Org1MSP.peer','Org1MSP.member')", &[admin, peer]));
+        assert!(passes(
+            "AND('Org1MSP.peer','Org1MSP.member')",
+            &[admin, peer]
+        ));
     }
 
     #[test]
@@ -299,7 +316,10 @@ mod tests {
         assert!(!passes(policy, &[signed("Org1MSP", "u1", "CLIENT")]));
         assert!(passes(
             policy,
-            &[signed("Org1MSP", "u1", "CLIENT"), signed("Org1MSP", "u2", "CLIENT")]
+            &[
+                signed("Org1MSP", "u1", "CLIENT"),
+                signed("Org1MSP", "u2", "CLIENT")
+            ]
         ));
     }
 
@@ -310,15 +330,27 @@ mod tests {
         // A bad signature does not hide a good one from the same MSP.
         assert!(passes(
             policy,
-            &[badly_signed("Org1MSP", "p1", "PEER"), signed("Org1MSP", "p2", "PEER")]
+            &[
+                badly_signed("Org1MSP", "p1", "PEER"),
+                signed("Org1MSP", "p2", "PEER")
+            ]
         ));
     }
 
     #[test]
     fn principal_mismatch_does_not_count() {
-        assert!(!passes("OR('Org1MSP.peer')", &[signed("Org1MSP", "c", "CLIENT")]));
-        assert!(!passes("OR('Org1MSP.admin')", &[signed("Org2MSP", "a", "ADMIN")]));
-        assert!(passes("OR('Org1MSP.admin')", &[signed("Org1MSP", "a", "ADMIN")]));
+        assert!(!passes(
+            "OR('Org1MSP.peer')",
+            &[signed("Org1MSP", "c", "CLIENT")]
+        ));
+        assert!(!passes(
+            "OR('Org1MSP.admin')",
+            &[signed("Org2MSP", "a", "ADMIN")]
+        ));
+        assert!(passes(
+            "OR('Org1MSP.admin')",
+            &[signed("Org1MSP", "a", "ADMIN")]
+        ));
     }
 
     #[test]
@@ -346,7 +378,10 @@ mod tests {
         let mut envelope = signed_by_msp_member("A");
         envelope.version = 1;
         let err = SignaturePolicyEvaluator::new(&envelope, deserializer()).unwrap_err();
-        assert!(err.to_string().contains("version 0, but version was 1"), "{err}");
+        assert!(
+            err.to_string().contains("version 0, but version was 1"),
+            "{err}"
+        );
 
         let out_of_range = SignaturePolicyEnvelope {
             version: 0,

@@ -47,8 +47,8 @@ impl std::fmt::Display for Token {
 }
 
 const OPERATORS: &[&str] = &[
-    "==", "!=", ">", ">=", "<", "<=", "=~", "!~", "&&", "||", "^", "&", "|", ">>", "<<", "+",
-    "*", "/", "%", "**", "!", "~", "?", ":", "??",
+    "==", "!=", ">", ">=", "<", "<=", "=~", "!~", "&&", "||", "^", "&", "|", ">>", "<<", "+", "*",
+    "/", "%", "**", "!", "~", "?", ":", "??",
 ];
 
 fn gate_named(name: &str) -> Option<Gate> {
@@ -206,11 +206,19 @@ mod tests {
 
     #[test]
     fn gate_names_come_in_three_spellings() {
-        for name in ["And", "and", "AND", "Or", "or", "OR", "OutOf", "outof", "OUTOF"] {
-            assert!(matches!(tokenize(name).unwrap()[0], Token::Gate(_)), "{name}");
+        for name in [
+            "And", "and", "AND", "Or", "or", "OR", "OutOf", "outof", "OUTOF",
+        ] {
+            assert!(
+                matches!(tokenize(name).unwrap()[0], Token::Gate(_)),
+                "{name}"
+            );
         }
         for name in ["aNd", "Outof", "oR"] {
-            assert!(matches!(tokenize(name).unwrap()[0], Token::Name(_)), "{name}");
+            assert!(
+                matches!(tokenize(name).unwrap()[0], Token::Name(_)),
+                "{name}"
+            );
         }
     }
 
@@ -219,7 +227,10 @@ mod tests {
         let err = |s: &str| tokenize(s).unwrap_err().to_string();
         assert_eq!(err("AND('A.member'"), "Unbalanced parenthesis");
         assert_eq!(err("AND('A.member))"), "Unclosed string literal");
-        assert_eq!(err("OutOf(1.2.3, 'A.member')"), "Unable to parse numeric value '1.2.3' to float64");
+        assert_eq!(
+            err("OutOf(1.2.3, 'A.member')"),
+            "Unable to parse numeric value '1.2.3' to float64"
+        );
         assert_eq!(err("AND(@)"), "Invalid token: '@'");
         assert_eq!(tokenize("1 + 2").unwrap()[1], Token::Operator("+".into()));
     }

@@ -303,7 +303,10 @@ fn principal_from_text(text: &str) -> Result<MspPrincipal, ParseError> {
 
 /// Numbers principals and builds rules: nested gates first, then this gate's own
 /// principals, in argument order.
-fn build(gate: &CheckedGate, principals: &mut Vec<MspPrincipal>) -> Result<SignaturePolicy, ParseError> {
+fn build(
+    gate: &CheckedGate,
+    principals: &mut Vec<MspPrincipal>,
+) -> Result<SignaturePolicy, ParseError> {
     let mut nested = Vec::new();
     for item in &gate.rules {
         if let RuleItem::Gate(inner) = item {
