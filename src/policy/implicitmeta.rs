@@ -81,10 +81,12 @@ impl ImplicitMetaPolicy {
             Ok(Rule::Any) => 1,
             Ok(Rule::All) => count,
             Ok(Rule::Majority) => count / 2 + 1,
-            Err(_) => return Err(PolicyError::Malformed(format!(
+            Err(_) => {
+                return Err(PolicyError::Malformed(format!(
                 "unknown implicit meta policy rule {}, expected ANY (0), ALL (1) or MAJORITY (2)",
                 definition.rule
-            ))),
+            )))
+            }
         };
         Ok(ImplicitMetaPolicy {
             threshold,
