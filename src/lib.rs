@@ -11,6 +11,7 @@
 pub mod cli;
 pub mod config;
 pub mod crypto;
+pub mod flogging;
 pub mod msp;
 pub mod policy;
 pub mod protos;
