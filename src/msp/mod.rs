@@ -4,7 +4,12 @@
 //! [`identity`] holds the contracts the rest of the house codes against (policies, the
 //! endorser, the committer); the Fabric X.509 MSP implements them.
 
+pub mod cert;
+pub mod chain;
+pub mod config;
+pub mod crl;
 pub mod identity;
+pub mod pem;
 
 pub use identity::{
     Identity, IdentityDeserializer, IdentityIdentifier, MspError, OuIdentifier, SigningIdentity,
