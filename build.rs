@@ -38,8 +38,7 @@ fn main() {
 
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
     let encoded = prost::Message::encode_to_vec(&fds);
-    std::fs::write(out_dir.join("fabric_descriptor_set.pb"), encoded)
-        .expect("write descriptor set");
+    std::fs::write(out_dir.join("fabric_descriptor_set.pb"), encoded).expect("write descriptor set");
 
     tonic_prost_build::configure()
         .build_server(true)
