@@ -236,3 +236,199 @@ impl IdentityDeserializer for X509Msp {
         Ok(Arc::new(self.deserialize_identity_bytes(&sid.id_bytes)?))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::msp::chain::tests::{ca, issue, Ca};
+    use crate::protos::common::{
+        msp_identity_anonymity::MspIdentityAnonymityType, msp_principal::Classification,
+        msp_role::MspRoleType, CombinedPrincipal, MspIdentityAnonymity, MspRole, OrganizationUnit,
+    };
+    use crate::protos::msp::{FabricNodeOUs, FabricOuIdentifier};
+
+    fn ou(name: &str, cert: &Ca) -> Option<FabricOuIdentifier> {
+        Some(FabricOuIdentifier {
+            certificate: cert.cert.to_pem(),
+            organizational_unit_identifier: name.into(),
+        })
+    }
+
+    fn msp(conf: FabricMspConfig, version: MspVersion) -> Result<X509Msp, MspError> {
+        let config = MspConfig {
+            r#type: 0,
+            config: conf.encode_to_vec(),
+        };
+        X509Msp::new(&config, version, None)
+    }
+
+    fn base(root: &Ca, inter: &Ca, admins: &[&Ca]) -> FabricMspConfig {
+        FabricMspConfig {
+            name: "SampleOrg".into(),
+            root_certs: vec![root.cert.to_pem()],
+            intermediate_certs: vec![inter.cert.to_pem()],
+            admins: admins.iter().map(|a| a.cert.to_pem()).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn node_ous(inter: &Ca) -> Option<FabricNodeOUs> {
+        Some(FabricNodeOUs {
+            enable: true,
+            client_ou_identifier: ou("client", inter),
+            peer_ou_identifier: ou("peer", inter),
+            admin_ou_identifier: ou("admin", inter),
+            orderer_ou_identifier: ou("orderer", inter),
+        })
+    }
+
+    fn ident(m: &X509Msp, who: &Ca) -> Arc<dyn Identity> {
+        let sid = SerializedIdentity {
+            mspid: m.identifier().into(),
+            id_bytes: who.cert.to_pem(),
+        };
+        m.deserialize_identity(&sid.encode_to_vec()).unwrap()
+    }
+
+    fn principal(class: Classification, body: Vec<u8>) -> MspPrincipal {
+        MspPrincipal {
+            principal_classification: class as i32,
+            principal: body,
+        }
+    }
+
+    fn role(r: MspRoleType) -> MspPrincipal {
+        let body = MspRole {
+            msp_identifier: "SampleOrg".into(),
+            role: r as i32,
+        };
+        principal(Classification::Role, body.encode_to_vec())
+    }
+
+    #[test]
+    fn identities_through_an_intermediate_and_node_ous() {
+        let root = ca("root");
+        let inter = issue(&root, "inter", true, &[]);
+        let peer = issue(&inter, "peer0", false, &["peer"]);
+        let admin = issue(&inter, "admin", false, &["admin"]);
+        let both = issue(&inter, "nobody", false, &["accounting"]);
+        let mut conf = base(&root, &inter, &[]);
+        conf.fabric_node_ous = node_ous(&inter);
+        let m = msp(conf, MspVersion::V1_4_3).unwrap();
+        let p = ident(&m, &peer);
+        p.validate().unwrap();
+        assert!(p.satisfies_principal(&role(MspRoleType::Peer)).is_ok());
+        assert!(p.satisfies_principal(&role(MspRoleType::Admin)).is_err());
+        assert!(ident(&m, &admin)
+            .satisfies_principal(&role(MspRoleType::Admin))
+            .is_ok());
+        let err = ident(&m, &both).validate().unwrap_err();
+        assert!(err.to_string().contains("not a combination"), "{err}");
+        // The certifiers identifier is the hash of the chain above the identity.
+        let ous = p.organizational_units();
+        // (the sanitized certificates: ring may have produced high-S signatures)
+        let expected =
+            IdHash::Sha256.digest(&[m.core.intermediates[0].der(), m.core.roots[0].der()]);
+        assert_eq!(ous[0].certifiers_identifier, expected);
+        let ou_principal = OrganizationUnit {
+            msp_identifier: "SampleOrg".into(),
+            organizational_unit_identifier: "peer".into(),
+            certifiers_identifier: expected,
+        };
+        let ou_principal = principal(
+            Classification::OrganizationUnit,
+            ou_principal.encode_to_vec(),
+        );
+        assert!(p.satisfies_principal(&ou_principal).is_ok());
+        // CA certificates cannot be identities.
+        let err = ident(&m, &inter).validate().unwrap_err();
+        assert!(err.to_string().contains("Certificate Authority"), "{err}");
+    }
+
+    #[test]
+    fn admins_without_admin_ou_must_be_declared_from_v143() {
+        let root = ca("root");
+        let inter = issue(&root, "inter", true, &[]);
+        let err = msp(base(&root, &inter, &[]), MspVersion::V1_4_3).unwrap_err();
+        assert!(
+            err.to_string().contains("administrators must be declared"),
+            "{err}"
+        );
+        let admin = issue(&inter, "admin", false, &[]);
+        let m = msp(base(&root, &inter, &[&admin]), MspVersion::V1_4_3).unwrap();
+        assert!(ident(&m, &admin)
+            .satisfies_principal(&role(MspRoleType::Admin))
+            .is_ok());
+        // Pre-1.4.3 MSPs accept no admins at all.
+        assert!(msp(base(&root, &inter, &[]), MspVersion::V1_1).is_ok());
+    }
+
+    #[test]
+    fn combined_anonymity_and_identity_principals() {
+        let root = ca("root");
+        let inter = issue(&root, "inter", true, &[]);
+        let admin = issue(&inter, "admin", false, &[]);
+        let other = issue(&inter, "other", false, &[]);
+        let m13 = msp(base(&root, &inter, &[&admin]), MspVersion::V1_3).unwrap();
+        let m11 = msp(base(&root, &inter, &[&admin]), MspVersion::V1_1).unwrap();
+        let nominal = MspIdentityAnonymity {
+            anonymity_type: MspIdentityAnonymityType::Nominal as i32,
+        };
+        let anonymous = MspIdentityAnonymity {
+            anonymity_type: MspIdentityAnonymityType::Anonymous as i32,
+        };
+        let nominal = principal(Classification::Anonymity, nominal.encode_to_vec());
+        let anonymous = principal(Classification::Anonymity, anonymous.encode_to_vec());
+        let combined = |ps: Vec<MspPrincipal>| {
+            principal(
+                Classification::Combined,
+                CombinedPrincipal { principals: ps }.encode_to_vec(),
+            )
+        };
+        let a = ident(&m13, &admin);
+        assert!(a.satisfies_principal(&nominal).is_ok());
+        assert!(a.satisfies_principal(&anonymous).is_err());
+        assert!(a
+            .satisfies_principal(&combined(vec![role(MspRoleType::Admin), nominal.clone()]))
+            .is_ok());
+        assert!(a
+            .satisfies_principal(&combined(vec![role(MspRoleType::Admin), anonymous]))
+            .is_err());
+        assert!(a.satisfies_principal(&combined(vec![])).is_err());
+        assert!(ident(&m11, &admin)
+            .satisfies_principal(&combined(vec![nominal]))
+            .is_err());
+        let id_principal = principal(Classification::Identity, a.serialize());
+        assert!(a.satisfies_principal(&id_principal).is_ok());
+        assert!(ident(&m13, &other)
+            .satisfies_principal(&id_principal)
+            .is_err());
+    }
+
+    #[test]
+    fn bad_configs_are_refused() {
+        let root = ca("root");
+        let inter = issue(&root, "inter", true, &[]);
+        let admin = issue(&inter, "admin", false, &[]);
+        let mut conf = base(&root, &inter, &[&admin]);
+        conf.root_certs.clear();
+        assert!(msp(conf, MspVersion::V1_4_3).is_err());
+        let mut conf = base(&root, &inter, &[&admin]);
+        conf.root_certs = vec![admin.cert.to_pem()];
+        let err = msp(conf, MspVersion::V1_4_3).unwrap_err();
+        assert!(err.to_string().contains("CA"), "{err}");
+        let mut conf = base(&root, &inter, &[&admin]);
+        conf.crypto_config = Some(crate::protos::msp::FabricCryptoConfig {
+            signature_hash_family: "MD5".into(),
+            identity_identifier_hash_function: String::new(),
+        });
+        assert!(msp(conf, MspVersion::V1_4_3).is_err());
+        let idemix = MspConfig {
+            r#type: 1,
+            config: Vec::new(),
+        };
+        assert!(X509Msp::new(&idemix, MspVersion::V1_4_3, None).is_err());
+        let m = msp(base(&root, &inter, &[&admin]), MspVersion::V1_4_3).unwrap();
+        assert!(m.default_signing_identity().is_err());
+    }
+}

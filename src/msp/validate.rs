@@ -59,7 +59,9 @@ impl MspCore {
             return Ok(cert.clone());
         }
         let chain = self.unique_validation_chain(cert)?;
-        let parent = if cert.is_ca && chain.len() == 1 {
+        // A root is its own parent; a lone non-CA certificate in the roots (refused later,
+        // when the CAs are checked) is treated the same way instead of failing here.
+        let parent = if chain.len() == 1 {
             cert
         } else {
             &chain[1]
