@@ -17,6 +17,8 @@ pub enum MspError {
     Config { msp_id: String, reason: String },
     #[error("malformed serialized identity: {0}")]
     MalformedIdentity(String),
+    #[error("identity belongs to MSP {got}, but MSP {expected} was asked to deserialize it")]
+    WrongMsp { expected: String, got: String },
     #[error("MSP {0} is unknown to this channel or peer")]
     UnknownMsp(String),
     #[error("identity is not valid for MSP {msp_id}: {reason}")]
