@@ -38,7 +38,8 @@ fn main() {
 
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
     let encoded = prost::Message::encode_to_vec(&fds);
-    std::fs::write(out_dir.join("fabric_descriptor_set.pb"), encoded).expect("write descriptor set");
+    std::fs::write(out_dir.join("fabric_descriptor_set.pb"), encoded)
+        .expect("write descriptor set");
 
     tonic_prost_build::configure()
         .build_server(true)
@@ -51,7 +52,10 @@ fn main() {
 
 /// Output of a command, trimmed, when it succeeds.
 fn command_output(program: &str, args: &[&str]) -> Option<String> {
-    let out = std::process::Command::new(program).args(args).output().ok()?;
+    let out = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .ok()?;
     let text = String::from_utf8(out.stdout).ok()?.trim().to_string();
     (out.status.success() && !text.is_empty()).then_some(text)
 }

@@ -49,7 +49,12 @@ fn fabric_rows(dir: &std::path::Path) -> BTreeMap<String, BTreeSet<Row>> {
     by_command
 }
 
-fn walk(cmd: &Command, path: &str, parent: Option<&Command>, out: &mut BTreeMap<String, BTreeSet<Row>>) {
+fn walk(
+    cmd: &Command,
+    path: &str,
+    parent: Option<&Command>,
+    out: &mut BTreeMap<String, BTreeSet<Row>>,
+) {
     let rows = out.entry(path.to_string()).or_default();
     for arg in cmd.get_arguments() {
         if arg.is_positional() || arg.is_hide_set() {
@@ -146,9 +151,17 @@ fn every_command_and_flag_matches_fabric() {
             problems.push(format!("ours but not Fabric's: {}", row_text(row)));
         }
     }
-    assert!(problems.is_empty(), "{} differences:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} differences:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 fn row_text(r: &Row) -> String {
-    format!("{} | {} | -{} --{} | {} | default {:?}", r.0, r.1, r.2, r.3, r.4, r.5)
+    format!(
+        "{} | {} | -{} --{} | {} | default {:?}",
+        r.0, r.1, r.2, r.3, r.4, r.5
+    )
 }

@@ -268,7 +268,12 @@ pub fn peer_targets(
         .peer_addresses
         .iter()
         .enumerate()
-        .map(|(i, a)| settings.client(Some(a), peers.tls_root_cert_files.get(i).map(PathBuf::as_path)))
+        .map(|(i, a)| {
+            settings.client(
+                Some(a),
+                peers.tls_root_cert_files.get(i).map(PathBuf::as_path),
+            )
+        })
         .collect())
 }
 
@@ -282,7 +287,12 @@ fn check_deploy(d: &DeployFlags) -> Result<(), CliError> {
     check_ctor(&d.ctor, false)
 }
 
-fn run_deploy(cmd: &ChaincodeCmd, d: &DeployFlags, name: &'static str, legacy: Option<&str>) -> Result<(), CliError> {
+fn run_deploy(
+    cmd: &ChaincodeCmd,
+    d: &DeployFlags,
+    name: &'static str,
+    legacy: Option<&str>,
+) -> Result<(), CliError> {
     check_deploy(d)?;
     let ctx = init_cmd(legacy)?;
     let mut targets = peer_targets(&ctx, &d.peers, name)?;
@@ -334,7 +344,9 @@ fn run_query(a: &QueryArgs, legacy: Option<&str>) -> Result<(), CliError> {
     require(&a.name, "-n/--name", "the chaincode name")?;
     check_ctor(&a.ctor, false)?;
     if a.raw && a.hex {
-        return Err(CliError::usage("--raw (-r) and --hex (-x) cannot be used together"));
+        return Err(CliError::usage(
+            "--raw (-r) and --hex (-x) cannot be used together",
+        ));
     }
     let ctx = init_cmd(legacy)?;
     reach_then_stop(name_of("query"), peer_targets(&ctx, &a.peers, "query")?)
@@ -342,7 +354,11 @@ fn run_query(a: &QueryArgs, legacy: Option<&str>) -> Result<(), CliError> {
 
 fn run_list(a: &ListArgs, legacy: Option<&str>) -> Result<(), CliError> {
     match (a.installed, a.instantiated) {
-        (true, true) => return Err(CliError::usage("give either --installed or --instantiated, not both")),
+        (true, true) => {
+            return Err(CliError::usage(
+                "give either --installed or --instantiated, not both",
+            ))
+        }
         (false, false) => return Err(CliError::usage("give --installed or --instantiated")),
         (false, true) => {
             require_channel(&a.channel_id)?;
@@ -426,6 +442,9 @@ mod tests {
         assert!(check_ctor(r#"{"Function":"f"}"#, false).is_err());
         assert!(check_ctor(r#"{"Args":[],"x":1}"#, false).is_err());
         assert!(check_ctor("[1]", false).is_err());
-        assert!(check_ctor("{", false).unwrap_err().to_string().contains("not valid JSON"));
+        assert!(check_ctor("{", false)
+            .unwrap_err()
+            .to_string()
+            .contains("not valid JSON"));
     }
 }

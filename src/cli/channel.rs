@@ -72,7 +72,7 @@ pub struct FetchArgs {
     pub target: String,
     /// File to write the block to [default: ./<channelID>_<target>.block]
     pub outputfile: Option<PathBuf>,
-    /// Deliver whatever blocks exist even if the orderer or peer cannot reach consensus
+    /// Ignore delivery errors and return whatever blocks can be delivered
     #[arg(long = "bestEffort")]
     pub best_effort: bool,
     /// Name of the channel
@@ -123,7 +123,11 @@ fn require_channel(channel: &Option<String>) -> Result<&str, CliError> {
     require(channel, "-c/--channelID", "the channel ID")
 }
 
-fn require_path<'a>(path: &'a Option<PathBuf>, flag: &str, what: &'static str) -> Result<&'a PathBuf, CliError> {
+fn require_path<'a>(
+    path: &'a Option<PathBuf>,
+    flag: &str,
+    what: &'static str,
+) -> Result<&'a PathBuf, CliError> {
     let path = path
         .as_ref()
         .filter(|p| !p.as_os_str().is_empty())
@@ -158,7 +162,11 @@ pub fn run(cmd: &ChannelCmd, legacy: Option<&str>) -> Result<(), CliError> {
         ChannelCommand::Create(a) => {
             let channel = require_channel(&a.channel_id)?;
             if a.file.is_some() {
-                require_path(&a.file, "-f/--file", "the channel creation transaction file")?;
+                require_path(
+                    &a.file,
+                    "-f/--file",
+                    "the channel creation transaction file",
+                )?;
             }
             tracing::debug!(target: "channelCmd", "genesis block goes to {}", output_block_path(&a.output_block, channel).display());
             let orderer = cmd.orderer.client()?;
@@ -178,16 +186,25 @@ pub fn run(cmd: &ChannelCmd, legacy: Option<&str>) -> Result<(), CliError> {
         ChannelCommand::Getinfo(a) => {
             require_channel(&a.channel_id)?;
             let ctx = init_cmd(legacy)?;
-            reach_then_stop("peer channel getinfo", vec![ctx.settings.peer.client(None, None)])
+            reach_then_stop(
+                "peer channel getinfo",
+                vec![ctx.settings.peer.client(None, None)],
+            )
         }
         ChannelCommand::Join(a) => {
             require_path(&a.blockpath, "-b/--blockpath", "the genesis block file")?;
             let ctx = init_cmd(legacy)?;
-            reach_then_stop("peer channel join", vec![ctx.settings.peer.client(None, None)])
+            reach_then_stop(
+                "peer channel join",
+                vec![ctx.settings.peer.client(None, None)],
+            )
         }
         ChannelCommand::List(_) => {
             let ctx = init_cmd(legacy)?;
-            reach_then_stop("peer channel list", vec![ctx.settings.peer.client(None, None)])
+            reach_then_stop(
+                "peer channel list",
+                vec![ctx.settings.peer.client(None, None)],
+            )
         }
         ChannelCommand::Signconfigtx(a) => {
             require_path(&a.file, "-f/--file", "the config update transaction file")?;
@@ -213,9 +230,15 @@ mod tests {
 
     #[test]
     fn output_block_defaults_to_the_channel_name() {
-        assert_eq!(output_block_path(OUTPUT_BLOCK_DEFAULT, "mych"), PathBuf::from("./mych.block"));
+        assert_eq!(
+            output_block_path(OUTPUT_BLOCK_DEFAULT, "mych"),
+            PathBuf::from("./mych.block")
+        );
         assert_eq!(output_block_path("", "mych"), PathBuf::from("./mych.block"));
-        assert_eq!(output_block_path("/tmp/x.block", "mych"), PathBuf::from("/tmp/x.block"));
+        assert_eq!(
+            output_block_path("/tmp/x.block", "mych"),
+            PathBuf::from("/tmp/x.block")
+        );
     }
 
     #[test]
@@ -229,10 +252,17 @@ mod tests {
 
     #[test]
     fn missing_file_is_named() {
-        let err = require_path(&Some("/no/such.tx".into()), "-f/--file", "the config update transaction file")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("/no/such.tx") && err.contains("no such file"), "{err}");
+        let err = require_path(
+            &Some("/no/such.tx".into()),
+            "-f/--file",
+            "the config update transaction file",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("/no/such.tx") && err.contains("no such file"),
+            "{err}"
+        );
         let err = require_path(&None, "-f/--file", "the config update transaction file")
             .unwrap_err()
             .to_string();

@@ -180,7 +180,10 @@ fn read_pem(path: &Path, what: &'static str) -> Result<Vec<u8>, CliError> {
 fn tls_config(settings: &ClientSettings, tls: &TlsSettings) -> Result<ClientTlsConfig, CliError> {
     let mut config = ClientTlsConfig::new();
     if let Some(root) = &tls.root_cert_file {
-        config = config.ca_certificate(Certificate::from_pem(read_pem(root, "the TLS root certificate file")?));
+        config = config.ca_certificate(Certificate::from_pem(read_pem(
+            root,
+            "the TLS root certificate file",
+        )?));
     }
     if let Some((cert, key)) = &tls.client_cert_and_key {
         let cert = read_pem(cert, "the TLS client certificate file")?;
@@ -208,7 +211,11 @@ fn endpoint(settings: &ClientSettings) -> Result<Endpoint, CliError> {
     if settings.address.is_empty() || !settings.address.contains(':') {
         return Err(bad("the address must be host:port".into()));
     }
-    let scheme = if settings.tls.is_some() { "https" } else { "http" };
+    let scheme = if settings.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let mut ep = Endpoint::from_shared(format!("{scheme}://{}", settings.address))
         .map_err(|_| bad("the address must be host:port".into()))?
         .connect_timeout(settings.conn_timeout)
@@ -295,7 +302,11 @@ mod tests {
     #[test]
     fn orderer_flags_need_an_address_and_both_client_files() {
         let flags = OrdererFlags::default();
-        assert!(flags.client().unwrap_err().to_string().contains("-o/--orderer"));
+        assert!(flags
+            .client()
+            .unwrap_err()
+            .to_string()
+            .contains("-o/--orderer"));
         let flags = OrdererFlags {
             orderer: Some("127.0.0.1:7050".into()),
             tls: true,
@@ -303,7 +314,11 @@ mod tests {
             certfile: Some("c.pem".into()),
             ..OrdererFlags::default()
         };
-        assert!(flags.client().unwrap_err().to_string().contains("--keyfile"));
+        assert!(flags
+            .client()
+            .unwrap_err()
+            .to_string()
+            .contains("--keyfile"));
     }
 
     #[tokio::test]
@@ -314,7 +329,10 @@ mod tests {
             ..TlsSettings::default()
         });
         let err = connect(&s).await.unwrap_err().to_string();
-        assert!(err.contains("/no/such/ca.pem") && err.contains("no such file"), "{err}");
+        assert!(
+            err.contains("/no/such/ca.pem") && err.contains("no such file"),
+            "{err}"
+        );
     }
 
     #[test]

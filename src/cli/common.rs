@@ -67,7 +67,11 @@ pub struct PeerConnFlags {
 }
 
 /// Fails with a usage error naming `flag` when `value` is empty.
-pub fn require<'a>(value: &'a Option<String>, flag: &str, what: &str) -> Result<&'a str, super::CliError> {
+pub fn require<'a>(
+    value: &'a Option<String>,
+    flag: &str,
+    what: &str,
+) -> Result<&'a str, super::CliError> {
     match value.as_deref() {
         Some(v) if !v.is_empty() => Ok(v),
         _ => Err(super::CliError::usage(format!(

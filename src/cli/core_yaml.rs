@@ -36,22 +36,20 @@ impl CoreYaml {
             Some(p) => vec![PathBuf::from(p)],
             None => DEFAULT_DIRS.iter().map(PathBuf::from).collect(),
         };
-        let file = dirs
-            .iter()
-            .map(|d| d.join("core.yaml"))
-            .find(|f| f.is_file())
-            .ok_or_else(|| {
-                CliError::Config(format!(
+        let file =
+            dirs.iter()
+                .map(|d| d.join("core.yaml"))
+                .find(|f| f.is_file())
+                .ok_or_else(|| {
+                    CliError::Config(format!(
                     "cannot find core.yaml in {}: set FABRIC_CFG_PATH to the folder that holds it",
                     dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(" or ")
                 ))
-            })?;
-        let text = std::fs::read_to_string(&file).map_err(|e| {
-            CliError::Config(format!("cannot read {}: {e}", file.display()))
-        })?;
-        let root: Value = serde_yaml::from_str(&text).map_err(|e| {
-            CliError::Config(format!("{} is not valid YAML: {e}", file.display()))
-        })?;
+                })?;
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| CliError::Config(format!("cannot read {}: {e}", file.display())))?;
+        let root: Value = serde_yaml::from_str(&text)
+            .map_err(|e| CliError::Config(format!("{} is not valid YAML: {e}", file.display())))?;
         Ok(Self { file, root, env })
     }
 
@@ -142,7 +140,8 @@ mod tests {
 
     #[test]
     fn keys_match_case_insensitively_and_env_wins() {
-        let yaml = "peer:\n  address: 0.0.0.0:7051\n  localMspId: SampleOrg\n  tls:\n    enabled: false\n";
+        let yaml =
+            "peer:\n  address: 0.0.0.0:7051\n  localMspId: SampleOrg\n  tls:\n    enabled: false\n";
         let (_d, cfg) = load(yaml, &[("CORE_PEER_TLS_ENABLED", "true")]);
         assert_eq!(cfg.string("peer.address"), "0.0.0.0:7051");
         assert_eq!(cfg.string("peer.localmspid"), "SampleOrg");
@@ -153,9 +152,15 @@ mod tests {
     #[test]
     fn relative_paths_resolve_against_the_file() {
         let (d, cfg) = load("peer:\n  mspConfigPath: msp\n", &[]);
-        assert_eq!(cfg.path("peer.mspConfigPath").unwrap(), d.path().join("msp"));
+        assert_eq!(
+            cfg.path("peer.mspConfigPath").unwrap(),
+            d.path().join("msp")
+        );
         let (_d, cfg) = load("peer:\n  mspConfigPath: /abs/msp\n", &[]);
-        assert_eq!(cfg.path("peer.mspConfigPath").unwrap(), PathBuf::from("/abs/msp"));
+        assert_eq!(
+            cfg.path("peer.mspConfigPath").unwrap(),
+            PathBuf::from("/abs/msp")
+        );
     }
 
     #[test]

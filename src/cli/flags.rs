@@ -64,8 +64,9 @@ impl TypedValueParser for GoDurationParser {
         value: &std::ffi::OsStr,
     ) -> Result<GoDuration, clap::Error> {
         let text = value.to_str().unwrap_or_default();
-        text.parse()
-            .map_err(|e: super::duration::DurationError| invalid_value(cmd, arg, text, &e.to_string()))
+        text.parse().map_err(|e: super::duration::DurationError| {
+            invalid_value(cmd, arg, text, &e.to_string())
+        })
     }
 }
 
@@ -78,7 +79,9 @@ impl ValueParserFactory for GoDuration {
 }
 
 fn invalid_value(cmd: &Command, arg: Option<&Arg>, text: &str, reason: &str) -> clap::Error {
-    let flag = arg.map(display_flag).unwrap_or_else(|| "a flag".to_string());
+    let flag = arg
+        .map(display_flag)
+        .unwrap_or_else(|| "a flag".to_string());
     let mut err = clap::Error::raw(
         clap::error::ErrorKind::ValueValidation,
         format!("invalid value \"{text}\" for {flag}: {reason}\n"),
@@ -199,22 +202,29 @@ mod tests {
 
     #[test]
     fn bool_flags_follow_pflag() {
-        assert_eq!(tls_of(&["t"]).0, false);
-        assert_eq!(tls_of(&["t", "--tls"]).0, true);
-        assert_eq!(tls_of(&["t", "--tls=true"]).0, true);
-        assert_eq!(tls_of(&["t", "--tls=false"]).0, false);
-        assert_eq!(tls_of(&["t", "--tls=0"]).0, false);
+        assert!(!tls_of(&["t"]).0);
+        assert!(tls_of(&["t", "--tls"]).0);
+        assert!(tls_of(&["t", "--tls=true"]).0);
+        assert!(!tls_of(&["t", "--tls=false"]).0);
+        assert!(!tls_of(&["t", "--tls=0"]).0);
         // pflag never takes the next word as a boolean's value.
-        assert_eq!(tls_of(&["t", "--tls", "false"]), (true, vec!["false".into()]));
+        assert_eq!(
+            tls_of(&["t", "--tls", "false"]),
+            (true, vec!["false".into()])
+        );
         assert!(sample().try_get_matches_from(["t", "--tls=maybe"]).is_err());
     }
 
     #[test]
     fn short_bools_cluster_and_take_equals() {
-        let m = sample().try_get_matches_from(["t", "-sS"]).expect("cluster");
+        let m = sample()
+            .try_get_matches_from(["t", "-sS"])
+            .expect("cluster");
         assert!(*m.get_one::<bool>("pkg").unwrap());
         assert!(*m.get_one::<bool>("sign").unwrap());
-        let m = sample().try_get_matches_from(["t", "-s=false"]).expect("equals");
+        let m = sample()
+            .try_get_matches_from(["t", "-s=false"])
+            .expect("equals");
         assert!(!*m.get_one::<bool>("pkg").unwrap());
     }
 
@@ -232,14 +242,21 @@ mod tests {
     fn types_and_defaults_read_back_as_pflag() {
         let mut cmd = sample();
         cmd.build();
-        let arg = |id: &str| cmd.get_arguments().find(|a| a.get_id() == id).unwrap().clone();
+        let arg = |id: &str| {
+            cmd.get_arguments()
+                .find(|a| a.get_id() == id)
+                .unwrap()
+                .clone()
+        };
         assert_eq!(pflag_type(&arg("tls")), "bool");
         assert_eq!(pflag_default(&arg("tls")), "");
         assert_eq!(pflag_type(&arg("timeout")), "duration");
         assert_eq!(pflag_default(&arg("timeout")), "3s");
         let s = Arg::new("c").long("ctor").default_value("{}");
         assert_eq!(pflag_default(&s), "\"{}\"");
-        let a = Arg::new("p").long("peerAddresses").action(ArgAction::Append);
+        let a = Arg::new("p")
+            .long("peerAddresses")
+            .action(ArgAction::Append);
         assert_eq!(pflag_type(&a), "stringArray");
     }
 }

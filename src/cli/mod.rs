@@ -55,15 +55,17 @@ const ROOT_EXAMPLES: &str = "Examples:
 #[derive(Subcommand, Debug)]
 pub enum PeerCommand {
     /// Install, instantiate, invoke, query and package chaincodes
-    Chaincode(chaincode::ChaincodeCmd),
+    Chaincode(Box<chaincode::ChaincodeCmd>),
     /// Create, join, fetch from and update channels
-    Channel(channel::ChannelCmd),
+    Channel(Box<channel::ChannelCmd>),
     /// Read and change the log levels of a running peer
     Logging(logging::LoggingCmd),
     /// Start the peer, ask for its status, reset or roll back its ledgers
     Node(node::NodeCmd),
     /// Print the version of this peer build
-    #[command(long_about = "Print the version, source commit, compiler and platform of this peer build.")]
+    #[command(
+        long_about = "Print the version, source commit, compiler and platform of this peer build."
+    )]
     Version,
 }
 
@@ -100,8 +102,15 @@ pub fn run(peer: &Peer, out: &mut dyn Write) -> Result<(), CliError> {
 /// The first line of a clap error, without clap's "error: " prefix.
 pub fn one_line(err: &clap::Error) -> String {
     let text = err.render().to_string();
-    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid command line");
-    first.strip_prefix("error: ").unwrap_or(first).trim().to_string()
+    let first = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid command line");
+    first
+        .strip_prefix("error: ")
+        .unwrap_or(first)
+        .trim()
+        .to_string()
 }
 
 /// The `peer` program: parse, run, report. Exit status 0 on success or help, 1 on any error.
@@ -178,14 +187,37 @@ mod tests {
 
     #[test]
     fn inherited_flags_reach_subcommands() {
-        let p = parse(["peer", "channel", "list", "-o", "127.0.0.1:7050", "--tls=false"]).unwrap();
-        let PeerCommand::Channel(c) = p.command else { panic!("channel") };
+        let p = parse([
+            "peer",
+            "channel",
+            "list",
+            "-o",
+            "127.0.0.1:7050",
+            "--tls=false",
+        ])
+        .unwrap();
+        let PeerCommand::Channel(c) = p.command else {
+            panic!("channel")
+        };
         assert_eq!(c.orderer.orderer.as_deref(), Some("127.0.0.1:7050"));
         assert!(!c.orderer.tls);
-        let p = parse(["peer", "chaincode", "invoke", "--tls", "--peerAddresses", "a:1", "--peerAddresses=b:2"]).unwrap();
-        let PeerCommand::Chaincode(c) = p.command else { panic!("chaincode") };
+        let p = parse([
+            "peer",
+            "chaincode",
+            "invoke",
+            "--tls",
+            "--peerAddresses",
+            "a:1",
+            "--peerAddresses=b:2",
+        ])
+        .unwrap();
+        let PeerCommand::Chaincode(c) = p.command else {
+            panic!("chaincode")
+        };
         assert!(c.orderer.tls);
-        let chaincode::ChaincodeCommand::Invoke(i) = c.command else { panic!("invoke") };
+        let chaincode::ChaincodeCommand::Invoke(i) = c.command else {
+            panic!("invoke")
+        };
         assert_eq!(i.peers.peer_addresses, ["a:1", "b:2"]);
         assert_eq!(i.wait_for_event_timeout.to_string(), "30s");
     }
@@ -200,6 +232,9 @@ mod tests {
     fn bad_duration_is_one_line_naming_the_flag() {
         let err = parse(["peer", "channel", "list", "--connTimeout", "soon"]).unwrap_err();
         let line = one_line(&err);
-        assert!(line.contains("--connTimeout") && !line.contains('\n'), "{line}");
+        assert!(
+            line.contains("--connTimeout") && !line.contains('\n'),
+            "{line}"
+        );
     }
 }

@@ -84,7 +84,10 @@ pub fn run(cmd: &NodeCmd, legacy: Option<&str>) -> Result<(), CliError> {
         }
         NodeCommand::Status => {
             let ctx = init_cmd(legacy)?;
-            reach_then_stop("peer node status", vec![ctx.settings.peer.client(None, None)])
+            reach_then_stop(
+                "peer node status",
+                vec![ctx.settings.peer.client(None, None)],
+            )
         }
     }
 }

@@ -40,7 +40,13 @@ mod tests {
     #[test]
     fn info_has_every_field() {
         let text = info();
-        for field in ["peer:\n", " Version: 1.4.12\n", " Commit SHA: ", " Rust version: ", " OS/Arch: "] {
+        for field in [
+            "peer:\n",
+            " Version: 1.4.12\n",
+            " Commit SHA: ",
+            " Rust version: ",
+            " OS/Arch: ",
+        ] {
             assert!(text.contains(field), "{field} missing from {text}");
         }
     }
