@@ -41,7 +41,10 @@ fn main() {
     std::fs::write(out_dir.join("fabric_descriptor_set.pb"), encoded)
         .expect("write descriptor set");
 
+    // BTreeMap keeps map fields (config groups, transient maps) in key order, so encoding a
+    // message is deterministic: the same config always yields the same bytes and hashes.
     tonic_prost_build::configure()
+        .btree_map(".")
         .build_server(true)
         .build_client(true)
         .compile_fds(fds)
