@@ -49,4 +49,43 @@ fn main() {
         .build_client(true)
         .compile_fds(fds)
         .expect("generate Rust code from proto/");
+
+    emit_build_identity();
+}
+
+/// Output of a command, trimmed, when it succeeds.
+fn command_output(program: &str, args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (out.status.success() && !text.is_empty()).then_some(text)
+}
+
+/// Records the git commit and the compiler version for `peer version`
+/// (FABRIC_COMMIT, FABRIC_RUSTC_VERSION); either is left unset when unknown.
+fn emit_build_identity() {
+    println!("cargo:rerun-if-env-changed=FABRIC_COMMIT");
+    let commit = std::env::var("FABRIC_COMMIT")
+        .ok()
+        .filter(|c| !c.is_empty())
+        .or_else(|| command_output("git", &["rev-parse", "--short", "HEAD"]));
+    if let Some(commit) = commit {
+        println!("cargo:rustc-env=FABRIC_COMMIT={commit}");
+    }
+    // Rerun when HEAD or the checked-out branch moves (works in worktrees too).
+    let mut watched = vec!["HEAD".to_string()];
+    watched.extend(command_output("git", &["symbolic-ref", "-q", "HEAD"]));
+    for name in watched {
+        if let Some(p) = command_output("git", &["rev-parse", "--git-path", &name]) {
+            if Path::new(&p).exists() {
+                println!("cargo:rerun-if-changed={p}");
+            }
+        }
+    }
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    if let Some(version) = command_output(&rustc, &["--version"]) {
+        println!("cargo:rustc-env=FABRIC_RUSTC_VERSION={version}");
+    }
 }

@@ -1,1 +1,240 @@
 //! The `peer` command tree (clap), one file per command group, and the shared InitCmd path.
+//!
+//! The tree mirrors Fabric v1.4.12's cobra tree exactly (commands, flags, short forms,
+//! types, defaults, inherited flags) and accepts pflag's flag grammar (see [`flags`]).
+//! [`main`] is the whole `peer` binary: it parses, runs, and turns every failure into one
+//! `Error: ...` line on stderr with exit status 1. Help (`-h`, `--help`, `peer help ...`, or
+//! a command group given without a subcommand) prints to stdout with exit status 0.
+
+pub mod chaincode;
+pub mod channel;
+pub mod client;
+pub mod common;
+pub mod core_yaml;
+pub mod docs;
+pub mod duration;
+pub mod error;
+pub mod flags;
+pub mod init;
+pub mod logging;
+pub mod node;
+pub mod version;
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::error::ErrorKind;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+pub use error::{CliError, NodeKind};
+
+/// The root of the tree: `peer`.
+#[derive(Parser, Debug)]
+#[command(
+    name = "peer",
+    about = "Operate a Hyperledger Fabric peer: run it, and manage its channels and chaincodes",
+    disable_version_flag = true,
+    after_long_help = ROOT_EXAMPLES
+)]
+pub struct Peer {
+    /// Legacy logging level (no longer used; set FABRIC_LOGGING_SPEC instead)
+    #[arg(long = "logging-level", global = true, hide = true)]
+    pub logging_level: Option<String>,
+
+    #[command(subcommand)]
+    pub command: PeerCommand,
+}
+
+const ROOT_EXAMPLES: &str = "Examples:
+  peer node start
+  peer channel list
+  peer chaincode query -C mychannel -n mycc -c '{\"Args\":[\"query\",\"a\"]}'";
+
+/// The command groups under `peer`.
+#[derive(Subcommand, Debug)]
+pub enum PeerCommand {
+    /// Install, instantiate, invoke, query and package chaincodes
+    Chaincode(Box<chaincode::ChaincodeCmd>),
+    /// Create, join, fetch from and update channels
+    Channel(Box<channel::ChannelCmd>),
+    /// Read and change the log levels of a running peer
+    Logging(logging::LoggingCmd),
+    /// Start the peer, ask for its status, reset or roll back its ledgers
+    Node(node::NodeCmd),
+    /// Print the version of this peer build
+    #[command(
+        long_about = "Print the version, source commit, compiler and platform of this peer build."
+    )]
+    Version,
+}
+
+/// The whole clap tree, in pflag's grammar. Documentation and tests walk this.
+pub fn command() -> clap::Command {
+    flags::pflagify(Peer::command())
+}
+
+/// Parses a command line (the first item is the program name).
+pub fn parse<I, T>(args: I) -> Result<Peer, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let mut cmd = command();
+    let matches = cmd.try_get_matches_from_mut(args)?;
+    Peer::from_arg_matches(&matches).map_err(|e| e.with_cmd(&cmd))
+}
+
+/// Runs a parsed command; output meant for the user goes to `out`.
+pub fn run(peer: &Peer, out: &mut dyn Write) -> Result<(), CliError> {
+    let legacy = peer.logging_level.as_deref();
+    match &peer.command {
+        PeerCommand::Version => out
+            .write_all(version::info().as_bytes())
+            .map_err(|e| CliError::usage(format!("cannot write to stdout: {e}"))),
+        PeerCommand::Chaincode(c) => chaincode::run(c, legacy),
+        PeerCommand::Channel(c) => channel::run(c, legacy),
+        PeerCommand::Logging(c) => logging::run(c, legacy),
+        PeerCommand::Node(c) => node::run(c, legacy),
+    }
+}
+
+/// The first line of a clap error, without clap's "error: " prefix.
+pub fn one_line(err: &clap::Error) -> String {
+    let text = err.render().to_string();
+    let first = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid command line");
+    first
+        .strip_prefix("error: ")
+        .unwrap_or(first)
+        .trim()
+        .to_string()
+}
+
+/// The `peer` program: parse, run, report. Exit status 0 on success or help, 1 on any error.
+pub fn main<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let peer = match parse(args) {
+        Ok(peer) => peer,
+        Err(err) => return report_parse_error(&err),
+    };
+    let stdout = std::io::stdout();
+    match run(&peer, &mut stdout.lock()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn report_parse_error(err: &clap::Error) -> ExitCode {
+    match err.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let help = err.render();
+            if std::io::stdout().is_terminal() {
+                print!("{}", help.ansi());
+            } else {
+                print!("{help}");
+            }
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprintln!("Error: {}", one_line(err));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Connects to every node a network command needs, in order. The first unreachable one
+/// ends the command with one clear line; if all answer, the command still stops, because
+/// the requests themselves are not in this build yet.
+pub(crate) fn reach_then_stop(
+    command: &'static str,
+    targets: Vec<client::ClientSettings>,
+) -> Result<(), CliError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Runtime(e.to_string()))?;
+    runtime.block_on(async {
+        for target in &targets {
+            client::connect(target).await?;
+        }
+        Ok::<(), CliError>(())
+    })?;
+    Err(CliError::NotAvailable {
+        command,
+        missing: "connected, but sending this request is not available in this build yet",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tree_is_consistent() {
+        command().debug_assert();
+    }
+
+    #[test]
+    fn inherited_flags_reach_subcommands() {
+        let p = parse([
+            "peer",
+            "channel",
+            "list",
+            "-o",
+            "127.0.0.1:7050",
+            "--tls=false",
+        ])
+        .unwrap();
+        let PeerCommand::Channel(c) = p.command else {
+            panic!("channel")
+        };
+        assert_eq!(c.orderer.orderer.as_deref(), Some("127.0.0.1:7050"));
+        assert!(!c.orderer.tls);
+        let p = parse([
+            "peer",
+            "chaincode",
+            "invoke",
+            "--tls",
+            "--peerAddresses",
+            "a:1",
+            "--peerAddresses=b:2",
+        ])
+        .unwrap();
+        let PeerCommand::Chaincode(c) = p.command else {
+            panic!("chaincode")
+        };
+        assert!(c.orderer.tls);
+        let chaincode::ChaincodeCommand::Invoke(i) = c.command else {
+            panic!("invoke")
+        };
+        assert_eq!(i.peers.peer_addresses, ["a:1", "b:2"]);
+        assert_eq!(i.wait_for_event_timeout.to_string(), "30s");
+    }
+
+    #[test]
+    fn legacy_logging_level_is_accepted_anywhere() {
+        let p = parse(["peer", "node", "status", "--logging-level", "debug"]).unwrap();
+        assert_eq!(p.logging_level.as_deref(), Some("debug"));
+    }
+
+    #[test]
+    fn bad_duration_is_one_line_naming_the_flag() {
+        let err = parse(["peer", "channel", "list", "--connTimeout", "soon"]).unwrap_err();
+        let line = one_line(&err);
+        assert!(
+            line.contains("--connTimeout") && !line.contains('\n'),
+            "{line}"
+        );
+    }
+}

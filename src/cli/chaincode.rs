@@ -1,0 +1,450 @@
+//! `peer chaincode`: install, instantiate, invoke, list, package, query, signpackage and
+//! upgrade of v1.4 (lscc) chaincodes.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::client::ClientSettings;
+use super::common::{require, require_file, OrdererFlags, PeerConnFlags};
+use super::duration::GoDuration;
+use super::init::{init_cmd, PeerContext};
+use super::{reach_then_stop, CliError};
+
+/// Operate a chaincode: install, instantiate, invoke, package, query, upgrade...
+#[derive(Args, Debug)]
+#[command(after_long_help = EXAMPLES)]
+pub struct ChaincodeCmd {
+    #[command(flatten)]
+    pub orderer: OrdererFlags,
+
+    /// Transient map for the proposal, as a JSON object of base64 values
+    #[arg(long = "transient", global = true)]
+    pub transient: Option<String>,
+
+    #[command(subcommand)]
+    pub command: ChaincodeCommand,
+}
+
+const EXAMPLES: &str = "Examples:
+  peer chaincode install -n mycc -v 1.0 -p github.com/example/cc
+  peer chaincode instantiate -o 127.0.0.1:7050 -C mychannel -n mycc -v 1.0 -c '{\"Args\":[\"init\",\"a\",\"100\"]}'
+  peer chaincode query -C mychannel -n mycc -c '{\"Args\":[\"query\",\"a\"]}'";
+
+/// The chaincode subcommands.
+#[derive(Subcommand, Debug)]
+pub enum ChaincodeCommand {
+    /// Install a chaincode package (or build one from -n/-v/-p) on a peer
+    Install(InstallArgs),
+    /// Deploy an installed chaincode on a channel
+    Instantiate(InstantiateArgs),
+    /// Submit a transaction invoking a chaincode
+    Invoke(InvokeArgs),
+    /// List the chaincodes installed on a peer or instantiated on a channel
+    List(ListArgs),
+    /// Write a chaincode deployment package to a file, optionally signed
+    Package(PackageArgs),
+    /// Evaluate a chaincode function on a peer without submitting a transaction
+    Query(QueryArgs),
+    /// Add this identity's signature to a signed chaincode package
+    Signpackage(SignPackageArgs),
+    /// Replace a chaincode on a channel with a newer installed version
+    Upgrade(UpgradeArgs),
+}
+
+/// `peer chaincode install [<ccpackfile>]`.
+#[derive(Args, Debug)]
+pub struct InstallArgs {
+    /// A chaincode package made by `peer chaincode package`; without it -n, -v and -p build one
+    pub ccpackfile: Option<PathBuf>,
+    #[command(flatten)]
+    pub peers: PeerConnFlags,
+    /// Constructor message as JSON: {"Args":[...]} or {"Function":"...","Args":[...]}
+    #[arg(short = 'c', long = "ctor", default_value = "{}")]
+    pub ctor: String,
+    /// Language of the chaincode: golang, node or java
+    #[arg(short = 'l', long = "lang", default_value = "golang")]
+    pub lang: String,
+    /// Name of the chaincode
+    #[arg(short = 'n', long = "name")]
+    pub name: Option<String>,
+    /// Path to the chaincode source
+    #[arg(short = 'p', long = "path")]
+    pub path: Option<String>,
+    /// Version of the chaincode
+    #[arg(short = 'v', long = "version")]
+    pub version: Option<String>,
+}
+
+/// Flags shared by instantiate and upgrade.
+#[derive(Args, Debug)]
+pub struct DeployFlags {
+    /// Channel the command applies to
+    #[arg(short = 'C', long = "channelID")]
+    pub channel_id: Option<String>,
+    /// JSON file with the private data collections of the chaincode
+    #[arg(long = "collections-config")]
+    pub collections_config: Option<PathBuf>,
+    #[command(flatten)]
+    pub peers: PeerConnFlags,
+    /// Constructor message as JSON: {"Args":[...]} or {"Function":"...","Args":[...]}
+    #[arg(short = 'c', long = "ctor", default_value = "{}")]
+    pub ctor: String,
+    /// Endorsement system chaincode to use [default: escc]
+    #[arg(short = 'E', long = "escc")]
+    pub escc: Option<String>,
+    /// Language of the chaincode: golang, node or java
+    #[arg(short = 'l', long = "lang", default_value = "golang")]
+    pub lang: String,
+    /// Name of the chaincode
+    #[arg(short = 'n', long = "name")]
+    pub name: Option<String>,
+    /// Endorsement policy, e.g. "AND('Org1MSP.peer','Org2MSP.peer')"
+    #[arg(short = 'P', long = "policy")]
+    pub policy: Option<String>,
+    /// Version of the chaincode
+    #[arg(short = 'v', long = "version")]
+    pub version: Option<String>,
+    /// Validation system chaincode to use [default: vscc]
+    #[arg(short = 'V', long = "vscc")]
+    pub vscc: Option<String>,
+}
+
+/// `peer chaincode instantiate`.
+#[derive(Args, Debug)]
+pub struct InstantiateArgs {
+    #[command(flatten)]
+    pub deploy: DeployFlags,
+}
+
+/// `peer chaincode upgrade`.
+#[derive(Args, Debug)]
+pub struct UpgradeArgs {
+    #[command(flatten)]
+    pub deploy: DeployFlags,
+    /// Path to the chaincode source
+    #[arg(short = 'p', long = "path")]
+    pub path: Option<String>,
+}
+
+/// `peer chaincode invoke`.
+#[derive(Args, Debug)]
+pub struct InvokeArgs {
+    /// Channel the command applies to
+    #[arg(short = 'C', long = "channelID")]
+    pub channel_id: Option<String>,
+    #[command(flatten)]
+    pub peers: PeerConnFlags,
+    /// Invocation message as JSON: {"Args":[...]} or {"Function":"...","Args":[...]}
+    #[arg(short = 'c', long = "ctor", default_value = "{}")]
+    pub ctor: String,
+    /// Name of the chaincode
+    #[arg(short = 'n', long = "name")]
+    pub name: Option<String>,
+    /// Wait until every peer reports the transaction committed
+    #[arg(long = "waitForEvent")]
+    pub wait_for_event: bool,
+    /// How long --waitForEvent waits for the commit events
+    #[arg(long = "waitForEventTimeout", default_value = "30s")]
+    pub wait_for_event_timeout: GoDuration,
+}
+
+/// `peer chaincode list`.
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// Channel the command applies to (with --instantiated)
+    #[arg(short = 'C', long = "channelID")]
+    pub channel_id: Option<String>,
+    #[command(flatten)]
+    pub peers: PeerConnFlags,
+    /// List the chaincodes installed on the peer
+    #[arg(long = "installed")]
+    pub installed: bool,
+    /// List the chaincodes instantiated on the channel given with -C
+    #[arg(long = "instantiated")]
+    pub instantiated: bool,
+}
+
+/// `peer chaincode package [<outputfile>]`.
+#[derive(Args, Debug)]
+pub struct PackageArgs {
+    /// File to write the package to
+    pub outputfile: Option<PathBuf>,
+    /// Wrap the deployment spec in a package that owners can sign (SignedCDS)
+    #[arg(short = 's', long = "cc-package")]
+    pub cc_package: bool,
+    /// Constructor message as JSON: {"Args":[...]} or {"Function":"...","Args":[...]}
+    #[arg(short = 'c', long = "ctor", default_value = "{}")]
+    pub ctor: String,
+    /// Policy saying who may instantiate the package, e.g. "AND('Org1MSP.admin')"
+    #[arg(short = 'i', long = "instantiate-policy")]
+    pub instantiate_policy: Option<String>,
+    /// Language of the chaincode: golang, node or java
+    #[arg(short = 'l', long = "lang", default_value = "golang")]
+    pub lang: String,
+    /// Name of the chaincode
+    #[arg(short = 'n', long = "name")]
+    pub name: Option<String>,
+    /// Path to the chaincode source
+    #[arg(short = 'p', long = "path")]
+    pub path: Option<String>,
+    /// Sign the package with the local MSP identity (with -s)
+    #[arg(short = 'S', long = "sign")]
+    pub sign: bool,
+    /// Version of the chaincode
+    #[arg(short = 'v', long = "version")]
+    pub version: Option<String>,
+}
+
+/// `peer chaincode signpackage <inputpackage> <outputpackage>`.
+#[derive(Args, Debug)]
+pub struct SignPackageArgs {
+    /// Signed package to add a signature to
+    pub inputpackage: PathBuf,
+    /// File to write the package with the extra signature to
+    pub outputpackage: PathBuf,
+}
+
+/// Checks the constructor JSON as Fabric does: an object with `Args`, optionally `Function`.
+pub fn check_ctor(ctor: &str, empty_allowed: bool) -> Result<(), CliError> {
+    const KEYS: &str = "the -c/--ctor JSON must have the keys 'Args' or 'Function' and 'Args', \
+                        e.g. '{\"Args\":[\"init\",\"a\",\"100\"]}'";
+    if ctor == "{}" {
+        return if empty_allowed {
+            Ok(())
+        } else {
+            Err(CliError::usage(KEYS))
+        };
+    }
+    let value: serde_json::Value = serde_json::from_str(ctor)
+        .map_err(|e| CliError::usage(format!("the -c/--ctor value is not valid JSON: {e}")))?;
+    let Some(map) = value.as_object() else {
+        return Err(CliError::usage(KEYS));
+    };
+    let has = |key: &str| map.keys().any(|k| k.eq_ignore_ascii_case(key));
+    let ok = has("args") && (map.len() == 1 || (map.len() == 2 && has("function")));
+    if ok {
+        Ok(())
+    } else {
+        Err(CliError::usage(KEYS))
+    }
+}
+
+fn require_channel(channel: &Option<String>) -> Result<&str, CliError> {
+    require(channel, "-C/--channelID", "the channel ID")
+}
+
+/// The peers a command talks to: --peerAddresses (with --tlsRootCertFiles when TLS is on)
+/// or peer.address from core.yaml.
+pub fn peer_targets(
+    ctx: &PeerContext,
+    peers: &PeerConnFlags,
+    command: &str,
+) -> Result<Vec<ClientSettings>, CliError> {
+    if peers.connection_profile.is_some() {
+        return Err(CliError::NotAvailable {
+            command: "peer chaincode",
+            missing: "--connectionProfile is not supported in this build yet; use --peerAddresses",
+        });
+    }
+    if command != "invoke" && peers.peer_addresses.len() > 1 {
+        return Err(CliError::usage(format!(
+            "'{command}' can only be run against one peer, but {} were given with --peerAddresses",
+            peers.peer_addresses.len()
+        )));
+    }
+    let settings = &ctx.settings.peer;
+    if peers.peer_addresses.is_empty() {
+        return Ok(vec![settings.client(None, None)]);
+    }
+    if settings.tls_enabled && peers.tls_root_cert_files.len() != peers.peer_addresses.len() {
+        return Err(CliError::usage(format!(
+            "TLS is enabled, so each of the {} --peerAddresses needs a --tlsRootCertFiles (got {})",
+            peers.peer_addresses.len(),
+            peers.tls_root_cert_files.len()
+        )));
+    }
+    Ok(peers
+        .peer_addresses
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            settings.client(
+                Some(a),
+                peers.tls_root_cert_files.get(i).map(PathBuf::as_path),
+            )
+        })
+        .collect())
+}
+
+fn check_deploy(d: &DeployFlags) -> Result<(), CliError> {
+    require_channel(&d.channel_id)?;
+    require(&d.name, "-n/--name", "the chaincode name")?;
+    require(&d.version, "-v/--version", "the chaincode version")?;
+    if let Some(file) = &d.collections_config {
+        require_file(file, "the collections config file")?;
+    }
+    check_ctor(&d.ctor, false)
+}
+
+fn run_deploy(
+    cmd: &ChaincodeCmd,
+    d: &DeployFlags,
+    name: &'static str,
+    legacy: Option<&str>,
+) -> Result<(), CliError> {
+    check_deploy(d)?;
+    let ctx = init_cmd(legacy)?;
+    let mut targets = peer_targets(&ctx, &d.peers, name)?;
+    if cmd.orderer.orderer.is_some() {
+        targets.push(cmd.orderer.client()?);
+    }
+    reach_then_stop(name_of(name), targets)
+}
+
+fn name_of(sub: &str) -> &'static str {
+    match sub {
+        "install" => "peer chaincode install",
+        "instantiate" => "peer chaincode instantiate",
+        "invoke" => "peer chaincode invoke",
+        "list" => "peer chaincode list",
+        "query" => "peer chaincode query",
+        _ => "peer chaincode upgrade",
+    }
+}
+
+fn run_install(a: &InstallArgs, legacy: Option<&str>) -> Result<(), CliError> {
+    match &a.ccpackfile {
+        Some(file) => require_file(file, "the chaincode package")?,
+        None => {
+            require(&a.name, "-n/--name", "the chaincode name")?;
+            require(&a.version, "-v/--version", "the chaincode version")?;
+            require(&a.path, "-p/--path", "the chaincode path")?;
+            check_ctor(&a.ctor, true)?;
+        }
+    }
+    let ctx = init_cmd(legacy)?;
+    reach_then_stop(name_of("install"), peer_targets(&ctx, &a.peers, "install")?)
+}
+
+fn run_invoke(cmd: &ChaincodeCmd, a: &InvokeArgs, legacy: Option<&str>) -> Result<(), CliError> {
+    require_channel(&a.channel_id)?;
+    require(&a.name, "-n/--name", "the chaincode name")?;
+    check_ctor(&a.ctor, false)?;
+    let ctx = init_cmd(legacy)?;
+    let mut targets = peer_targets(&ctx, &a.peers, "invoke")?;
+    if cmd.orderer.orderer.is_some() {
+        targets.push(cmd.orderer.client()?);
+    }
+    reach_then_stop(name_of("invoke"), targets)
+}
+
+fn run_query(a: &QueryArgs, legacy: Option<&str>) -> Result<(), CliError> {
+    require_channel(&a.channel_id)?;
+    require(&a.name, "-n/--name", "the chaincode name")?;
+    check_ctor(&a.ctor, false)?;
+    if a.raw && a.hex {
+        return Err(CliError::usage(
+            "--raw (-r) and --hex (-x) cannot be used together",
+        ));
+    }
+    let ctx = init_cmd(legacy)?;
+    reach_then_stop(name_of("query"), peer_targets(&ctx, &a.peers, "query")?)
+}
+
+fn run_list(a: &ListArgs, legacy: Option<&str>) -> Result<(), CliError> {
+    match (a.installed, a.instantiated) {
+        (true, true) => {
+            return Err(CliError::usage(
+                "give either --installed or --instantiated, not both",
+            ))
+        }
+        (false, false) => return Err(CliError::usage("give --installed or --instantiated")),
+        (false, true) => {
+            require_channel(&a.channel_id)?;
+        }
+        (true, false) => {}
+    }
+    let ctx = init_cmd(legacy)?;
+    reach_then_stop(name_of("list"), peer_targets(&ctx, &a.peers, "list")?)
+}
+
+fn run_package(a: &PackageArgs, legacy: Option<&str>) -> Result<(), CliError> {
+    require(&a.name, "-n/--name", "the chaincode name")?;
+    require(&a.version, "-v/--version", "the chaincode version")?;
+    require(&a.path, "-p/--path", "the chaincode path")?;
+    check_ctor(&a.ctor, true)?;
+    if a.sign && !a.cc_package {
+        return Err(CliError::usage("-S/--sign needs -s/--cc-package"));
+    }
+    init_cmd(legacy)?;
+    Err(CliError::NotAvailable {
+        command: "peer chaincode package",
+        missing: "chaincode packaging is not available in this build yet",
+    })
+}
+
+fn run_signpackage(a: &SignPackageArgs, legacy: Option<&str>) -> Result<(), CliError> {
+    require_file(&a.inputpackage, "the input package")?;
+    init_cmd(legacy)?;
+    Err(CliError::NotAvailable {
+        command: "peer chaincode signpackage",
+        missing: "package signing is not available in this build yet",
+    })
+}
+
+/// Runs a `peer chaincode` subcommand.
+pub fn run(cmd: &ChaincodeCmd, legacy: Option<&str>) -> Result<(), CliError> {
+    match &cmd.command {
+        ChaincodeCommand::Install(a) => run_install(a, legacy),
+        ChaincodeCommand::Instantiate(a) => run_deploy(cmd, &a.deploy, "instantiate", legacy),
+        ChaincodeCommand::Upgrade(a) => run_deploy(cmd, &a.deploy, "upgrade", legacy),
+        ChaincodeCommand::Invoke(a) => run_invoke(cmd, a, legacy),
+        ChaincodeCommand::Query(a) => run_query(a, legacy),
+        ChaincodeCommand::List(a) => run_list(a, legacy),
+        ChaincodeCommand::Package(a) => run_package(a, legacy),
+        ChaincodeCommand::Signpackage(a) => run_signpackage(a, legacy),
+    }
+}
+
+/// `peer chaincode query`.
+#[derive(Args, Debug)]
+pub struct QueryArgs {
+    /// Channel the command applies to
+    #[arg(short = 'C', long = "channelID")]
+    pub channel_id: Option<String>,
+    #[command(flatten)]
+    pub peers: PeerConnFlags,
+    /// Query message as JSON: {"Args":[...]} or {"Function":"...","Args":[...]}
+    #[arg(short = 'c', long = "ctor", default_value = "{}")]
+    pub ctor: String,
+    /// Print the answer as hex
+    #[arg(short = 'x', long = "hex")]
+    pub hex: bool,
+    /// Name of the chaincode
+    #[arg(short = 'n', long = "name")]
+    pub name: Option<String>,
+    /// Print the answer as raw bytes
+    #[arg(short = 'r', long = "raw")]
+    pub raw: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ctor_rules_follow_fabric() {
+        check_ctor(r#"{"Args":["init","a","100"]}"#, false).unwrap();
+        check_ctor(r#"{"function":"f","args":[]}"#, false).unwrap();
+        check_ctor("{}", true).unwrap();
+        assert!(check_ctor("{}", false).is_err());
+        assert!(check_ctor(r#"{"Function":"f"}"#, false).is_err());
+        assert!(check_ctor(r#"{"Args":[],"x":1}"#, false).is_err());
+        assert!(check_ctor("[1]", false).is_err());
+        assert!(check_ctor("{", false)
+            .unwrap_err()
+            .to_string()
+            .contains("not valid JSON"));
+    }
+}

@@ -1,0 +1,271 @@
+//! `peer channel`: create, fetch, getinfo, join, list, signconfigtx and update.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::common::{require, require_file, OrdererFlags};
+use super::duration::GoDuration;
+use super::init::init_cmd;
+use super::{reach_then_stop, CliError};
+
+/// The `--outputBlock` default: the channel ID followed by `.block`, in the current folder.
+pub const OUTPUT_BLOCK_DEFAULT: &str = "./<channelID>.block";
+
+/// Create a channel, join peers to it, fetch its blocks, update its configuration...
+#[derive(Args, Debug)]
+#[command(after_long_help = EXAMPLES)]
+pub struct ChannelCmd {
+    #[command(flatten)]
+    pub orderer: OrdererFlags,
+
+    #[command(subcommand)]
+    pub command: ChannelCommand,
+}
+
+const EXAMPLES: &str = "Examples:
+  peer channel create -o 127.0.0.1:7050 -c mychannel -f mychannel.tx
+  peer channel join -b mychannel.block
+  peer channel fetch newest -c mychannel -o 127.0.0.1:7050";
+
+/// The channel subcommands.
+#[derive(Subcommand, Debug)]
+pub enum ChannelCommand {
+    /// Ask the ordering service to create a channel and save its genesis block
+    Create(CreateArgs),
+    /// Fetch a block of a channel and write it to a file
+    Fetch(FetchArgs),
+    /// Show the height and current block hashes of a channel
+    Getinfo(GetinfoArgs),
+    /// Join the peer to a channel, given the channel's genesis block
+    Join(JoinArgs),
+    /// List the channels the peer has joined
+    List(ListArgs),
+    /// Add this identity's signature to a config update transaction file
+    Signconfigtx(SignconfigtxArgs),
+    /// Sign a config update transaction file and send it to the ordering service
+    Update(UpdateArgs),
+}
+
+/// `peer channel create`.
+#[derive(Args, Debug)]
+pub struct CreateArgs {
+    /// Name of the channel
+    #[arg(short = 'c', long = "channelID")]
+    pub channel_id: Option<String>,
+    /// Channel creation transaction file (made by configtxgen)
+    #[arg(short = 'f', long = "file")]
+    pub file: Option<PathBuf>,
+    /// Where to write the channel's genesis block
+    #[arg(long = "outputBlock", default_value = OUTPUT_BLOCK_DEFAULT)]
+    pub output_block: String,
+    /// How long to wait for the channel to be created
+    #[arg(short = 't', long = "timeout", default_value = "10s")]
+    pub timeout: GoDuration,
+}
+
+/// `peer channel fetch <newest|oldest|config|(number)> [outputfile]`.
+#[derive(Args, Debug)]
+pub struct FetchArgs {
+    /// Which block: newest, oldest, config or a block number
+    #[arg(value_name = "newest|oldest|config|(number)")]
+    pub target: String,
+    /// File to write the block to [default: ./<channelID>_<target>.block]
+    pub outputfile: Option<PathBuf>,
+    /// Ignore delivery errors and return whatever blocks can be delivered
+    #[arg(long = "bestEffort")]
+    pub best_effort: bool,
+    /// Name of the channel
+    #[arg(short = 'c', long = "channelID")]
+    pub channel_id: Option<String>,
+}
+
+/// `peer channel getinfo`.
+#[derive(Args, Debug)]
+pub struct GetinfoArgs {
+    /// Name of the channel
+    #[arg(short = 'c', long = "channelID")]
+    pub channel_id: Option<String>,
+}
+
+/// `peer channel join`.
+#[derive(Args, Debug)]
+pub struct JoinArgs {
+    /// Genesis block file of the channel
+    #[arg(short = 'b', long = "blockpath")]
+    pub blockpath: Option<PathBuf>,
+}
+
+/// `peer channel list`.
+#[derive(Args, Debug)]
+pub struct ListArgs {}
+
+/// `peer channel signconfigtx`.
+#[derive(Args, Debug)]
+pub struct SignconfigtxArgs {
+    /// Config update transaction file to sign in place
+    #[arg(short = 'f', long = "file")]
+    pub file: Option<PathBuf>,
+}
+
+/// `peer channel update`.
+#[derive(Args, Debug)]
+pub struct UpdateArgs {
+    /// Name of the channel
+    #[arg(short = 'c', long = "channelID")]
+    pub channel_id: Option<String>,
+    /// Config update transaction file
+    #[arg(short = 'f', long = "file")]
+    pub file: Option<PathBuf>,
+}
+
+fn require_channel(channel: &Option<String>) -> Result<&str, CliError> {
+    require(channel, "-c/--channelID", "the channel ID")
+}
+
+fn require_path<'a>(
+    path: &'a Option<PathBuf>,
+    flag: &str,
+    what: &'static str,
+) -> Result<&'a PathBuf, CliError> {
+    let path = path
+        .as_ref()
+        .filter(|p| !p.as_os_str().is_empty())
+        .ok_or_else(|| CliError::usage(format!("{what} is required: pass it with {flag}")))?;
+    require_file(path, what)?;
+    Ok(path)
+}
+
+/// Where `peer channel create` writes the genesis block.
+pub fn output_block_path(output_block: &str, channel_id: &str) -> PathBuf {
+    if output_block.is_empty() || output_block == OUTPUT_BLOCK_DEFAULT {
+        PathBuf::from(format!("./{channel_id}.block"))
+    } else {
+        PathBuf::from(output_block)
+    }
+}
+
+/// Checks the fetch target: newest, oldest, config or a block number.
+pub fn check_fetch_target(target: &str) -> Result<(), CliError> {
+    match target {
+        "newest" | "oldest" | "config" => Ok(()),
+        n if n.parse::<u64>().is_ok() => Ok(()),
+        other => Err(CliError::usage(format!(
+            "\"{other}\" is not a block to fetch: use newest, oldest, config or a block number"
+        ))),
+    }
+}
+
+/// Runs a `peer channel` subcommand.
+pub fn run(cmd: &ChannelCmd, legacy: Option<&str>) -> Result<(), CliError> {
+    match &cmd.command {
+        ChannelCommand::Create(a) => {
+            let channel = require_channel(&a.channel_id)?;
+            if a.file.is_some() {
+                require_path(
+                    &a.file,
+                    "-f/--file",
+                    "the channel creation transaction file",
+                )?;
+            }
+            tracing::debug!(target: "channelCmd", "genesis block goes to {}", output_block_path(&a.output_block, channel).display());
+            let orderer = cmd.orderer.client()?;
+            init_cmd(legacy)?;
+            reach_then_stop("peer channel create", vec![orderer])
+        }
+        ChannelCommand::Fetch(a) => {
+            check_fetch_target(&a.target)?;
+            require_channel(&a.channel_id)?;
+            let ctx = init_cmd(legacy)?;
+            let target = match cmd.orderer.orderer {
+                Some(_) => cmd.orderer.client()?,
+                None => ctx.settings.peer.client(None, None),
+            };
+            reach_then_stop("peer channel fetch", vec![target])
+        }
+        ChannelCommand::Getinfo(a) => {
+            require_channel(&a.channel_id)?;
+            let ctx = init_cmd(legacy)?;
+            reach_then_stop(
+                "peer channel getinfo",
+                vec![ctx.settings.peer.client(None, None)],
+            )
+        }
+        ChannelCommand::Join(a) => {
+            require_path(&a.blockpath, "-b/--blockpath", "the genesis block file")?;
+            let ctx = init_cmd(legacy)?;
+            reach_then_stop(
+                "peer channel join",
+                vec![ctx.settings.peer.client(None, None)],
+            )
+        }
+        ChannelCommand::List(_) => {
+            let ctx = init_cmd(legacy)?;
+            reach_then_stop(
+                "peer channel list",
+                vec![ctx.settings.peer.client(None, None)],
+            )
+        }
+        ChannelCommand::Signconfigtx(a) => {
+            require_path(&a.file, "-f/--file", "the config update transaction file")?;
+            init_cmd(legacy)?;
+            Err(CliError::NotAvailable {
+                command: "peer channel signconfigtx",
+                missing: "signing config updates is not available in this build yet",
+            })
+        }
+        ChannelCommand::Update(a) => {
+            require_channel(&a.channel_id)?;
+            require_path(&a.file, "-f/--file", "the config update transaction file")?;
+            let orderer = cmd.orderer.client()?;
+            init_cmd(legacy)?;
+            reach_then_stop("peer channel update", vec![orderer])
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_block_defaults_to_the_channel_name() {
+        assert_eq!(
+            output_block_path(OUTPUT_BLOCK_DEFAULT, "mych"),
+            PathBuf::from("./mych.block")
+        );
+        assert_eq!(output_block_path("", "mych"), PathBuf::from("./mych.block"));
+        assert_eq!(
+            output_block_path("/tmp/x.block", "mych"),
+            PathBuf::from("/tmp/x.block")
+        );
+    }
+
+    #[test]
+    fn fetch_targets() {
+        for ok in ["newest", "oldest", "config", "0", "42"] {
+            check_fetch_target(ok).unwrap();
+        }
+        assert!(check_fetch_target("latest").is_err());
+        assert!(check_fetch_target("-1").is_err());
+    }
+
+    #[test]
+    fn missing_file_is_named() {
+        let err = require_path(
+            &Some("/no/such.tx".into()),
+            "-f/--file",
+            "the config update transaction file",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("/no/such.tx") && err.contains("no such file"),
+            "{err}"
+        );
+        let err = require_path(&None, "-f/--file", "the config update transaction file")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("-f/--file"), "{err}");
+    }
+}

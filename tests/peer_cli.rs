@@ -1,0 +1,262 @@
+//! The built `peer` binary, run as a user would: help, version, flag errors, and the one-line
+//! error for an unreachable peer.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const PEER: &str = env!("CARGO_BIN_EXE_peer");
+
+fn peer(args: &[&str], cfg: Option<&Path>) -> Output {
+    let mut cmd = Command::new(PEER);
+    cmd.args(args)
+        .env_remove("FABRIC_LOGGING_SPEC")
+        .env_remove("CORE_PEER_ADDRESS")
+        .env_remove("CORE_PEER_MSPCONFIGPATH")
+        .env_remove("CORE_PEER_LOCALMSPID")
+        .env_remove("CORE_PEER_TLS_ENABLED");
+    match cfg {
+        Some(dir) => cmd.env("FABRIC_CFG_PATH", dir),
+        None => cmd.env("FABRIC_CFG_PATH", "/nonexistent-fabric-cfg"),
+    };
+    cmd.output().expect("run peer")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+const COMMANDS: &[&str] = &[
+    "chaincode install",
+    "chaincode instantiate",
+    "chaincode invoke",
+    "chaincode list",
+    "chaincode package",
+    "chaincode query",
+    "chaincode signpackage",
+    "chaincode upgrade",
+    "channel create",
+    "channel fetch",
+    "channel getinfo",
+    "channel join",
+    "channel list",
+    "channel signconfigtx",
+    "channel update",
+    "logging getlevel",
+    "logging getlogspec",
+    "logging revertlevels",
+    "logging setlevel",
+    "logging setlogspec",
+    "node reset",
+    "node rollback",
+    "node start",
+    "node status",
+    "version",
+];
+
+#[test]
+fn help_exits_zero_everywhere() {
+    let out = peer(&["--help"], None);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("chaincode"));
+    let out = peer(&[], None);
+    assert!(out.status.success(), "bare peer prints help");
+    for command in COMMANDS {
+        let mut args: Vec<&str> = command.split(' ').collect();
+        args.push("--help");
+        let out = peer(&args, None);
+        assert!(
+            out.status.success(),
+            "peer {command} --help: {}",
+            stderr(&out)
+        );
+        assert!(stdout(&out).contains("Usage:"), "peer {command} --help");
+    }
+    let out = peer(&["help", "channel", "fetch"], None);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("newest|oldest|config|(number)"));
+}
+
+#[test]
+fn version_prints_every_field() {
+    let out = peer(&["version"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "peer:");
+    assert_eq!(lines[1], " Version: 1.4.12");
+    assert!(
+        lines[2].starts_with(" Commit SHA: ") && lines[2].len() > 13,
+        "{text}"
+    );
+    assert!(lines[3].starts_with(" Rust version: rustc "), "{text}");
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    assert_eq!(
+        lines[4],
+        format!(" OS/Arch: {}/{arch}", std::env::consts::OS)
+    );
+    let out = peer(&["version", "extra"], None);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn unknown_flag_is_one_error_line() {
+    let out = peer(&["channel", "list", "--bogus"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("Error: ") && err.contains("--bogus"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_duration_names_the_flag() {
+    let out = peer(
+        &["channel", "create", "-c", "ch", "--timeout", "soon"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("Error: ") && err.contains("--timeout"),
+        "{err}"
+    );
+}
+
+#[test]
+fn missing_config_is_one_clear_line() {
+    let out = peer(&["channel", "list"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("core.yaml") && err.contains("FABRIC_CFG_PATH"),
+        "{err}"
+    );
+}
+
+#[test]
+fn missing_input_file_is_named() {
+    let out = peer(
+        &["channel", "signconfigtx", "-f", "/no/such/update.tx"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("/no/such/update.tx") && err.contains("no such file"),
+        "{err}"
+    );
+}
+
+fn closed_port() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    drop(listener);
+    addr
+}
+
+fn config_dir(address: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("msp")).unwrap();
+    let yaml = format!(
+        "peer:\n  address: {address}\n  mspConfigPath: msp\n  localMspId: Org1MSP\n  \
+         localMspType: bccsp\n  tls:\n    enabled: false\n  client:\n    connTimeout: 3s\n"
+    );
+    std::fs::write(dir.path().join("core.yaml"), yaml).unwrap();
+    dir
+}
+
+#[test]
+fn unreachable_peer_is_one_clear_line() {
+    let addr = closed_port();
+    let dir = config_dir(&addr);
+    let out = peer(&["channel", "list"], Some(dir.path()));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "Error: cannot reach the peer at {addr}: connection refused \
+             (is `peer node start` running there?)\n"
+        )
+    );
+}
+
+#[test]
+fn unreachable_orderer_is_one_clear_line() {
+    let addr = closed_port();
+    let dir = config_dir("127.0.0.1:7051");
+    let out = peer(
+        &["channel", "create", "-c", "mych", "-o", &addr],
+        Some(dir.path()),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "Error: cannot reach the orderer at {addr}: connection refused \
+             (is the orderer running there?)\n"
+        )
+    );
+}
+
+#[test]
+fn msp_errors_follow_fabric() {
+    let dir = config_dir("127.0.0.1:7051");
+    std::fs::remove_dir(dir.path().join("msp")).unwrap();
+    let out = peer(&["node", "status"], Some(dir.path()));
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot init crypto, folder") && err.contains("does not exist"),
+        "{err}"
+    );
+    let dir = config_dir("127.0.0.1:7051");
+    let out = Command::new(PEER)
+        .args(["node", "status"])
+        .env("FABRIC_CFG_PATH", dir.path())
+        .env("CORE_PEER_LOCALMSPID", "")
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&out).contains("the local MSP must have an ID"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn legacy_logging_level_warns() {
+    let addr = closed_port();
+    let dir = config_dir(&addr);
+    let out = peer(
+        &["node", "status", "--logging-level", "debug"],
+        Some(dir.path()),
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("CORE_LOGGING_LEVEL is no longer supported"),
+        "{err}"
+    );
+    assert!(err.contains("cannot reach the peer"), "{err}");
+}
+
+#[test]
+fn offline_commands_say_what_is_missing() {
+    let dir = config_dir("127.0.0.1:7051");
+    let out = peer(&["node", "start"], Some(dir.path()));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "Error: peer node start: the peer server is not available in this build yet\n"
+    );
+}
