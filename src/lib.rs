@@ -13,6 +13,7 @@ pub mod config;
 pub mod crypto;
 pub mod flogging;
 pub mod msp;
+pub mod orderer;
 pub mod policy;
 pub mod protos;
 pub mod protoutil;

@@ -65,3 +65,20 @@ fn collect_msps(group: &ConfigGroup, out: &mut Vec<X509Msp>) {
         collect_msps(child, out);
     }
 }
+
+/// The keys of a Fabric config-key table (`config-keys/core-keys.tsv`,
+/// `config-keys/orderer-keys.tsv`): each flattened key with its JSON-encoded default.
+pub fn config_keys(vectors: &std::path::Path, table: &str) -> Vec<(String, serde_json::Value)> {
+    let path = vectors.join("config-keys").join(table);
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let (key, json) = line.split_once('\t').expect("key<TAB>default");
+            let value = serde_json::from_str(json).expect("JSON default");
+            (key.to_string(), value)
+        })
+        .collect()
+}

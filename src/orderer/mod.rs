@@ -1,0 +1,7 @@
+//! The ordering node (Fabric's `orderer`): its configuration ([`localconfig`]), the per
+//! channel file ledger ([`ledger`]), batching ([`blockcutter`]), block creation and signing
+//! ([`blockwriter`]), consenters ([`consensus`]), the Broadcast and Deliver handlers
+//! ([`broadcast`], [`deliver`]), channel management ([`multichannel`]) and the server that
+//! composes them ([`server`]).
+
+pub mod localconfig;
