@@ -4,4 +4,5 @@
 //! ([`broadcast`], [`deliver`]), channel management ([`multichannel`]) and the server that
 //! composes them ([`server`]).
 
+pub mod ledger;
 pub mod localconfig;
