@@ -4,5 +4,6 @@
 //! ([`broadcast`], [`deliver`]), channel management ([`multichannel`]) and the server that
 //! composes them ([`server`]).
 
+pub mod blockcutter;
 pub mod ledger;
 pub mod localconfig;

@@ -92,7 +92,7 @@ impl FileLedger {
     pub fn open(dir: &Path) -> Result<Self, LedgerError> {
         std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
         let path = dir.join(BLOCK_FILE);
-        let mut file = OpenOptions::new()
+        let file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
