@@ -5,5 +5,6 @@
 //! composes them ([`server`]).
 
 pub mod blockcutter;
+pub mod blockwriter;
 pub mod ledger;
 pub mod localconfig;
