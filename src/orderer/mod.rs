@@ -6,5 +6,6 @@
 
 pub mod blockcutter;
 pub mod blockwriter;
+pub mod consensus;
 pub mod ledger;
 pub mod localconfig;
