@@ -1,0 +1,4 @@
+//! Fabric's standalone tools, each under its Fabric name: `configtxlator` (protobuf <-> JSON
+//! translation and config update computation).
+
+pub mod configtxlator;
