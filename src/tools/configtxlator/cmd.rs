@@ -209,7 +209,11 @@ fn read_input(path: Option<&Path>, stdin: &mut dyn Read) -> Result<Vec<u8>, Comm
 }
 
 /// Writes the result only once it is complete, so a failed command leaves no partial file.
-fn write_output(path: Option<&Path>, stdout: &mut dyn Write, bytes: &[u8]) -> Result<(), CommandError> {
+fn write_output(
+    path: Option<&Path>,
+    stdout: &mut dyn Write,
+    bytes: &[u8],
+) -> Result<(), CommandError> {
     match path {
         Some(path) => std::fs::write(path, bytes).map_err(|source| CommandError::Write {
             what: format!("output file {}", path.display()),
@@ -235,7 +239,13 @@ mod tests {
 
     #[test]
     fn flags_take_both_spellings() {
-        let a = parse(&["configtxlator", "proto_decode", "--type=common.Block", "--input", "x"]);
+        let a = parse(&[
+            "configtxlator",
+            "proto_decode",
+            "--type=common.Block",
+            "--input",
+            "x",
+        ]);
         match a.command {
             Command::ProtoDecode {
                 message_type,
@@ -249,12 +259,19 @@ mod tests {
             other => panic!("parsed as {other:?}"),
         }
         assert!(Cli::try_parse_from(["configtxlator", "proto_decode"]).is_err());
-        assert!(Cli::try_parse_from(["configtxlator", "compute_update", "--original", "a"]).is_err());
+        assert!(
+            Cli::try_parse_from(["configtxlator", "compute_update", "--original", "a"]).is_err()
+        );
     }
 
     #[test]
     fn start_fails_with_one_clear_line() {
-        let err = run(parse(&["configtxlator", "start"]), &mut &b""[..], &mut Vec::new()).unwrap_err();
+        let err = run(
+            parse(&["configtxlator", "start"]),
+            &mut &b""[..],
+            &mut Vec::new(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("not available"));
         assert!(!err.to_string().contains('\n'));
     }
@@ -272,12 +289,18 @@ mod tests {
             &mut out,
         )
         .unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), "{\n\t\"payload\": null,\n\t\"signature\": \"AQI=\"\n}\n");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\n\t\"payload\": null,\n\t\"signature\": \"AQI=\"\n}\n"
+        );
     }
 
     #[test]
     fn version_names_the_tool_and_release() {
         let text = version_text();
-        assert!(text.starts_with("configtxlator:\n Version: 1.4.12\n"), "{text}");
+        assert!(
+            text.starts_with("configtxlator:\n Version: 1.4.12\n"),
+            "{text}"
+        );
     }
 }

@@ -294,7 +294,8 @@ mod tests {
             ..Default::default()
         };
         root.groups.insert("Application".into(), app);
-        root.values.insert("HashingAlgorithm".into(), value(b"SHA256", 0));
+        root.values
+            .insert("HashingAlgorithm".into(), value(b"SHA256", 0));
         Config {
             sequence: 3,
             channel_group: Some(root),
@@ -346,7 +347,13 @@ mod tests {
         assert_eq!(org_write.version, 2);
         assert_eq!(org_write.mod_policy, "Admins");
         assert_eq!(org_write.values["Extra"], value(b"x", 0));
-        assert_eq!(org_write.values["MSP"], ConfigValue { version: 0, ..Default::default() });
+        assert_eq!(
+            org_write.values["MSP"],
+            ConfigValue {
+                version: 0,
+                ..Default::default()
+            }
+        );
         assert_eq!(org_write.values["AnchorPeers"].version, 2);
         assert_eq!(org1(&mut read).values.len(), 2);
     }

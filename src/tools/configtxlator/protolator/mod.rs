@@ -69,7 +69,11 @@ impl Protolator {
     }
 
     /// `configtxlator proto_decode`: the deep JSON of `bytes` read as `message_type`.
-    pub fn decode_to_json(&self, message_type: &str, bytes: &[u8]) -> Result<Value, ProtolatorError> {
+    pub fn decode_to_json(
+        &self,
+        message_type: &str,
+        bytes: &[u8],
+    ) -> Result<Value, ProtolatorError> {
         let desc = message_descriptor(&self.pool, message_type)?;
         let msg = DynamicMessage::decode(desc, bytes).map_err(|e| ProtolatorError::Unmarshal {
             type_name: message_type.to_string(),
@@ -80,7 +84,11 @@ impl Protolator {
     }
 
     /// `configtxlator proto_encode`: the bytes of the message `json` describes.
-    pub fn encode_from_json(&self, message_type: &str, json: &Value) -> Result<Vec<u8>, ProtolatorError> {
+    pub fn encode_from_json(
+        &self,
+        message_type: &str,
+        json: &Value,
+    ) -> Result<Vec<u8>, ProtolatorError> {
         let desc = message_descriptor(&self.pool, message_type)?;
         let tree = json
             .as_object()
@@ -100,7 +108,10 @@ pub fn encode_from_json(message_type: &str, json: &Value) -> Result<Vec<u8>, Pro
     Protolator::new()?.encode_from_json(message_type, json)
 }
 
-fn message_descriptor(pool: &DescriptorPool, name: &str) -> Result<MessageDescriptor, ProtolatorError> {
+fn message_descriptor(
+    pool: &DescriptorPool,
+    name: &str,
+) -> Result<MessageDescriptor, ProtolatorError> {
     pool.get_message_by_name(name)
         .ok_or_else(|| ProtolatorError::UnknownType(name.to_string()))
 }
@@ -155,7 +166,10 @@ mod tests {
         let payload = &json["payload"];
         assert_eq!(payload["header"]["channel_header"]["type"], json!(2));
         assert_eq!(payload["header"]["channel_header"]["epoch"], json!("0"));
-        assert_eq!(payload["header"]["channel_header"]["timestamp"], Value::Null);
+        assert_eq!(
+            payload["header"]["channel_header"]["timestamp"],
+            Value::Null
+        );
         assert_eq!(
             payload["header"]["signature_header"]["creator"]["mspid"],
             json!("Org1MSP")
@@ -184,11 +198,16 @@ mod tests {
             decode_to_json("common.Envelope", &[0x0a, 0x05, 1]),
             Err(ProtolatorError::Unmarshal { .. })
         ));
-        let err = encode_from_json("common.Envelope", &json!({"payload": {"bogus": 1}})).unwrap_err();
+        let err =
+            encode_from_json("common.Envelope", &json!({"payload": {"bogus": 1}})).unwrap_err();
         assert!(err.to_string().contains("common.Envelope.payload"), "{err}");
         assert!(encode_from_json("common.Envelope", &json!([1])).is_err());
         let unknown_value = json!({"channel_group": {"values": {"Nope": {"value": {}}}}});
         let err = encode_from_json("common.Config", &unknown_value).unwrap_err();
-        assert!(err.to_string().contains("unknown Channel ConfigValue name: Nope"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("unknown Channel ConfigValue name: Nope"),
+            "{err}"
+        );
     }
 }

@@ -40,7 +40,9 @@ pub(super) fn populate(
     }
     let options = DeserializeOptions::new().deny_unknown_fields(true);
     let mut msg = DynamicMessage::deserialize_with_options(desc, Json::Object(rest), &options)
-        .map_err(|e| ProtolatorError::at(path, format!("bad JSON for {}: {e}", ctx.message_name())))?;
+        .map_err(|e| {
+            ProtolatorError::at(path, format!("bad JSON for {}: {e}", ctx.message_name()))
+        })?;
     special.sort_by_key(|(stage, field, _)| (*stage, field.number()));
     for (stage, field, value) in special {
         let child = format!("{path}.{}", field.name());
@@ -72,7 +74,9 @@ fn special_value(
         };
         let mut out = HashMap::new();
         for (key, element) in object {
-            let element_ctx = ctx.element(stage, msg, field, Key::Map(key)).map_err(&fail)?;
+            let element_ctx = ctx
+                .element(stage, msg, field, Key::Map(key))
+                .map_err(&fail)?;
             let child = format!("{path}[{key}]");
             let value = element_value(&element_ctx, &value_kind, element, &pool, &child)?;
             out.insert(MapKey::String(key.clone()), value);
@@ -108,7 +112,10 @@ fn element_value(
     path: &str,
 ) -> Result<Value, ProtolatorError> {
     let object = json.as_object().ok_or_else(|| {
-        ProtolatorError::at(path, format!("expected a JSON object for {}", ctx.message_name()))
+        ProtolatorError::at(
+            path,
+            format!("expected a JSON object for {}", ctx.message_name()),
+        )
     })?;
     match kind {
         Kind::Message(desc) => Ok(Value::Message(populate(ctx, desc.clone(), object, path)?)),
@@ -117,6 +124,9 @@ fn element_value(
             let inner = populate(ctx, desc, object, path)?;
             Ok(Value::Bytes(wire::encode(&inner).into()))
         }
-        _ => Err(ProtolatorError::at(path, "expected a message or bytes field".into())),
+        _ => Err(ProtolatorError::at(
+            path,
+            "expected a message or bytes field".into(),
+        )),
     }
 }

@@ -7,7 +7,9 @@
 //! hold.
 
 use base64::Engine as _;
-use prost_reflect::{DescriptorPool, DynamicMessage, FieldDescriptor, Kind, MapKey, ReflectMessage, Value};
+use prost_reflect::{
+    DescriptorPool, DynamicMessage, FieldDescriptor, Kind, MapKey, ReflectMessage, Value,
+};
 use serde_json::{Map, Number, Value as Json};
 
 use super::rules::{Context, Key, Stage, TIMESTAMP};
@@ -52,7 +54,9 @@ fn special_field(
     let pool = msg.descriptor().parent_pool().clone();
     let pool = &pool;
     if field.is_map() {
-        let entries = value.as_map().ok_or_else(|| fail("expected a map".into()))?;
+        let entries = value
+            .as_map()
+            .ok_or_else(|| fail("expected a map".into()))?;
         let mut sorted: Vec<_> = entries.iter().collect();
         sorted.sort_by(|a, b| a.0.cmp(b.0));
         let mut out = Map::new();
@@ -67,12 +71,12 @@ fn special_field(
         return Ok(Json::Object(out));
     }
     if field.is_list() {
-        let items = value.as_list().ok_or_else(|| fail("expected a list".into()))?;
+        let items = value
+            .as_list()
+            .ok_or_else(|| fail("expected a list".into()))?;
         let mut out = Vec::with_capacity(items.len());
         for (index, element) in items.iter().enumerate() {
-            let element_ctx = ctx
-                .element(stage, msg, field, Key::Index)
-                .map_err(&fail)?;
+            let element_ctx = ctx.element(stage, msg, field, Key::Index).map_err(&fail)?;
             let child = format!("{path}[{index}]");
             out.push(element_json(&element_ctx, element, pool, &child)?);
         }
@@ -103,11 +107,17 @@ fn element_json(
         Value::Bytes(bytes) => {
             let desc = super::message_descriptor(pool, ctx.message_name())?;
             let inner = DynamicMessage::decode(desc, bytes.as_ref()).map_err(|e| {
-                ProtolatorError::at(path, format!("cannot unmarshal {}: {e}", ctx.message_name()))
+                ProtolatorError::at(
+                    path,
+                    format!("cannot unmarshal {}: {e}", ctx.message_name()),
+                )
             })?;
             Ok(Json::Object(render(ctx, &inner, path)?))
         }
-        _ => Err(ProtolatorError::at(path, "expected a message or bytes field".into())),
+        _ => Err(ProtolatorError::at(
+            path,
+            "expected a message or bytes field".into(),
+        )),
     }
 }
 
@@ -259,7 +269,13 @@ mod tests {
             timestamp_text(&timestamp(1_700_000_000, 971_449_889)),
             "2023-11-14T22:13:20.971449889Z"
         );
-        assert_eq!(timestamp_text(&timestamp(60, 500_000_000)), "1970-01-01T00:01:00.500Z");
-        assert_eq!(timestamp_text(&timestamp(60, 1_000)), "1970-01-01T00:01:00.000001Z");
+        assert_eq!(
+            timestamp_text(&timestamp(60, 500_000_000)),
+            "1970-01-01T00:01:00.500Z"
+        );
+        assert_eq!(
+            timestamp_text(&timestamp(60, 1_000)),
+            "1970-01-01T00:01:00.000001Z"
+        );
     }
 }

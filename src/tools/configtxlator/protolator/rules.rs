@@ -205,7 +205,12 @@ impl Context {
     }
 
     /// The message type marshaled inside an opaque bytes field.
-    fn opaque_type(&self, msg: &DynamicMessage, field: &str, key: Key<'_>) -> Result<&'static str, String> {
+    fn opaque_type(
+        &self,
+        msg: &DynamicMessage,
+        field: &str,
+        key: Key<'_>,
+    ) -> Result<&'static str, String> {
         match self {
             Context::Plain(name) => plain_opaque_type(name, msg, field, key),
             Context::Value(scope, name) => config_value_type(*scope, name),
@@ -300,7 +305,10 @@ fn plain_opaque_type(
 /// `Payload.data` is typed by the header type in the payload's channel header.
 fn payload_data_type(payload: &DynamicMessage) -> Result<&'static str, String> {
     let missing = || "cannot determine payload type when header is missing".to_string();
-    let field = payload.descriptor().get_field_by_name("header").ok_or_else(missing)?;
+    let field = payload
+        .descriptor()
+        .get_field_by_name("header")
+        .ok_or_else(missing)?;
     if !payload.has_field(&field) {
         return Err(missing());
     }
@@ -454,8 +462,14 @@ mod tests {
 
     #[test]
     fn channel_sub_groups_follow_fabric_tree() {
-        assert_eq!(sub_group(GroupScope::Channel, "Orderer"), Ok(GroupScope::Orderer));
-        assert_eq!(sub_group(GroupScope::Orderer, "OrdererOrg"), Ok(GroupScope::OrdererOrg));
+        assert_eq!(
+            sub_group(GroupScope::Channel, "Orderer"),
+            Ok(GroupScope::Orderer)
+        );
+        assert_eq!(
+            sub_group(GroupScope::Orderer, "OrdererOrg"),
+            Ok(GroupScope::OrdererOrg)
+        );
         assert!(sub_group(GroupScope::Channel, "Bogus").is_err());
         assert!(sub_group(GroupScope::ApplicationOrg, "x").is_err());
         assert!(value_scope(GroupScope::Consortiums).is_err());

@@ -78,7 +78,9 @@ fn wire_type(kind: &Kind) -> WireType {
 /// A value without its key (as it also appears inside a packed list).
 fn encode_raw(kind: &Kind, value: &Value, buf: &mut Vec<u8>) {
     match (kind, value) {
-        (Kind::Sint32, Value::I32(v)) => encode_varint(u64::from(((v << 1) ^ (v >> 31)) as u32), buf),
+        (Kind::Sint32, Value::I32(v)) => {
+            encode_varint(u64::from(((v << 1) ^ (v >> 31)) as u32), buf)
+        }
         (Kind::Sint64, Value::I64(v)) => encode_varint(((v << 1) ^ (v >> 63)) as u64, buf),
         (Kind::Sfixed32, Value::I32(v)) => buf.extend_from_slice(&v.to_le_bytes()),
         (Kind::Sfixed64, Value::I64(v)) => buf.extend_from_slice(&v.to_le_bytes()),
@@ -148,11 +150,18 @@ mod tests {
     #[test]
     fn map_entries_are_sorted_and_keep_empty_values() {
         let mut group = common::ConfigGroup::default();
-        group.groups.insert("b".into(), common::ConfigGroup::default());
-        group.groups.insert("a".into(), common::ConfigGroup::default());
+        group
+            .groups
+            .insert("b".into(), common::ConfigGroup::default());
+        group
+            .groups
+            .insert("a".into(), common::ConfigGroup::default());
         let out = encode(&dynamic("common.ConfigGroup", &group.encode_to_vec()));
         // field 2, entry {1: "a", 2: <empty group>} then "b"
-        assert_eq!(out, [0x12, 5, 0x0a, 1, b'a', 0x12, 0, 0x12, 5, 0x0a, 1, b'b', 0x12, 0]);
+        assert_eq!(
+            out,
+            [0x12, 5, 0x0a, 1, b'a', 0x12, 0, 0x12, 5, 0x0a, 1, b'b', 0x12, 0]
+        );
     }
 
     #[test]
