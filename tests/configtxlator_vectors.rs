@@ -261,3 +261,28 @@ fn compute_update_after_editing_the_json_bumps_only_the_edited_value() {
         "no differences detected between original and updated config"
     );
 }
+
+#[test]
+fn ordered_and_system_channel_blocks_round_trip() {
+    let Some(root) = vectors() else { return };
+    let translator = Protolator::new().unwrap();
+    let mut files = Vec::new();
+    for dir in ["ledger/mychannel/ordered", "ledger/syschannel"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            files.push(entry.unwrap().path());
+        }
+    }
+    assert_eq!(files.len(), 16);
+    for file in files {
+        let bytes = read(&file);
+        let json = translator
+            .decode_to_json("common.Block", &bytes)
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let encoded = translator.encode_from_json("common.Block", &json).unwrap();
+        assert_eq!(encoded.len(), bytes.len(), "{}", file.display());
+        let again = translator.decode_to_json("common.Block", &encoded).unwrap();
+        if let Some(diff) = first_diff(&again, &json, "") {
+            panic!("{} does not round-trip at {diff}", file.display());
+        }
+    }
+}
