@@ -102,11 +102,11 @@ fn add_org(
     org: &Org,
     progress: &mut dyn FnMut(&str),
 ) -> Result<(), GenerateError> {
+    changes.ensure_dir(base.join(org.kind.organizations_dir()).as_path())?;
     if org.kind == OrgKind::Peer {
         progress(&org.domain);
     }
     let dir = org_dir(base, org);
-    changes.ensure_dir(base.join(org.kind.organizations_dir()).as_path())?;
     changes.place(&dir, |staging| generate_org(staging, org))
 }
 
