@@ -66,6 +66,23 @@ fn collect_msps(group: &ConfigGroup, out: &mut Vec<X509Msp>) {
     }
 }
 
+use fabric::protos::common::msp_principal::Classification;
+use fabric::protos::common::msp_role::MspRoleType;
+use fabric::protos::common::{MspPrincipal, MspRole};
+use prost::Message;
+
+/// The principal `'<msp_id>.<role>'`.
+pub fn role_principal(msp_id: &str, role: MspRoleType) -> MspPrincipal {
+    MspPrincipal {
+        principal_classification: Classification::Role as i32,
+        principal: MspRole {
+            msp_identifier: msp_id.to_string(),
+            role: role as i32,
+        }
+        .encode_to_vec(),
+    }
+}
+
 /// The keys of a Fabric config-key table (`config-keys/core-keys.tsv`,
 /// `config-keys/orderer-keys.tsv`): each flattened key with its JSON-encoded default.
 pub fn config_keys(vectors: &std::path::Path, table: &str) -> Vec<(String, serde_json::Value)> {
