@@ -6,6 +6,12 @@
 
 pub mod blockcutter;
 pub mod blockwriter;
+pub mod broadcast;
+pub mod cli;
 pub mod consensus;
+pub mod deliver;
 pub mod ledger;
 pub mod localconfig;
+pub mod msgprocessor;
+pub mod multichannel;
+pub mod server;

@@ -1,0 +1,113 @@
+//! The `orderer` command line, as Fabric's kingpin tree: `orderer start` (also the default
+//! with no command) and `orderer version`.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use super::localconfig::TopLevel;
+use super::server::OrdererServer;
+use crate::config::Environment;
+use crate::flogging::Logging;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "orderer",
+    about = "Hyperledger Fabric orderer node",
+    disable_version_flag = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Start the orderer.
+    Start,
+    /// Show version information.
+    Version,
+}
+
+/// The text `orderer version` prints.
+pub fn version_info() -> String {
+    let commit = option_env!("FABRIC_COMMIT").unwrap_or("unknown");
+    let rustc = option_env!("FABRIC_RUSTC_VERSION").unwrap_or("unknown");
+    format!(
+        "orderer:\n Version: {}\n Commit SHA: {commit}\n Rust version: {rustc}\n OS/Arch: {}/{}\n",
+        crate::cli::version::FABRIC_VERSION,
+        std::env::consts::OS,
+        crate::cli::version::go_arch(std::env::consts::ARCH)
+    )
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match cli.command.unwrap_or(Command::Start) {
+        Command::Version => {
+            print!("{}", version_info());
+            ExitCode::SUCCESS
+        }
+        Command::Start => match start() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("Error: {e}");
+                ExitCode::from(1)
+            }
+        },
+    }
+}
+
+fn start() -> Result<(), String> {
+    let logging = Logging::from_env().map_err(|e| e.to_string())?;
+    logging.install_global().map_err(|e| e.to_string())?;
+    let (_, config) = TopLevel::load(Environment::from_process()).map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("could not start the async runtime: {e}"))?;
+    runtime.block_on(async {
+        let server = OrdererServer::new(&config)
+            .await
+            .map_err(|e| e.to_string())?;
+        server
+            .serve(shutdown_signal())
+            .await
+            .map_err(|e| e.to_string())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

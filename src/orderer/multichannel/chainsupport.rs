@@ -1,0 +1,230 @@
+//! One channel's resources: its current config [`Bundle`], ledger, block writer and chain.
+
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use super::RegistrarError;
+use crate::channelconfig::Bundle;
+use crate::msp::SigningIdentity;
+use crate::orderer::blockwriter::{last_config_index, BlockWriter};
+use crate::orderer::consensus::{Chain, ChainError, ConsenterSupport, SupportError};
+use crate::orderer::ledger::{last_block, LedgerRef};
+use crate::orderer::msgprocessor::{self, ProcessError};
+use crate::protos::common::{Block, ConfigEnvelope, Envelope, HeaderType};
+use crate::protos::orderer::BatchSize;
+use crate::protoutil::{channel_header, decode, envelope_from_block_data, payload};
+
+/// A channel of this orderer.
+pub struct ChainSupport {
+    channel_id: String,
+    bundle: RwLock<Arc<Bundle>>,
+    ledger: LedgerRef,
+    writer: Mutex<BlockWriter>,
+    signer: Arc<dyn SigningIdentity>,
+    chain: RwLock<Option<Arc<dyn Chain>>>,
+}
+
+impl ChainSupport {
+    /// Opens a channel whose ledger holds at least its genesis block: its config is the one
+    /// in the last config block.
+    pub fn open(
+        channel_id: &str,
+        ledger: LedgerRef,
+        signer: Arc<dyn SigningIdentity>,
+    ) -> Result<Self, RegistrarError> {
+        let bundle = Arc::new(load_bundle(channel_id, &ledger)?);
+        let writer = BlockWriter::new(channel_id, ledger.clone(), signer.clone())?;
+        Ok(ChainSupport {
+            channel_id: channel_id.to_string(),
+            bundle: RwLock::new(bundle),
+            ledger,
+            writer: Mutex::new(writer),
+            signer,
+            chain: RwLock::new(None),
+        })
+    }
+
+    pub fn channel_id(&self) -> &str {
+        &self.channel_id
+    }
+
+    /// The channel's current config.
+    pub fn bundle(&self) -> Arc<Bundle> {
+        self.bundle
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn ledger(&self) -> &LedgerRef {
+        &self.ledger
+    }
+
+    pub fn signer(&self) -> &Arc<dyn SigningIdentity> {
+        &self.signer
+    }
+
+    /// The consenter chain, once attached.
+    pub fn chain(&self) -> Option<Arc<dyn Chain>> {
+        self.chain.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub(super) fn attach(&self, chain: Arc<dyn Chain>) {
+        *self.chain.write().unwrap_or_else(|p| p.into_inner()) = Some(chain);
+    }
+
+    /// Whether this is the system channel (its config defines consortiums).
+    pub fn is_system_channel(&self) -> bool {
+        self.bundle().consortiums_config().is_some()
+    }
+
+    /// Checks a normal message; returns the config sequence it was checked at.
+    pub fn process_normal(&self, env: &Envelope) -> Result<u64, ProcessError> {
+        msgprocessor::process_normal_msg(env, &self.bundle())
+    }
+
+    /// Turns a config update for this channel into the CONFIG envelope to order.
+    pub fn process_config_update(&self, env: &Envelope) -> Result<(Envelope, u64), ProcessError> {
+        msgprocessor::process_config_update_msg(env, &self.bundle(), self.signer.as_ref())
+    }
+
+    fn with_writer<T>(&self, f: impl FnOnce(&mut BlockWriter) -> T) -> T {
+        f(&mut self.writer.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    fn apply_config(&self, block: &Block) -> Result<(), SupportError> {
+        let reject = |e: String| SupportError::Rejected(e);
+        let data = block.data.as_ref().and_then(|d| d.data.first());
+        let env = envelope_from_block_data(data.map_or(&[][..], |d| d.as_slice()))
+            .map_err(|e| reject(e.to_string()))?;
+        let payload = payload(&env).map_err(|e| reject(e.to_string()))?;
+        let chdr = channel_header(&payload).map_err(|e| reject(e.to_string()))?;
+        if chdr.r#type != HeaderType::Config as i32 {
+            return Err(reject(format!(
+                "a config block must carry a CONFIG transaction, not type {}",
+                chdr.r#type
+            )));
+        }
+        let config_env: ConfigEnvelope =
+            decode("ConfigEnvelope", &payload.data).map_err(|e| reject(e.to_string()))?;
+        let current = self.bundle();
+        current
+            .validator()
+            .validate(&config_env)
+            .map_err(|e| reject(format!("could not apply the new config: {e}")))?;
+        let config = config_env.config.unwrap_or_default();
+        let next = Bundle::new(&self.channel_id, &config)
+            .map_err(|e| reject(format!("the new config is not valid: {e}")))?;
+        *self.bundle.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
+        Ok(())
+    }
+}
+
+impl ConsenterSupport for ChainSupport {
+    fn channel_id(&self) -> String {
+        self.channel_id.clone()
+    }
+
+    fn batch_size(&self) -> BatchSize {
+        self.bundle()
+            .orderer_config()
+            .map(|o| o.batch_size().clone())
+            .unwrap_or_default()
+    }
+
+    fn batch_timeout(&self) -> Duration {
+        self.bundle()
+            .orderer_config()
+            .map_or(Duration::from_secs(2), |o| o.batch_timeout())
+    }
+
+    fn sequence(&self) -> u64 {
+        self.bundle().sequence()
+    }
+
+    fn process_normal_msg(&self, env: &Envelope) -> Result<(), SupportError> {
+        self.process_normal(env)
+            .map(|_| ())
+            .map_err(|e| SupportError::Rejected(e.to_string()))
+    }
+
+    fn process_config_msg(&self, env: &Envelope) -> Result<Envelope, SupportError> {
+        // A stale CONFIG carries the original update as its last_update: re-process that.
+        let reject = |e: String| SupportError::Rejected(e);
+        let payload = payload(env).map_err(|e| reject(e.to_string()))?;
+        let config_env: ConfigEnvelope =
+            decode("ConfigEnvelope", &payload.data).map_err(|e| reject(e.to_string()))?;
+        let update = config_env
+            .last_update
+            .ok_or_else(|| reject("the config message carries no config update".into()))?;
+        self.process_config_update(&update)
+            .map(|(config, _)| config)
+            .map_err(|e| reject(e.to_string()))
+    }
+
+    fn create_next_block(&self, messages: &[Envelope]) -> Block {
+        self.with_writer(|w| w.create_next_block(messages))
+    }
+
+    fn write_block(&self, block: Block) -> Result<(), SupportError> {
+        self.with_writer(|w| w.write_block(block, None))?;
+        Ok(())
+    }
+
+    fn write_config_block(&self, block: Block) -> Result<(), SupportError> {
+        self.apply_config(&block)?;
+        self.with_writer(|w| w.write_config_block(block, None))?;
+        Ok(())
+    }
+}
+
+/// The config of a channel: the bundle of its last config block.
+fn load_bundle(channel_id: &str, ledger: &LedgerRef) -> Result<Bundle, RegistrarError> {
+    let bad = |reason: String| RegistrarError::Config {
+        channel: channel_id.to_string(),
+        reason,
+    };
+    let tip = last_block(ledger.as_ref())?.ok_or(RegistrarError::NoSystemChannel)?;
+    let tip_number = tip.header.as_ref().map_or(0, |h| h.number);
+    let index = if tip_number == 0 {
+        0
+    } else {
+        last_config_index(&tip)?
+    };
+    let block = ledger
+        .block(index)?
+        .ok_or_else(|| bad(format!("last config block {index} is missing")))?;
+    let data = block
+        .data
+        .as_ref()
+        .and_then(|d| d.data.first())
+        .ok_or_else(|| bad(format!("config block {index} has no transaction")))?;
+    let env = envelope_from_block_data(data).map_err(|e| bad(e.to_string()))?;
+    let bundle = Bundle::from_config_envelope(&env).map_err(|e| bad(e.to_string()))?;
+    if bundle.channel_id() != channel_id {
+        return Err(bad(format!(
+            "its config block is for channel {}",
+            bundle.channel_id()
+        )));
+    }
+    Ok(bundle)
+}
+
+/// Attaches a consenter chain matching the channel's consensus type and starts it.
+pub(super) fn start_chain(
+    support: &Arc<ChainSupport>,
+    consenter: &dyn crate::orderer::consensus::Consenter,
+) -> Result<(), ChainError> {
+    let bundle = support.bundle();
+    let kind = bundle
+        .orderer_config()
+        .map(|o| o.consensus_type().to_string())
+        .unwrap_or_default();
+    if kind != "solo" {
+        return Err(ChainError::Unsupported(kind));
+    }
+    let chain = consenter.handle_chain(support.clone(), &[])?;
+    chain.start();
+    support.attach(chain);
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! The ordering node's server (Fabric's `orderer/common/server`): loads the local MSP,
+//! opens the ledgers, bootstraps the system channel, and serves `orderer.AtomicBroadcast`
+//! on General.ListenAddress:ListenPort (with server or mutual TLS from General.TLS).
+
+mod service;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
+
+pub use service::AtomicBroadcastService;
+
+use super::broadcast::BroadcastHandler;
+use super::consensus::solo::SoloConsenter;
+use super::deliver::DeliverHandler;
+use super::ledger::{FileLedgerFactory, LedgerError};
+use super::localconfig::TopLevel;
+use super::multichannel::{Registrar, RegistrarError};
+use crate::crypto::SwOpts;
+use crate::msp::{load_local_msp, MspError};
+use crate::protos::common::Block;
+use crate::protos::orderer::atomic_broadcast_server::AtomicBroadcastServer;
+use crate::protoutil::decode;
+
+/// Why the orderer could not start or stopped serving.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("failed to load the local MSP from {dir}: {source}; check General.LocalMSPDir and General.LocalMSPID")]
+    Msp { dir: String, source: MspError },
+    #[error("bad General.BCCSP settings: {0}")]
+    Bccsp(String),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Registrar(#[from] RegistrarError),
+    #[error("could not read the genesis block {path}: {reason}; check General.GenesisFile")]
+    Genesis { path: String, reason: String },
+    #[error("General.GenesisMethod {0:?} is not supported; use \"file\" with General.GenesisFile (make the block with configtxgen -outputBlock)")]
+    GenesisMethod(String),
+    #[error(
+        "failed to listen on {addr}: {source}; check General.ListenAddress and General.ListenPort"
+    )]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("bad TLS material: {0}; check General.TLS")]
+    Tls(String),
+    #[error("the gRPC server failed: {0}")]
+    Serve(String),
+}
+
+/// A configured orderer, bound to its port, ready to serve.
+pub struct OrdererServer {
+    registrar: Arc<Registrar>,
+    listener: TcpListener,
+    service: AtomicBroadcastService,
+    tls: Option<ServerTlsConfig>,
+}
+
+impl OrdererServer {
+    /// Loads everything orderer.yaml names and binds the listener (must run inside tokio).
+    pub async fn new(config: &TopLevel) -> Result<Self, ServerError> {
+        let sw = &config.general.bccsp.sw;
+        let keystore = sw.file_key_store.as_deref().map(|p| config.resolve_path(p));
+        let opts = SwOpts::new(&sw.hash, sw.security as u16, keystore)
+            .map_err(|e| ServerError::Bccsp(e.to_string()))?;
+        let msp_dir = config.local_msp_dir();
+        let msp =
+            load_local_msp(&msp_dir, &config.general.local_msp_id, &opts).map_err(|source| {
+                ServerError::Msp {
+                    dir: msp_dir.display().to_string(),
+                    source,
+                }
+            })?;
+        let signer = msp
+            .default_signing_identity()
+            .map_err(|source| ServerError::Msp {
+                dir: msp_dir.display().to_string(),
+                source,
+            })?;
+        let factory = FileLedgerFactory::new(config.ledger_location())?;
+        let genesis = if factory.channel_ids()?.is_empty() {
+            Some(genesis_block(config)?)
+        } else {
+            None
+        };
+        let registrar = Arc::new(Registrar::new(factory, signer, Arc::new(SoloConsenter)));
+        registrar.initialize(genesis.as_ref())?;
+        let addr = format!(
+            "{}:{}",
+            config.general.listen_address, config.general.listen_port
+        );
+        let listener = TcpListener::bind(&addr)
+            .await
+            .map_err(|source| ServerError::Listen { addr, source })?;
+        let service = AtomicBroadcastService::new(
+            Arc::new(BroadcastHandler::new(registrar.clone())),
+            Arc::new(DeliverHandler::new(
+                registrar.clone(),
+                config.general.authentication.time_window,
+            )),
+        );
+        let tls = tls_config(config)?;
+        Ok(OrdererServer {
+            registrar,
+            listener,
+            service,
+            tls,
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> Option<std::net::SocketAddr> {
+        self.listener.local_addr().ok()
+    }
+
+    pub fn registrar(&self) -> &Arc<Registrar> {
+        &self.registrar
+    }
+
+    /// Serves until `shutdown` completes, then halts every chain.
+    pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<(), ServerError> {
+        if let Some(addr) = self.local_addr() {
+            tracing::info!(target: "orderer.common.server", "Beginning to serve requests on {addr}");
+        }
+        let mut builder = Server::builder();
+        if let Some(tls) = self.tls {
+            builder = builder
+                .tls_config(tls)
+                .map_err(|e| ServerError::Tls(e.to_string()))?;
+        }
+        let incoming = tokio_stream::wrappers::TcpListenerStream::new(self.listener);
+        let result = builder
+            .add_service(AtomicBroadcastServer::new(self.service))
+            .serve_with_incoming_shutdown(incoming, shutdown)
+            .await;
+        self.registrar.halt();
+        result.map_err(|e| ServerError::Serve(e.to_string()))
+    }
+}
+
+fn genesis_block(config: &TopLevel) -> Result<Block, ServerError> {
+    if config.general.genesis_method != "file" {
+        return Err(ServerError::GenesisMethod(
+            config.general.genesis_method.clone(),
+        ));
+    }
+    let path = config.genesis_file();
+    let err = |reason: String| ServerError::Genesis {
+        path: path.display().to_string(),
+        reason,
+    };
+    let bytes = std::fs::read(&path).map_err(|e| err(e.to_string()))?;
+    decode("Block", &bytes).map_err(|e| err(e.to_string()))
+}
+
+fn read(config: &TopLevel, path: &str) -> Result<Vec<u8>, ServerError> {
+    let full: PathBuf = config.resolve_path(path);
+    std::fs::read(&full).map_err(|e| ServerError::Tls(format!("{}: {e}", full.display())))
+}
+
+fn tls_config(config: &TopLevel) -> Result<Option<ServerTlsConfig>, ServerError> {
+    let t = &config.general.tls;
+    if !t.enabled {
+        return Ok(None);
+    }
+    let identity = Identity::from_pem(read(config, &t.certificate)?, read(config, &t.private_key)?);
+    let mut tls = ServerTlsConfig::new().identity(identity);
+    if t.client_auth_required {
+        let mut roots = Vec::new();
+        for ca in t.client_root_cas.iter().flatten().chain(t.root_cas.iter()) {
+            roots.extend(read(config, ca)?);
+            roots.push(b'\n');
+        }
+        tls = tls.client_ca_root(Certificate::from_pem(roots));
+    }
+    Ok(Some(tls))
+}
