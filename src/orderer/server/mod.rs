@@ -25,6 +25,9 @@ use crate::protos::common::Block;
 use crate::protos::orderer::atomic_broadcast_server::AtomicBroadcastServer;
 use crate::protoutil::decode;
 
+/// The largest gRPC message accepted or sent, as Fabric's server (100 MiB).
+pub const MAX_MESSAGE_SIZE: usize = 100 * 1024 * 1024;
+
 /// Why the orderer could not start or stopped serving.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -135,7 +138,11 @@ impl OrdererServer {
         }
         let incoming = tokio_stream::wrappers::TcpListenerStream::new(self.listener);
         let result = builder
-            .add_service(AtomicBroadcastServer::new(self.service))
+            .add_service(
+                AtomicBroadcastServer::new(self.service)
+                    .max_decoding_message_size(MAX_MESSAGE_SIZE)
+                    .max_encoding_message_size(MAX_MESSAGE_SIZE),
+            )
             .serve_with_incoming_shutdown(incoming, shutdown)
             .await;
         self.registrar.halt();

@@ -1,0 +1,428 @@
+//! The real `orderer` binary on a loopback port, bootstrapped from Fabric's vector genesis
+//! block (system channel `syschannel`, solo, batch of 10 or 2 s) with the vector orderer
+//! MSP: envelopes broadcast over gRPC are cut into blocks by count and by timeout and
+//! delivered back; bad inputs get Fabric's statuses while the orderer keeps serving; after
+//! a restart the same blocks are delivered again and the chain continues.
+
+mod support;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fabric::crypto::SwOpts;
+use fabric::msp::{load_local_msp, SigningIdentity};
+use fabric::protos::common::{Block, Envelope, HeaderType, LastConfig, Status};
+use fabric::protos::orderer::atomic_broadcast_client::AtomicBroadcastClient;
+use fabric::protos::orderer::seek_info::SeekBehavior;
+use fabric::protos::orderer::seek_position::Type as Seek;
+use fabric::protos::orderer::{
+    deliver_response, SeekInfo, SeekNewest, SeekOldest, SeekPosition, SeekSpecified,
+};
+use fabric::protoutil::create_signed_envelope;
+use tonic::transport::Channel;
+
+const CHANNEL: &str = "syschannel";
+const ORDERER_ORG: &str = "network/crypto-config/ordererOrganizations/example.com";
+const ORG1: &str = "network/crypto-config/peerOrganizations/org1.example.com";
+
+/// Kills the orderer when the test ends, however it ends.
+struct Orderer {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Orderer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start_orderer(vectors: &Path, ledger: &Path) -> Orderer {
+    let port = free_port();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let child = Command::new(env!("CARGO_BIN_EXE_orderer"))
+        .arg("start")
+        .env_clear()
+        .env("FABRIC_CFG_PATH", root.join("sampleconfig"))
+        .env("FABRIC_LOGGING_SPEC", "warning")
+        .env("ORDERER_GENERAL_LISTENADDRESS", "127.0.0.1")
+        .env("ORDERER_GENERAL_LISTENPORT", port.to_string())
+        .env("ORDERER_GENERAL_GENESISMETHOD", "file")
+        .env(
+            "ORDERER_GENERAL_GENESISFILE",
+            vectors.join("network/artifacts/genesis.block"),
+        )
+        .env(
+            "ORDERER_GENERAL_LOCALMSPDIR",
+            vectors
+                .join(ORDERER_ORG)
+                .join("orderers/orderer.example.com/msp"),
+        )
+        .env("ORDERER_GENERAL_LOCALMSPID", "OrdererMSP")
+        .env("ORDERER_FILELEDGER_LOCATION", ledger)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn the orderer binary");
+    Orderer {
+        child,
+        addr: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+async fn connect(o: &mut Orderer) -> AtomicBroadcastClient<Channel> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = o.child.try_wait().unwrap() {
+            panic!("the orderer exited early: {status}");
+        }
+        if let Ok(c) = AtomicBroadcastClient::connect(o.addr.clone()).await {
+            return c
+                .max_decoding_message_size(200 << 20)
+                .max_encoding_message_size(200 << 20);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the orderer did not start listening"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn signer(vectors: &Path, org: &str, user: &str, msp_id: &str) -> Arc<dyn SigningIdentity> {
+    let dir: PathBuf = vectors.join(org).join("users").join(user).join("msp");
+    load_local_msp(&dir, msp_id, &SwOpts::default())
+        .unwrap()
+        .default_signing_identity()
+        .unwrap()
+}
+
+fn tx(signer: &dyn SigningIdentity, channel: &str, i: u64) -> Envelope {
+    let data = LastConfig { index: i };
+    create_signed_envelope(
+        HeaderType::EndorserTransaction,
+        channel,
+        Some(signer),
+        &data,
+        0,
+        0,
+        vec![],
+    )
+    .unwrap()
+}
+
+async fn broadcast(
+    c: &mut AtomicBroadcastClient<Channel>,
+    envs: Vec<Envelope>,
+) -> Vec<(i32, String)> {
+    let n = envs.len();
+    let mut stream = c
+        .broadcast(tokio_stream::iter(envs))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut out = Vec::new();
+    while out.len() < n {
+        let r = stream
+            .message()
+            .await
+            .unwrap()
+            .expect("a response per envelope");
+        out.push((r.status, r.info));
+    }
+    out
+}
+
+fn pos(t: Seek) -> Option<SeekPosition> {
+    Some(SeekPosition { r#type: Some(t) })
+}
+
+fn at(n: u64) -> Seek {
+    Seek::Specified(SeekSpecified { number: n })
+}
+
+fn seek(
+    signer: &dyn SigningIdentity,
+    channel: &str,
+    start: Seek,
+    stop: Seek,
+    behavior: SeekBehavior,
+) -> Envelope {
+    let info = SeekInfo {
+        start: pos(start),
+        stop: pos(stop),
+        behavior: behavior as i32,
+        error_response: 0,
+    };
+    create_signed_envelope(
+        HeaderType::DeliverSeekInfo,
+        channel,
+        Some(signer),
+        &info,
+        0,
+        0,
+        vec![],
+    )
+    .unwrap()
+}
+
+async fn deliver(c: &mut AtomicBroadcastClient<Channel>, env: Envelope) -> (Vec<Block>, i32) {
+    let mut stream = c
+        .deliver(tokio_stream::iter(vec![env]))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut blocks = Vec::new();
+    loop {
+        let r = tokio::time::timeout(Duration::from_secs(20), stream.message())
+            .await
+            .expect("deliver answered in time")
+            .unwrap()
+            .expect("a status ends the reply");
+        match r.r#type.unwrap() {
+            deliver_response::Type::Block(b) => blocks.push(b),
+            deliver_response::Type::Status(s) => return (blocks, s),
+        }
+    }
+}
+
+fn ok(n: usize) -> Vec<(i32, String)> {
+    vec![(Status::Success as i32, String::new()); n]
+}
+
+fn tx_count(b: &Block) -> usize {
+    b.data.as_ref().map_or(0, |d| d.data.len())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broadcast_deliver_bad_inputs_and_restart() {
+    let Some(v) = support::vectors_dir() else {
+        return;
+    };
+    let ledger = tempfile::tempdir().unwrap();
+    let admin = signer(&v, ORDERER_ORG, "Admin@example.com", "OrdererMSP");
+    let org1 = signer(&v, ORG1, "Admin@org1.example.com", "Org1MSP");
+    let mut orderer = start_orderer(&v, ledger.path());
+    let mut c = connect(&mut orderer).await;
+
+    // Cut by count: the genesis config's MaxMessageCount is 10.
+    let envs: Vec<_> = (0..10).map(|i| tx(admin.as_ref(), CHANNEL, i)).collect();
+    assert_eq!(broadcast(&mut c, envs).await, ok(10));
+    let (blocks, status) = deliver(
+        &mut c,
+        seek(
+            admin.as_ref(),
+            CHANNEL,
+            at(1),
+            at(1),
+            SeekBehavior::BlockUntilReady,
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Success as i32);
+    assert_eq!(tx_count(&blocks[0]), 10);
+
+    // Cut by timeout: 3 messages wait for the 2 s BatchTimeout.
+    let envs: Vec<_> = (10..13).map(|i| tx(admin.as_ref(), CHANNEL, i)).collect();
+    assert_eq!(broadcast(&mut c, envs).await, ok(3));
+    let (blocks, status) = deliver(
+        &mut c,
+        seek(
+            admin.as_ref(),
+            CHANNEL,
+            at(2),
+            at(2),
+            SeekBehavior::BlockUntilReady,
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Success as i32);
+    assert_eq!(tx_count(&blocks[0]), 3);
+
+    bad_inputs(&mut c, &admin, &org1).await;
+
+    // Still serving after all that.
+    assert_eq!(
+        broadcast(&mut c, vec![tx(admin.as_ref(), CHANNEL, 99)]).await,
+        ok(1)
+    );
+    let (before, status) = deliver(
+        &mut c,
+        seek(
+            admin.as_ref(),
+            CHANNEL,
+            Seek::Oldest(SeekOldest {}),
+            at(3),
+            SeekBehavior::BlockUntilReady,
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Success as i32);
+    assert_eq!(before.len(), 4);
+    let genesis = std::fs::read(v.join("network/artifacts/genesis.block")).unwrap();
+    assert_eq!(prost::Message::encode_to_vec(&before[0]), genesis);
+
+    // Restart on the same ledger: the same blocks, and the chain goes on at block 4.
+    drop(c);
+    drop(orderer);
+    let mut orderer = start_orderer(&v, ledger.path());
+    let mut c = connect(&mut orderer).await;
+    let (after, status) = deliver(
+        &mut c,
+        seek(
+            admin.as_ref(),
+            CHANNEL,
+            Seek::Oldest(SeekOldest {}),
+            Seek::Newest(SeekNewest {}),
+            SeekBehavior::BlockUntilReady,
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Success as i32);
+    assert_eq!(after, before);
+    let envs: Vec<_> = (0..10)
+        .map(|i| tx(admin.as_ref(), CHANNEL, 100 + i))
+        .collect();
+    assert_eq!(broadcast(&mut c, envs).await, ok(10));
+    let (blocks, status) = deliver(
+        &mut c,
+        seek(
+            admin.as_ref(),
+            CHANNEL,
+            at(4),
+            at(4),
+            SeekBehavior::BlockUntilReady,
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Success as i32);
+    assert_eq!(blocks[0].header.as_ref().unwrap().number, 4);
+}
+
+async fn bad_inputs(
+    c: &mut AtomicBroadcastClient<Channel>,
+    admin: &Arc<dyn SigningIdentity>,
+    org1: &Arc<dyn SigningIdentity>,
+) {
+    let mut unsigned = tx(admin.as_ref(), CHANNEL, 1);
+    unsigned.signature.clear();
+    let garbage = Envelope {
+        payload: vec![0xff; 7],
+        signature: vec![],
+    };
+    let config = create_signed_envelope(
+        HeaderType::Config,
+        CHANNEL,
+        Some(admin.as_ref()),
+        &LastConfig { index: 0 },
+        0,
+        0,
+        vec![],
+    )
+    .unwrap();
+    let mut huge = tx(admin.as_ref(), CHANNEL, 2);
+    huge.signature = vec![0; 99 * 1024 * 1024];
+    let replies = broadcast(
+        c,
+        vec![
+            unsigned,
+            tx(org1.as_ref(), CHANNEL, 3),
+            tx(admin.as_ref(), "nochannel", 4),
+            garbage,
+            config,
+            huge,
+        ],
+    )
+    .await;
+    let statuses: Vec<i32> = replies.iter().map(|r| r.0).collect();
+    assert_eq!(
+        statuses,
+        vec![
+            Status::Forbidden as i32,
+            Status::Forbidden as i32,
+            Status::NotFound as i32,
+            Status::BadRequest as i32,
+            Status::BadRequest as i32,
+            Status::BadRequest as i32,
+        ],
+        "{replies:?}"
+    );
+    assert!(
+        replies[0].1.ends_with(": permission denied"),
+        "{}",
+        replies[0].1
+    );
+    assert_eq!(replies[2].1, "channel does not exist");
+    assert_eq!(
+        replies[4].1,
+        "message is of type that cannot be processed directly"
+    );
+    assert!(
+        replies[5]
+            .1
+            .contains("exceeds maximum allowed 103809024 bytes"),
+        "{}",
+        replies[5].1
+    );
+
+    let (blocks, status) = deliver(
+        c,
+        seek(
+            admin.as_ref(),
+            "nochannel",
+            at(0),
+            at(0),
+            SeekBehavior::BlockUntilReady,
+        ),
+    )
+    .await;
+    assert_eq!((blocks.len(), status), (0, Status::NotFound as i32));
+    let (blocks, status) = deliver(
+        c,
+        seek(
+            org1.as_ref(),
+            CHANNEL,
+            at(0),
+            at(0),
+            SeekBehavior::BlockUntilReady,
+        ),
+    )
+    .await;
+    assert_eq!((blocks.len(), status), (0, Status::Forbidden as i32));
+    let (blocks, status) = deliver(
+        c,
+        seek(
+            admin.as_ref(),
+            CHANNEL,
+            at(50),
+            at(50),
+            SeekBehavior::FailIfNotReady,
+        ),
+    )
+    .await;
+    assert_eq!((blocks.len(), status), (0, Status::NotFound as i32));
+    let (blocks, status) = deliver(
+        c,
+        seek(
+            admin.as_ref(),
+            CHANNEL,
+            at(2),
+            at(1),
+            SeekBehavior::BlockUntilReady,
+        ),
+    )
+    .await;
+    assert_eq!((blocks.len(), status), (0, Status::BadRequest as i32));
+}
