@@ -426,3 +426,171 @@ async fn bad_inputs(
     .await;
     assert_eq!((blocks.len(), status), (0, Status::BadRequest as i32));
 }
+
+/// A configtxgen config update signed by `signer` as `peer channel create/update` does:
+/// a config signature over signature header ‖ update, in an envelope signed by the same.
+fn signed_update(vectors: &Path, name: &str, signer: &dyn SigningIdentity) -> Envelope {
+    use fabric::protos::common::{ConfigSignature, ConfigUpdateEnvelope, SignatureHeader};
+    use fabric::protoutil::{channel_header, create_nonce, decode, payload};
+    use prost::Message;
+    let bytes = std::fs::read(vectors.join("network/artifacts").join(name)).unwrap();
+    let env: Envelope = decode("Envelope", &bytes).unwrap();
+    let p = payload(&env).unwrap();
+    let channel = channel_header(&p).unwrap().channel_id;
+    let mut update: ConfigUpdateEnvelope = decode("ConfigUpdateEnvelope", &p.data).unwrap();
+    let header = SignatureHeader {
+        creator: signer.serialize(),
+        nonce: create_nonce(),
+    }
+    .encode_to_vec();
+    let signature = signer
+        .sign(&[header.as_slice(), &update.config_update].concat())
+        .unwrap();
+    update.signatures.push(ConfigSignature {
+        signature_header: header,
+        signature,
+    });
+    create_signed_envelope(
+        HeaderType::ConfigUpdate,
+        &channel,
+        Some(signer),
+        &update,
+        0,
+        0,
+        vec![],
+    )
+    .unwrap()
+}
+
+/// The config carried by a config block (or the CONFIG inside an ORDERER_TRANSACTION).
+fn block_config(block: &Block) -> fabric::protos::common::Config {
+    use fabric::protoutil::{decode, envelope_from_block_data, payload};
+    let env = envelope_from_block_data(&block.data.as_ref().unwrap().data[0]).unwrap();
+    let ce: fabric::protos::common::ConfigEnvelope =
+        decode("ConfigEnvelope", &payload(&env).unwrap().data).unwrap();
+    ce.config.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channel_creation_anchor_update_and_transactions() {
+    let Some(v) = support::vectors_dir() else {
+        return;
+    };
+    let ledger = tempfile::tempdir().unwrap();
+    let admin = signer(&v, ORDERER_ORG, "Admin@example.com", "OrdererMSP");
+    let org1 = signer(&v, ORG1, "Admin@org1.example.com", "Org1MSP");
+    let mut orderer = start_orderer(&v, ledger.path());
+    let mut c = connect(&mut orderer).await;
+
+    // configtxgen's channel creation transaction, signed by Org1's admin.
+    assert_eq!(
+        broadcast(
+            &mut c,
+            vec![signed_update(&v, "mychannel.tx", org1.as_ref())]
+        )
+        .await,
+        ok(1)
+    );
+    let newest = || Seek::Newest(SeekNewest {});
+    let (blocks, status) = deliver(
+        &mut c,
+        seek(
+            org1.as_ref(),
+            "mychannel",
+            at(0),
+            at(0),
+            SeekBehavior::BlockUntilReady,
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Success as i32);
+    // The new channel's config is exactly the one Fabric's orderer made from the same request.
+    let fabric_genesis = support::vector_block(&v, "ledger/mychannel/ordered", "mychannel", 0);
+    assert_eq!(block_config(&blocks[0]), block_config(&fabric_genesis));
+    // The system channel recorded the creation without moving its last config.
+    let (sys, _) = deliver(
+        &mut c,
+        seek(
+            admin.as_ref(),
+            CHANNEL,
+            at(1),
+            newest(),
+            SeekBehavior::FailIfNotReady,
+        ),
+    )
+    .await;
+    assert_eq!(
+        fabric::orderer::blockwriter::last_config_index(&sys[0]).unwrap(),
+        0
+    );
+
+    // An anchor peer update is a config block of its own and becomes the last config.
+    assert_eq!(
+        broadcast(
+            &mut c,
+            vec![signed_update(&v, "Org1MSPanchors.tx", org1.as_ref())]
+        )
+        .await,
+        ok(1)
+    );
+    let (blocks, status) = deliver(
+        &mut c,
+        seek(
+            org1.as_ref(),
+            "mychannel",
+            at(1),
+            at(1),
+            SeekBehavior::BlockUntilReady,
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Success as i32);
+    assert_eq!(
+        fabric::orderer::blockwriter::last_config_index(&blocks[0]).unwrap(),
+        1
+    );
+    let fabric_update = support::vector_block(&v, "ledger/mychannel/ordered", "mychannel", 1);
+    assert_eq!(block_config(&blocks[0]), block_config(&fabric_update));
+
+    // Org1 may write to the application channel; the same request twice is stale.
+    let envs: Vec<_> = (0..10).map(|i| tx(org1.as_ref(), "mychannel", i)).collect();
+    assert_eq!(broadcast(&mut c, envs).await, ok(10));
+    let (blocks, status) = deliver(
+        &mut c,
+        seek(
+            org1.as_ref(),
+            "mychannel",
+            at(2),
+            at(2),
+            SeekBehavior::BlockUntilReady,
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Success as i32);
+    assert_eq!(tx_count(&blocks[0]), 10);
+    let again = broadcast(
+        &mut c,
+        vec![signed_update(&v, "mychannel.tx", org1.as_ref())],
+    )
+    .await;
+    assert_eq!(again[0].0, Status::BadRequest as i32, "{again:?}");
+
+    // A restart reopens both channels.
+    drop(c);
+    drop(orderer);
+    let mut orderer = start_orderer(&v, ledger.path());
+    let mut c = connect(&mut orderer).await;
+    let (blocks, status) = deliver(
+        &mut c,
+        seek(
+            org1.as_ref(),
+            "mychannel",
+            Seek::Oldest(SeekOldest {}),
+            newest(),
+            SeekBehavior::BlockUntilReady,
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Success as i32);
+    assert_eq!(blocks.len(), 3);
+}

@@ -71,7 +71,7 @@ impl BlockWriter {
         } else {
             last_config_index(&tip)?
         };
-        tracing::debug!(target: "orderer.common.multichannel",
+        tracing::debug!(target: "orderer.commmon.multichannel",
             "[channel: {channel_id}] Creating block writer for tip of chain (blockNumber={}, lastConfigBlockNum={last_config_block})",
             header.number);
         Ok(BlockWriter {
@@ -193,7 +193,7 @@ impl BlockWriter {
         self.ledger.append(&block)?;
         self.tip = header;
         self.last_config_block = last_config;
-        tracing::debug!(target: "orderer.common.multichannel",
+        tracing::debug!(target: "orderer.commmon.multichannel",
             "[channel: {}] Wrote block [{}]", self.channel_id, self.tip.number);
         Ok(block)
     }

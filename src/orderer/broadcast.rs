@@ -69,12 +69,6 @@ impl BroadcastHandler {
             };
             chain.order(env.clone(), seq)
         } else {
-            if foreign {
-                let e = ProcessError::BadRequest(format!(
-                    "channel creation (a config update for new channel '{channel}') is not supported by this orderer yet"
-                ));
-                return refused(channel, addr, &e);
-            }
             let (config, seq) = match support.process_config_update(env) {
                 Ok(done) => done,
                 Err(e) => return refused(channel, addr, &e),

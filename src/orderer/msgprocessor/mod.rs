@@ -5,9 +5,11 @@
 
 mod filters;
 mod standard;
+mod systemchannel;
 
 pub use filters::{apply_filters, expires_at};
 pub use standard::{process_config_update_msg, process_normal_msg};
+pub use systemchannel::{new_channel_config, process_channel_creation};
 
 use crate::protos::common::{ChannelHeader, HeaderType, Status};
 

@@ -22,7 +22,12 @@ pub struct ChainSupport {
     writer: Mutex<BlockWriter>,
     signer: Arc<dyn SigningIdentity>,
     chain: RwLock<Option<Arc<dyn Chain>>>,
+    new_channel: RwLock<Option<NewChannelHook>>,
 }
+
+/// What the system channel calls when it writes a channel creation: creates the channel
+/// from its first CONFIG envelope.
+pub type NewChannelHook = Arc<dyn Fn(&Envelope) -> Result<(), String> + Send + Sync>;
 
 impl ChainSupport {
     /// Opens a channel whose ledger holds at least its genesis block: its config is the one
@@ -41,6 +46,7 @@ impl ChainSupport {
             writer: Mutex::new(writer),
             signer,
             chain: RwLock::new(None),
+            new_channel: RwLock::new(None),
         })
     }
 
@@ -73,6 +79,10 @@ impl ChainSupport {
         *self.chain.write().unwrap_or_else(|p| p.into_inner()) = Some(chain);
     }
 
+    pub(super) fn set_new_channel_hook(&self, hook: NewChannelHook) {
+        *self.new_channel.write().unwrap_or_else(|p| p.into_inner()) = Some(hook);
+    }
+
     /// Whether this is the system channel (its config defines consortiums).
     pub fn is_system_channel(&self) -> bool {
         self.bundle().consortiums_config().is_some()
@@ -84,21 +94,50 @@ impl ChainSupport {
     }
 
     /// Turns a config update for this channel into the CONFIG envelope to order.
+    /// On the system channel, an update for another channel is a channel creation.
     pub fn process_config_update(&self, env: &Envelope) -> Result<(Envelope, u64), ProcessError> {
-        msgprocessor::process_config_update_msg(env, &self.bundle(), self.signer.as_ref())
+        let bundle = self.bundle();
+        let target = payload(env)
+            .and_then(|p| channel_header(&p))
+            .map_err(|e| ProcessError::BadRequest(e.to_string()))?
+            .channel_id;
+        if target != self.channel_id && bundle.consortiums_config().is_some() {
+            return msgprocessor::process_channel_creation(
+                env,
+                &target,
+                &bundle,
+                self.signer.as_ref(),
+            );
+        }
+        msgprocessor::process_config_update_msg(env, &bundle, self.signer.as_ref())
     }
 
     fn with_writer<T>(&self, f: impl FnOnce(&mut BlockWriter) -> T) -> T {
         f(&mut self.writer.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
-    fn apply_config(&self, block: &Block) -> Result<(), SupportError> {
+    /// Applies a config block's transaction; `Ok(true)` when it changed this channel's config
+    /// (CONFIG), `Ok(false)` when it created another channel (ORDERER_TRANSACTION).
+    fn apply_config(&self, block: &Block) -> Result<bool, SupportError> {
         let reject = |e: String| SupportError::Rejected(e);
         let data = block.data.as_ref().and_then(|d| d.data.first());
         let env = envelope_from_block_data(data.map_or(&[][..], |d| d.as_slice()))
             .map_err(|e| reject(e.to_string()))?;
         let payload = payload(&env).map_err(|e| reject(e.to_string()))?;
         let chdr = channel_header(&payload).map_err(|e| reject(e.to_string()))?;
+        if chdr.r#type == HeaderType::OrdererTransaction as i32 {
+            let inner =
+                envelope_from_block_data(&payload.data).map_err(|e| reject(e.to_string()))?;
+            let hook = self
+                .new_channel
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            let hook =
+                hook.ok_or_else(|| reject("only the system channel creates channels".into()))?;
+            hook(&inner).map_err(reject)?;
+            return Ok(false);
+        }
         if chdr.r#type != HeaderType::Config as i32 {
             return Err(reject(format!(
                 "a config block must carry a CONFIG transaction, not type {}",
@@ -116,7 +155,7 @@ impl ChainSupport {
         let next = Bundle::new(&self.channel_id, &config)
             .map_err(|e| reject(format!("the new config is not valid: {e}")))?;
         *self.bundle.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
-        Ok(())
+        Ok(true)
     }
 }
 
@@ -172,8 +211,11 @@ impl ConsenterSupport for ChainSupport {
     }
 
     fn write_config_block(&self, block: Block) -> Result<(), SupportError> {
-        self.apply_config(&block)?;
-        self.with_writer(|w| w.write_config_block(block, None))?;
+        if self.apply_config(&block)? {
+            self.with_writer(|w| w.write_config_block(block, None))?;
+        } else {
+            self.with_writer(|w| w.write_block(block, None))?;
+        }
         Ok(())
     }
 }

@@ -40,7 +40,7 @@ impl Registrar {
     /// Opens every channel in the ledger folder and starts its chain (on the current tokio
     /// runtime). When no channel exists yet, the system channel is created from `genesis`;
     /// when channels exist, `genesis` is ignored, as Fabric does.
-    pub fn initialize(&self, genesis: Option<&Block>) -> Result<(), RegistrarError> {
+    pub fn initialize(self: &Arc<Self>, genesis: Option<&Block>) -> Result<(), RegistrarError> {
         let mut ids = self.factory.channel_ids()?;
         if ids.is_empty() {
             let genesis = genesis.ok_or(RegistrarError::NoSystemChannel)?;
@@ -51,8 +51,7 @@ impl Registrar {
             ids.push(id);
         }
         for id in ids {
-            let ledger = self.factory.get_or_create(&id)?;
-            let support = Arc::new(ChainSupport::open(&id, ledger, self.signer.clone())?);
+            let support = self.open_channel(&id)?;
             if support.is_system_channel() {
                 tracing::info!(target: "orderer.commmon.multichannel",
                     "Starting system channel '{id}' with genesis block hash and orderer type solo");
@@ -60,19 +59,63 @@ impl Registrar {
                     .system_channel
                     .write()
                     .unwrap_or_else(|p| p.into_inner()) = Some(id.clone());
+                let registrar = Arc::downgrade(self);
+                support.set_new_channel_hook(Arc::new(move |env: &Envelope| {
+                    match registrar.upgrade() {
+                        Some(r) => r.new_chain(env).map_err(|e| e.to_string()),
+                        None => Err("the orderer is shutting down".into()),
+                    }
+                }));
             } else {
                 tracing::info!(target: "orderer.commmon.multichannel", "Starting channel {id}");
             }
-            start_chain(&support, self.consenter.as_ref())?;
-            self.chains
-                .write()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(id, support);
+            self.start(support)?;
         }
         if self.system_channel_id().is_none() {
             return Err(RegistrarError::NoSystemChannel);
         }
         Ok(())
+    }
+
+    fn open_channel(&self, id: &str) -> Result<Arc<ChainSupport>, RegistrarError> {
+        let ledger = self.factory.get_or_create(id)?;
+        Ok(Arc::new(ChainSupport::open(
+            id,
+            ledger,
+            self.signer.clone(),
+        )?))
+    }
+
+    fn start(&self, support: Arc<ChainSupport>) -> Result<(), RegistrarError> {
+        start_chain(&support, self.consenter.as_ref())?;
+        self.chains
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(support.channel_id().to_string(), support);
+        Ok(())
+    }
+
+    /// Creates a channel from the CONFIG envelope a channel creation produced: its genesis
+    /// block (unsigned, like Fabric's) holds that envelope.
+    pub fn new_chain(&self, config: &Envelope) -> Result<(), RegistrarError> {
+        let id = payload(config)
+            .and_then(|p| channel_header(&p))
+            .map_err(|e| RegistrarError::Config {
+                channel: "(new)".into(),
+                reason: e.to_string(),
+            })?
+            .channel_id;
+        if self.get_chain(&id).is_some() {
+            tracing::warn!(target: "orderer.commmon.multichannel",
+                "Channel {id} already exists; ignoring a second creation");
+            return Ok(());
+        }
+        let ledger = self.factory.get_or_create(&id)?;
+        if ledger.height() == 0 {
+            ledger.append(&genesis_block(config))?;
+        }
+        tracing::info!(target: "orderer.commmon.multichannel", "Created and starting new channel {id}");
+        self.start(self.open_channel(&id)?)
     }
 
     /// The system channel's name.
@@ -147,6 +190,19 @@ impl Registrar {
             }
         }
     }
+}
+
+/// Block 0 of a new channel: the CONFIG envelope, no previous hash, empty metadata.
+pub fn genesis_block(config: &Envelope) -> Block {
+    let data = crate::protos::common::BlockData {
+        data: vec![prost::Message::encode_to_vec(config)],
+    };
+    let mut block = crate::protoutil::new_block(0, Vec::new());
+    if let Some(h) = block.header.as_mut() {
+        h.data_hash = crate::protoutil::block_data_hash(&data);
+    }
+    block.data = Some(data);
+    block
 }
 
 /// The channel a genesis block is for (from its config transaction's header).
