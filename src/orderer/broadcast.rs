@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::msgprocessor::ProcessError;
-use super::multichannel::Registrar;
+use super::multichannel::{Registrar, RouteError};
 use crate::protos::common::{Envelope, Status};
 use crate::protos::orderer::BroadcastResponse;
 
@@ -34,21 +34,20 @@ impl BroadcastHandler {
 
     /// Validates and enqueues one message; `addr` names the client in logs.
     pub fn process_message(&self, env: &Envelope, addr: &str) -> BroadcastResponse {
-        let (chdr, is_config, support) = match self.registrar.broadcast_channel_support(env) {
+        let routed = match self.registrar.broadcast_channel_support(env) {
             Ok(routed) => routed,
-            Err((chdr, e)) => {
-                let channel = chdr
-                    .map(|c| c.channel_id)
-                    .unwrap_or_else(|| "unknown".into());
+            Err(RouteError { channel_id, error }) => {
+                let channel = channel_id.unwrap_or_else(|| "unknown".into());
                 tracing::warn!(target: "orderer.common.broadcast",
-                    "[channel: {channel}] Could not get message processor for serving {addr}: {e}");
-                let status = match e {
+                    "[channel: {channel}] Could not get message processor for serving {addr}: {error}");
+                let status = match error {
                     ProcessError::ChannelDoesNotExist => Status::NotFound,
                     _ => Status::BadRequest,
                 };
-                return response(status, e.to_string());
+                return response(status, error.to_string());
             }
         };
+        let (chdr, is_config, support) = (routed.header, routed.is_config, routed.support);
         let channel = chdr.channel_id.as_str();
         let foreign = support.channel_id() != channel;
         let Some(chain) = support.chain() else {

@@ -167,7 +167,7 @@ impl ConsenterSupport for ChainSupport {
     fn batch_size(&self) -> BatchSize {
         self.bundle()
             .orderer_config()
-            .map(|o| o.batch_size().clone())
+            .map(|o| *o.batch_size())
             .unwrap_or_default()
     }
 

@@ -7,7 +7,7 @@ mod chainsupport;
 mod registrar;
 
 pub use chainsupport::ChainSupport;
-pub use registrar::Registrar;
+pub use registrar::{genesis_block, genesis_channel_id, Registrar, RouteError, Routed};
 
 use super::blockwriter::BlockWriterError;
 use super::consensus::ChainError;

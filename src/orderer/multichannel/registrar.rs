@@ -13,6 +13,23 @@ use crate::orderer::msgprocessor::{classify, Classification, ProcessError};
 use crate::protos::common::{Block, ChannelHeader, Envelope};
 use crate::protoutil::{channel_header, envelope_from_block_data, payload};
 
+/// Where a broadcast message goes.
+pub struct Routed {
+    /// The message's channel header.
+    pub header: ChannelHeader,
+    /// Whether it is a config update (else a normal message).
+    pub is_config: bool,
+    /// The channel that processes it.
+    pub support: Arc<ChainSupport>,
+}
+
+/// A message that cannot be routed, with its channel when the header could be read.
+#[derive(Debug)]
+pub struct RouteError {
+    pub channel_id: Option<String>,
+    pub error: ProcessError,
+}
+
 /// The orderer's channels.
 pub struct Registrar {
     factory: FileLedgerFactory,
@@ -145,36 +162,40 @@ impl Registrar {
             .collect()
     }
 
-    /// Routes a broadcast message: its channel header, whether it is a config update, and
-    /// the channel that processes it (the system channel for unknown channels, as Fabric).
-    pub fn broadcast_channel_support(
-        &self,
-        env: &Envelope,
-    ) -> Result<(ChannelHeader, bool, Arc<ChainSupport>), (Option<ChannelHeader>, ProcessError)>
-    {
-        let chdr = payload(env).and_then(|p| channel_header(&p)).map_err(|e| {
-            (
-                None,
-                ProcessError::BadRequest(format!("could not determine channel ID: {e}")),
-            )
-        })?;
-        let support = match self.get_chain(&chdr.channel_id) {
+    /// Routes a broadcast message to the channel that processes it (the system channel for
+    /// unknown channels, as Fabric does).
+    pub fn broadcast_channel_support(&self, env: &Envelope) -> Result<Routed, RouteError> {
+        let header = payload(env)
+            .and_then(|p| channel_header(&p))
+            .map_err(|e| RouteError {
+                channel_id: None,
+                error: ProcessError::BadRequest(format!("could not determine channel ID: {e}")),
+            })?;
+        let fail = |error| RouteError {
+            channel_id: Some(header.channel_id.clone()),
+            error,
+        };
+        let support = match self.get_chain(&header.channel_id) {
             Some(s) => s,
             None => self
                 .system_channel_id()
                 .and_then(|id| self.get_chain(&id))
-                .ok_or_else(|| (Some(chdr.clone()), ProcessError::ChannelDoesNotExist))?,
+                .ok_or_else(|| fail(ProcessError::ChannelDoesNotExist))?,
         };
-        match classify(&chdr) {
-            Classification::ConfigUpdate => Ok((chdr, true, support)),
-            Classification::Config => Err((
-                Some(chdr),
-                ProcessError::BadRequest(
+        let is_config = match classify(&header) {
+            Classification::ConfigUpdate => true,
+            Classification::Normal => false,
+            Classification::Config => {
+                return Err(fail(ProcessError::BadRequest(
                     "message is of type that cannot be processed directly".into(),
-                ),
-            )),
-            Classification::Normal => Ok((chdr, false, support)),
-        }
+                )))
+            }
+        };
+        Ok(Routed {
+            header,
+            is_config,
+            support,
+        })
     }
 
     /// Stops every chain.
