@@ -67,6 +67,11 @@ fn rewrite(vectors: &Path, chain: &str, channel: &str, number: u64, config: bool
     };
     assert_eq!(ledger.height(), number + 1);
     assert_eq!(ledger.block(number).unwrap().unwrap(), written);
+    assert_eq!(
+        written.metadata.as_ref().unwrap().metadata.len(),
+        want.metadata.as_ref().unwrap().metadata.len(),
+        "metadata slots of block {number}"
+    );
     let ours = slot(&written, BlockMetadataIndex::LastConfig);
     let theirs = slot(&want, BlockMetadataIndex::LastConfig);
     assert_eq!(ours, theirs, "LAST_CONFIG of block {number}");

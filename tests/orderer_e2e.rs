@@ -492,21 +492,35 @@ async fn channel_creation_anchor_update_and_transactions() {
         ok(1)
     );
     let newest = || Seek::Newest(SeekNewest {});
-    let (blocks, status) = deliver(
-        &mut c,
-        seek(
-            org1.as_ref(),
-            "mychannel",
-            at(0),
-            at(0),
-            SeekBehavior::BlockUntilReady,
-        ),
-    )
-    .await;
+    // Like `peer channel create`, ask for block 0 until the channel exists: it is created
+    // when the system channel writes the creation, just after SUCCESS is answered.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (blocks, status) = loop {
+        let (blocks, status) = deliver(
+            &mut c,
+            seek(
+                org1.as_ref(),
+                "mychannel",
+                at(0),
+                at(0),
+                SeekBehavior::BlockUntilReady,
+            ),
+        )
+        .await;
+        if status != Status::NotFound as i32 || Instant::now() > deadline {
+            break (blocks, status);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert_eq!(status, Status::Success as i32);
     // The new channel's config is exactly the one Fabric's orderer made from the same request.
     let fabric_genesis = support::vector_block(&v, "ledger/mychannel/ordered", "mychannel", 0);
     assert_eq!(block_config(&blocks[0]), block_config(&fabric_genesis));
+    assert_eq!(blocks[0].metadata, fabric_genesis.metadata);
+    assert_eq!(
+        blocks[0].header.as_ref().unwrap().previous_hash,
+        Vec::<u8>::new()
+    );
     // The system channel recorded the creation without moving its last config.
     let (sys, _) = deliver(
         &mut c,

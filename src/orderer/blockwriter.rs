@@ -25,6 +25,10 @@ use crate::protoutil::{
     block_data_hash, block_header_bytes, block_header_hash, create_nonce, new_block,
 };
 
+/// Metadata slots of a v1.4.12 block: one per `BlockMetadataIndex` value (SIGNATURES,
+/// LAST_CONFIG, TRANSACTIONS_FILTER, ORDERER, COMMIT_HASH), as Fabric's `NewBlock` allocates.
+pub const BLOCK_METADATA_SLOTS: usize = 5;
+
 /// Why a block could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum BlockWriterError {
@@ -108,6 +112,9 @@ impl BlockWriter {
             h.data_hash = block_data_hash(&data);
         }
         block.data = Some(data);
+        if let Some(m) = block.metadata.as_mut() {
+            m.metadata.resize(BLOCK_METADATA_SLOTS, Vec::new());
+        }
         block
     }
 
@@ -140,7 +147,7 @@ impl BlockWriter {
     ) -> Result<Block, BlockWriterError> {
         let header = block.header.clone().unwrap_or_default();
         let mut slots = block.metadata.take().unwrap_or_default();
-        slots.metadata.resize(4, Vec::new());
+        slots.metadata.resize(BLOCK_METADATA_SLOTS, Vec::new());
         if let Some(value) = consenter_metadata {
             slots.metadata[BlockMetadataIndex::Orderer as usize] = Metadata {
                 value,

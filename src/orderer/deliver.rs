@@ -194,3 +194,31 @@ fn access_control(support: &ChainSupport, env: &Envelope) -> Result<(), String> 
         .map_err(|e| e.to_string())?;
     policy.evaluate(&signed).map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protos::orderer::{SeekNewest, SeekOldest, SeekSpecified};
+
+    fn p(t: Seek) -> SeekPosition {
+        SeekPosition { r#type: Some(t) }
+    }
+
+    fn n(number: u64) -> SeekPosition {
+        p(Seek::Specified(SeekSpecified { number }))
+    }
+
+    #[test]
+    fn stop_positions_follow_fabric() {
+        let newest = p(Seek::Newest(SeekNewest {}));
+        let oldest = p(Seek::Oldest(SeekOldest {}));
+        // Oldest as a stop means "only the start block".
+        assert_eq!(stop_number(&n(3), &oldest, 3, 10), Some(3));
+        // Newest stops at the height when asked, or at the start when both are newest.
+        assert_eq!(stop_number(&n(3), &newest, 3, 10), Some(9));
+        assert_eq!(stop_number(&newest, &newest, 9, 10), Some(9));
+        assert_eq!(stop_number(&n(3), &n(5), 3, 10), Some(5));
+        assert_eq!(stop_number(&n(3), &n(2), 3, 10), None);
+        assert_eq!(stop_number(&n(3), &SeekPosition::default(), 3, 10), None);
+    }
+}

@@ -79,3 +79,87 @@ impl ProcessError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(t: HeaderType) -> ChannelHeader {
+        ChannelHeader {
+            r#type: t as i32,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn messages_are_classified_by_header_type() {
+        assert_eq!(
+            classify(&header(HeaderType::ConfigUpdate)),
+            Classification::ConfigUpdate
+        );
+        assert_eq!(
+            classify(&header(HeaderType::Config)),
+            Classification::Config
+        );
+        assert_eq!(
+            classify(&header(HeaderType::OrdererTransaction)),
+            Classification::Config
+        );
+        for t in [
+            HeaderType::EndorserTransaction,
+            HeaderType::Message,
+            HeaderType::DeliverSeekInfo,
+        ] {
+            assert_eq!(classify(&header(t)), Classification::Normal);
+        }
+        let unknown = ChannelHeader {
+            r#type: 99,
+            ..Default::default()
+        };
+        assert_eq!(classify(&unknown), Classification::Normal);
+    }
+
+    #[test]
+    fn errors_map_to_fabrics_statuses_and_texts() {
+        assert_eq!(ProcessError::ChannelDoesNotExist.status(), Status::NotFound);
+        assert_eq!(
+            ProcessError::MaintenanceMode.status(),
+            Status::ServiceUnavailable
+        );
+        let denied = ProcessError::PermissionDenied("policy failed".into());
+        assert_eq!(denied.status(), Status::Forbidden);
+        assert_eq!(denied.to_string(), "policy failed: permission denied");
+        let wrapped = denied.context("config update did not pass initial checks");
+        assert_eq!(wrapped.status(), Status::Forbidden);
+        assert_eq!(
+            wrapped.to_string(),
+            "config update did not pass initial checks: policy failed: permission denied"
+        );
+        assert_eq!(
+            ProcessError::BadRequest("x".into()).status(),
+            Status::BadRequest
+        );
+        assert_eq!(
+            ProcessError::ChannelDoesNotExist.context("y").to_string(),
+            "channel does not exist"
+        );
+    }
+
+    #[test]
+    fn expiry_is_read_from_the_creator_certificate() {
+        use prost::Message;
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/sampleconfig/msp/signcerts");
+        let pem = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+            .next()
+            .unwrap();
+        let sid = crate::protos::msp::SerializedIdentity {
+            mspid: "SampleOrg".into(),
+            id_bytes: pem,
+        };
+        let expiry = expires_at(&sid.encode_to_vec()).expect("an X.509 identity expires");
+        assert!(expiry > std::time::SystemTime::now());
+        assert_eq!(expires_at(b"not an identity"), None);
+    }
+}

@@ -223,6 +223,12 @@ pub fn genesis_block(config: &Envelope) -> Block {
         h.data_hash = crate::protoutil::block_data_hash(&data);
     }
     block.data = Some(data);
+    if let Some(m) = block.metadata.as_mut() {
+        m.metadata.resize(
+            crate::orderer::blockwriter::BLOCK_METADATA_SLOTS,
+            Vec::new(),
+        );
+    }
     block
 }
 
@@ -241,4 +247,46 @@ pub fn genesis_channel_id(genesis: &Block) -> Result<String, RegistrarError> {
     let p = payload(&env).map_err(|e| bad(e.to_string()))?;
     let chdr = channel_header(&p).map_err(|e| bad(e.to_string()))?;
     Ok(chdr.channel_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protos::common::HeaderType;
+    use crate::protoutil::{block_data_hash, create_signed_envelope};
+
+    #[test]
+    fn a_new_channel_genesis_block_holds_its_config_unsigned() {
+        let config = create_signed_envelope(
+            HeaderType::Config,
+            "newchannel",
+            None,
+            &crate::protos::common::ConfigEnvelope::default(),
+            0,
+            0,
+            Vec::new(),
+        )
+        .unwrap();
+        let block = genesis_block(&config);
+        let header = block.header.as_ref().unwrap();
+        assert_eq!(header.number, 0);
+        assert!(header.previous_hash.is_empty());
+        assert_eq!(
+            header.data_hash,
+            block_data_hash(block.data.as_ref().unwrap())
+        );
+        assert!(block
+            .metadata
+            .as_ref()
+            .unwrap()
+            .metadata
+            .iter()
+            .all(Vec::is_empty));
+        assert_eq!(genesis_channel_id(&block).unwrap(), "newchannel");
+        let empty = Block::default();
+        assert!(genesis_channel_id(&empty)
+            .unwrap_err()
+            .to_string()
+            .contains("no transaction"));
+    }
 }
