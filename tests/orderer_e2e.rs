@@ -50,11 +50,21 @@ fn free_port() -> u16 {
 }
 
 fn start_orderer(vectors: &Path, ledger: &Path) -> Orderer {
+    start_orderer_with(vectors, ledger, &[], "http")
+}
+
+fn start_orderer_with(
+    vectors: &Path,
+    ledger: &Path,
+    extra: &[(&str, PathBuf)],
+    scheme: &str,
+) -> Orderer {
     let port = free_port();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let child = Command::new(env!("CARGO_BIN_EXE_orderer"))
         .arg("start")
         .env_clear()
+        .envs(extra.iter().map(|(k, v)| (k.to_string(), v.clone())))
         .env("FABRIC_CFG_PATH", root.join("sampleconfig"))
         .env("FABRIC_LOGGING_SPEC", "warning")
         .env("ORDERER_GENERAL_LISTENADDRESS", "127.0.0.1")
@@ -78,7 +88,7 @@ fn start_orderer(vectors: &Path, ledger: &Path) -> Orderer {
         .expect("spawn the orderer binary");
     Orderer {
         child,
-        addr: format!("http://127.0.0.1:{port}"),
+        addr: format!("{scheme}://127.0.0.1:{port}"),
     }
 }
 
@@ -607,4 +617,92 @@ async fn channel_creation_anchor_update_and_transactions() {
     .await;
     assert_eq!(status, Status::Success as i32);
     assert_eq!(blocks.len(), 3);
+}
+
+async fn tls_client(
+    o: &mut Orderer,
+    ca: &Path,
+    client: Option<(&Path, &Path)>,
+) -> Result<AtomicBroadcastClient<Channel>, tonic::transport::Error> {
+    use tonic::transport::{Certificate, ClientTlsConfig, Identity};
+    let mut tls = ClientTlsConfig::new()
+        .ca_certificate(Certificate::from_pem(std::fs::read(ca).unwrap()))
+        .domain_name("orderer.example.com");
+    if let Some((cert, key)) = client {
+        tls = tls.identity(Identity::from_pem(
+            std::fs::read(cert).unwrap(),
+            std::fs::read(key).unwrap(),
+        ));
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = o.child.try_wait().unwrap() {
+            panic!("the orderer exited early: {status}");
+        }
+        let endpoint = Channel::from_shared(o.addr.clone())
+            .unwrap()
+            .tls_config(tls.clone())?;
+        match endpoint.connect().await {
+            Ok(ch) => return Ok(AtomicBroadcastClient::new(ch)),
+            Err(e) if Instant::now() > deadline => return Err(e),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mutual_tls_admits_only_clients_with_a_trusted_certificate() {
+    let Some(v) = support::vectors_dir() else {
+        return;
+    };
+    let ledger = tempfile::tempdir().unwrap();
+    let server_tls = v.join(ORDERER_ORG).join("orderers/orderer.example.com/tls");
+    let client_tls = v.join(ORDERER_ORG).join("users/Admin@example.com/tls");
+    let extra = [
+        ("ORDERER_GENERAL_TLS_ENABLED", PathBuf::from("true")),
+        (
+            "ORDERER_GENERAL_TLS_CERTIFICATE",
+            server_tls.join("server.crt"),
+        ),
+        (
+            "ORDERER_GENERAL_TLS_PRIVATEKEY",
+            server_tls.join("server.key"),
+        ),
+        ("ORDERER_GENERAL_TLS_ROOTCAS", server_tls.join("ca.crt")),
+        (
+            "ORDERER_GENERAL_TLS_CLIENTAUTHREQUIRED",
+            PathBuf::from("true"),
+        ),
+        (
+            "ORDERER_GENERAL_TLS_CLIENTROOTCAS",
+            client_tls.join("ca.crt"),
+        ),
+    ];
+    let mut orderer = start_orderer_with(&v, ledger.path(), &extra, "https");
+    let admin = signer(&v, ORDERER_ORG, "Admin@example.com", "OrdererMSP");
+    let ca = server_tls.join("ca.crt");
+    let mut c = tls_client(
+        &mut orderer,
+        &ca,
+        Some((
+            &client_tls.join("client.crt"),
+            &client_tls.join("client.key"),
+        )),
+    )
+    .await
+    .expect("a client with a trusted certificate connects");
+    assert_eq!(
+        broadcast(&mut c, vec![tx(admin.as_ref(), CHANNEL, 1)]).await,
+        ok(1)
+    );
+
+    // Without a client certificate the handshake (or the first call) fails.
+    let refused = match tls_client(&mut orderer, &ca, None).await {
+        Err(_) => true,
+        Ok(mut anonymous) => anonymous
+            .broadcast(tokio_stream::iter(vec![tx(admin.as_ref(), CHANNEL, 2)]))
+            .await
+            .is_err(),
+    };
+    assert!(refused, "a client without a certificate was served");
 }
