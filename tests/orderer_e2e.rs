@@ -32,6 +32,7 @@ const ORG1: &str = "network/crypto-config/peerOrganizations/org1.example.com";
 struct Orderer {
     child: Child,
     addr: String,
+    operations: String,
 }
 
 impl Drop for Orderer {
@@ -60,6 +61,7 @@ fn start_orderer_with(
     scheme: &str,
 ) -> Orderer {
     let port = free_port();
+    let operations = format!("127.0.0.1:{}", free_port());
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let child = Command::new(env!("CARGO_BIN_EXE_orderer"))
         .arg("start")
@@ -68,6 +70,8 @@ fn start_orderer_with(
         .env("FABRIC_CFG_PATH", root.join("sampleconfig"))
         .env("FABRIC_LOGGING_SPEC", "warning")
         .env("ORDERER_GENERAL_LISTENADDRESS", "127.0.0.1")
+        .env("ORDERER_OPERATIONS_LISTENADDRESS", &operations)
+        .env("ORDERER_METRICS_PROVIDER", "prometheus")
         .env("ORDERER_GENERAL_LISTENPORT", port.to_string())
         .env("ORDERER_GENERAL_GENESISMETHOD", "file")
         .env(
@@ -89,6 +93,7 @@ fn start_orderer_with(
     Orderer {
         child,
         addr: format!("{scheme}://127.0.0.1:{port}"),
+        operations,
     }
 }
 
@@ -705,4 +710,56 @@ async fn mutual_tls_admits_only_clients_with_a_trusted_certificate() {
             .is_err(),
     };
     assert!(refused, "a client without a certificate was served");
+}
+
+/// One HTTP/1.1 request to the operations endpoint: (status code, body).
+fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).unwrap();
+    let code = reply[9..12].parse().unwrap();
+    let body = reply.split_once("\r\n\r\n").unwrap().1.to_string();
+    (code, body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operations_endpoint_serves_health_logspec_and_metrics() {
+    let Some(v) = support::vectors_dir() else {
+        return;
+    };
+    let ledger = tempfile::tempdir().unwrap();
+    let mut orderer = start_orderer(&v, ledger.path());
+    let _client = connect(&mut orderer).await;
+    let ops = orderer.operations.clone();
+    let (code, body) = http(&ops, "GET", "/healthz", "");
+    assert_eq!(code, 200, "{body}");
+    assert!(body.contains("\"status\":\"OK\""), "{body}");
+    assert_eq!(
+        http(&ops, "GET", "/logspec", "").1.trim(),
+        "{\"spec\":\"warn\"}"
+    );
+    let (code, _) = http(
+        &ops,
+        "PUT",
+        "/logspec",
+        "{\"spec\":\"common.deliver=debug:info\"}",
+    );
+    assert_eq!(code, 204);
+    assert_eq!(
+        http(&ops, "GET", "/logspec", "").1.trim(),
+        "{\"spec\":\"common.deliver=debug:info\"}"
+    );
+    let (code, body) = http(&ops, "GET", "/metrics", "");
+    assert_eq!(code, 200);
+    assert!(
+        body.contains("fabric_version{version=\"1.4.12\"} 1"),
+        "{body}"
+    );
 }

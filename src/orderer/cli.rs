@@ -79,7 +79,7 @@ fn start() -> Result<(), String> {
         .build()
         .map_err(|e| format!("could not start the async runtime: {e}"))?;
     runtime.block_on(async {
-        let server = OrdererServer::new(&config)
+        let server = OrdererServer::new(&config, Some(logging.clone()))
             .await
             .map_err(|e| e.to_string())?;
         server

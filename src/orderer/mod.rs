@@ -14,4 +14,5 @@ pub mod ledger;
 pub mod localconfig;
 pub mod msgprocessor;
 pub mod multichannel;
+pub mod operations;
 pub mod server;

@@ -19,7 +19,9 @@ use super::deliver::DeliverHandler;
 use super::ledger::{FileLedgerFactory, LedgerError};
 use super::localconfig::TopLevel;
 use super::multichannel::{Registrar, RegistrarError};
+use super::operations::{OperationsError, OperationsSystem};
 use crate::crypto::SwOpts;
+use crate::flogging::Logging;
 use crate::msp::{load_local_msp, MspError};
 use crate::protos::common::Block;
 use crate::protos::orderer::atomic_broadcast_server::AtomicBroadcastServer;
@@ -52,6 +54,8 @@ pub enum ServerError {
     },
     #[error("bad TLS material: {0}; check General.TLS")]
     Tls(String),
+    #[error(transparent)]
+    Operations(#[from] OperationsError),
     #[error("the gRPC server failed: {0}")]
     Serve(String),
 }
@@ -59,6 +63,7 @@ pub enum ServerError {
 /// A configured orderer, bound to its port, ready to serve.
 pub struct OrdererServer {
     registrar: Arc<Registrar>,
+    operations: OperationsSystem,
     listener: TcpListener,
     service: AtomicBroadcastService,
     tls: Option<ServerTlsConfig>,
@@ -66,7 +71,8 @@ pub struct OrdererServer {
 
 impl OrdererServer {
     /// Loads everything orderer.yaml names and binds the listener (must run inside tokio).
-    pub async fn new(config: &TopLevel) -> Result<Self, ServerError> {
+    /// `logging` backs the operations endpoint's /logspec.
+    pub async fn new(config: &TopLevel, logging: Option<Logging>) -> Result<Self, ServerError> {
         let sw = &config.general.bccsp.sw;
         let keystore = sw.file_key_store.as_deref().map(|p| config.resolve_path(p));
         let opts = SwOpts::new(&sw.hash, sw.security as u16, keystore)
@@ -108,8 +114,16 @@ impl OrdererServer {
             )),
         );
         let tls = tls_config(config)?;
+        let operations = OperationsSystem::bind(
+            &config.operations.listen_address,
+            config.operations.tls.enabled,
+            &config.metrics.provider,
+            logging,
+        )
+        .await?;
         Ok(OrdererServer {
             registrar,
+            operations,
             listener,
             service,
             tls,
@@ -119,6 +133,11 @@ impl OrdererServer {
     /// The address actually bound (useful with port 0).
     pub fn local_addr(&self) -> Option<std::net::SocketAddr> {
         self.listener.local_addr().ok()
+    }
+
+    /// The operations endpoint's address.
+    pub fn operations_addr(&self) -> Option<std::net::SocketAddr> {
+        self.operations.local_addr()
     }
 
     pub fn registrar(&self) -> &Arc<Registrar> {
@@ -136,6 +155,13 @@ impl OrdererServer {
                 .tls_config(tls)
                 .map_err(|e| ServerError::Tls(e.to_string()))?;
         }
+        if let Some(addr) = self.operations.local_addr() {
+            tracing::info!(target: "orderer.common.server", "Operations endpoint listening on {addr}");
+        }
+        let (stop_ops, ops_stopped) = tokio::sync::oneshot::channel::<()>();
+        let operations = tokio::spawn(self.operations.serve(async {
+            let _ = ops_stopped.await;
+        }));
         let incoming = tokio_stream::wrappers::TcpListenerStream::new(self.listener);
         let result = builder
             .add_service(
@@ -146,6 +172,8 @@ impl OrdererServer {
             .serve_with_incoming_shutdown(incoming, shutdown)
             .await;
         self.registrar.halt();
+        let _ = stop_ops.send(());
+        let _ = operations.await;
         result.map_err(|e| ServerError::Serve(e.to_string()))
     }
 }
