@@ -17,7 +17,7 @@ use fabric::orderer::blockcutter::Receiver;
 use fabric::orderer::blockwriter::BlockWriter;
 use fabric::orderer::broadcast::BroadcastHandler;
 use fabric::orderer::consensus::solo::SoloConsenter;
-use fabric::orderer::ledger::{BlockLedger, FileLedger, FileLedgerFactory, LedgerRef};
+use fabric::orderer::ledger::{FileLedger, FileLedgerFactory, LedgerRef};
 use fabric::orderer::multichannel::Registrar;
 use fabric::protos::common::{Envelope, HeaderType, LastConfig};
 use fabric::protos::orderer::BatchSize;
