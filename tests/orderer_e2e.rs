@@ -763,3 +763,32 @@ async fn the_operations_endpoint_serves_health_logspec_and_metrics() {
         "{body}"
     );
 }
+
+#[test]
+fn orderer_version_and_bad_commands() {
+    let out = Command::new(env!("CARGO_BIN_EXE_orderer"))
+        .arg("version")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("orderer:\n Version: 1.4.12\n"), "{text}");
+    assert!(text.contains(" OS/Arch: "), "{text}");
+    let out = Command::new(env!("CARGO_BIN_EXE_orderer"))
+        .arg("nonsense")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    // A start without a usable config says what is wrong in one line and exits non-zero.
+    let empty = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_orderer"))
+        .arg("start")
+        .env_clear()
+        .env("FABRIC_CFG_PATH", empty.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("could not find orderer.yaml"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}

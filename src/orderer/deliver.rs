@@ -79,6 +79,7 @@ impl DeliverHandler {
         if errored.as_ref().is_some_and(|e| *e.borrow()) {
             return Ok(Status::ServiceUnavailable);
         }
+        let mut checked_seq = support.bundle().sequence();
         if let Err(e) = access_control(&support, env) {
             tracing::warn!(target: "common.deliver",
                 "[channel: {}] Client authorization revoked for deliver request: {e}", chdr.channel_id);
@@ -128,6 +129,16 @@ impl DeliverHandler {
                     return Ok(Status::InternalServerError);
                 }
             };
+            // A config change may revoke the client's access mid-stream (Fabric's SessionAC).
+            let seq = support.bundle().sequence();
+            if seq != checked_seq {
+                if let Err(e) = access_control(&support, env) {
+                    tracing::warn!(target: "common.deliver",
+                        "[channel: {}] Client authorization revoked for deliver request: {e}", chdr.channel_id);
+                    return Ok(Status::Forbidden);
+                }
+                checked_seq = seq;
+            }
             let number = block.header.as_ref().map_or(0, |h| h.number);
             send(out, deliver_response::Type::Block(block)).await?;
             if number >= stop_num {
