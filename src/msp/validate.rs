@@ -61,11 +61,7 @@ impl MspCore {
         let chain = self.unique_validation_chain(cert)?;
         // A root is its own parent; a lone non-CA certificate in the roots (refused later,
         // when the CAs are checked) is treated the same way instead of failing here.
-        let parent = if chain.len() == 1 {
-            cert
-        } else {
-            &chain[1]
-        };
+        let parent = if chain.len() == 1 { cert } else { &chain[1] };
         cert.sanitized(parent).map_err(|e| e.to_string())
     }
 
