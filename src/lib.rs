@@ -16,3 +16,4 @@ pub mod msp;
 pub mod policy;
 pub mod protos;
 pub mod protoutil;
+pub mod tools;

@@ -3,36 +3,28 @@
 //! policy tree, and the recorded endorsements must satisfy (or fail) the recorded policies
 //! exactly as Fabric's validation codes say.
 
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::SystemTime;
 
-use fabric::msp::{Identity, IdentityDeserializer, IdentityIdentifier, MspError, OuIdentifier};
+use fabric::msp::MspManager;
 use fabric::policy::manager::{
     BLOCK_VALIDATION, CHANNEL_APPLICATION_ADMINS, CHANNEL_APPLICATION_WRITERS,
 };
 use fabric::policy::{
     from_string, Policy, PolicyError, PolicyManager, SignaturePolicyEvaluator, SignedData,
 };
-use fabric::protos::common::msp_principal::Classification;
-use fabric::protos::common::msp_role::MspRoleType;
-use fabric::protos::common::{Block, ConfigEnvelope, Envelope, MspPrincipal, MspRole, Payload};
-use fabric::protos::msp::SerializedIdentity;
+use fabric::protos::common::{Block, ConfigEnvelope, Envelope, Payload};
 use fabric::protos::protos::{
     ChaincodeActionPayload, ChaincodeInvocationSpec, ChaincodeProposalPayload, Transaction,
 };
-use p256::ecdsa::signature::Verifier;
 use prost::Message;
-use sha2::Digest;
 
-fn vectors() -> Option<PathBuf> {
-    match std::env::var_os("FABRIC_VECTORS") {
-        Some(dir) => Some(PathBuf::from(dir)),
-        None => {
-            eprintln!("skipped: FABRIC_VECTORS is not set");
-            None
-        }
-    }
+mod support;
+
+use support::vectors_dir as vectors;
+
+/// The real X.509 MSPs of mychannel, from its genesis config block.
+fn channel_msps(dir: &std::path::Path) -> Arc<MspManager> {
+    support::channel_msps(&support::config_group(&committed_block(dir, 0)))
 }
 
 fn committed_block(dir: &std::path::Path, number: u64) -> Block {
@@ -94,94 +86,6 @@ fn or_policy_is_byte_identical_to_fabric() {
     assert_eq!(ours, deployed_policy(&dir, 7));
 }
 
-/// A test-only identity over the vectors' X.509 certificates: role from the NodeOU in the
-/// subject (peer / client / admin), P-256 ECDSA verification. No chain validation; the real
-/// MSP does that.
-#[derive(Debug)]
-struct CertIdentity {
-    msp_id: String,
-    id: String,
-    ous: Vec<String>,
-    key: p256::ecdsa::VerifyingKey,
-}
-
-impl Identity for CertIdentity {
-    fn identifier(&self) -> IdentityIdentifier {
-        IdentityIdentifier {
-            msp_id: self.msp_id.clone(),
-            id: self.id.clone(),
-        }
-    }
-    fn msp_identifier(&self) -> &str {
-        &self.msp_id
-    }
-    fn expires_at(&self) -> Option<SystemTime> {
-        None
-    }
-    fn validate(&self) -> Result<(), MspError> {
-        Ok(())
-    }
-    fn organizational_units(&self) -> Vec<OuIdentifier> {
-        Vec::new()
-    }
-    fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), MspError> {
-        let signature = p256::ecdsa::Signature::from_der(signature)
-            .map_err(|e| MspError::BadSignature(e.to_string()))?;
-        self.key
-            .verify(message, &signature)
-            .map_err(|e| MspError::BadSignature(e.to_string()))
-    }
-    fn serialize(&self) -> Vec<u8> {
-        Vec::new()
-    }
-    fn satisfies_principal(&self, principal: &MspPrincipal) -> Result<(), MspError> {
-        let fail = || MspError::PrincipalNotSatisfied(format!("{} {:?}", self.msp_id, self.ous));
-        if principal.principal_classification != Classification::Role as i32 {
-            return Err(fail());
-        }
-        let role = MspRole::decode(principal.principal.as_slice()).map_err(|_| fail())?;
-        let needed = match MspRoleType::try_from(role.role) {
-            Ok(MspRoleType::Member) => None,
-            Ok(MspRoleType::Peer) => Some("peer"),
-            Ok(MspRoleType::Client) => Some("client"),
-            Ok(MspRoleType::Admin) => Some("admin"),
-            _ => return Err(fail()),
-        };
-        let role_ok = needed.is_none_or(|ou| self.ous.iter().any(|o| o == ou));
-        if role.msp_identifier == self.msp_id && role_ok {
-            Ok(())
-        } else {
-            Err(fail())
-        }
-    }
-}
-
-struct CertDeserializer;
-
-impl IdentityDeserializer for CertDeserializer {
-    fn deserialize_identity(&self, serialized: &[u8]) -> Result<Arc<dyn Identity>, MspError> {
-        let bad = |e: String| MspError::MalformedIdentity(e);
-        let sid = SerializedIdentity::decode(serialized).map_err(|e| bad(e.to_string()))?;
-        let (_, pem) =
-            x509_parser::pem::parse_x509_pem(&sid.id_bytes).map_err(|e| bad(e.to_string()))?;
-        let cert = pem.parse_x509().map_err(|e| bad(e.to_string()))?;
-        let ous = cert
-            .subject()
-            .iter_organizational_unit()
-            .filter_map(|ou| ou.as_str().ok().map(str::to_string))
-            .collect();
-        let key =
-            p256::ecdsa::VerifyingKey::from_sec1_bytes(&cert.public_key().subject_public_key.data)
-                .map_err(|e| bad(e.to_string()))?;
-        Ok(Arc::new(CertIdentity {
-            msp_id: sid.mspid,
-            id: hex::encode(sha2::Sha256::digest(&pem.contents)),
-            ous,
-            key,
-        }))
-    }
-}
-
 /// The endorsements of a block's first transaction as the validator sees them: each covers
 /// the proposal response payload followed by the endorser.
 fn endorsements(block: &Block) -> Vec<SignedData> {
@@ -205,7 +109,7 @@ fn endorsements(block: &Block) -> Vec<SignedData> {
 fn recorded_endorsements_meet_the_policy_as_fabric_decided() {
     let Some(dir) = vectors() else { return };
     let and_policy =
-        SignaturePolicyEvaluator::from_bytes(&deployed_policy(&dir, 3), Arc::new(CertDeserializer))
+        SignaturePolicyEvaluator::from_bytes(&deployed_policy(&dir, 3), channel_msps(&dir))
             .unwrap();
     // Block 4: endorsed by both orgs, VALID. Block 5: Org1 only, ENDORSEMENT_POLICY_FAILURE.
     let both = endorsements(&committed_block(&dir, 4));
@@ -229,7 +133,7 @@ fn recorded_endorsements_meet_the_policy_as_fabric_decided() {
     );
 
     let or_policy =
-        SignaturePolicyEvaluator::from_bytes(&deployed_policy(&dir, 7), Arc::new(CertDeserializer))
+        SignaturePolicyEvaluator::from_bytes(&deployed_policy(&dir, 7), channel_msps(&dir))
             .unwrap();
     assert_eq!(or_policy.evaluate(&only_org1), Ok(()));
     let marbles = endorsements(&committed_block(&dir, 8));
@@ -245,7 +149,7 @@ fn channel_config_compiles_into_a_policy_tree() {
         .config
         .and_then(|c| c.channel_group)
         .expect("channel group");
-    let channel = PolicyManager::for_channel(&root, Arc::new(CertDeserializer)).unwrap();
+    let channel = PolicyManager::for_channel(&root, channel_msps(&dir)).unwrap();
     for path in [
         "/Channel/Readers",
         "/Channel/Writers",

@@ -23,3 +23,62 @@ pub fn vectors_dir() -> Option<PathBuf> {
         }
     }
 }
+
+use std::sync::Arc;
+
+use fabric::msp::{MspManager, MspVersion, X509Msp};
+use fabric::protos::common::{Block, ConfigEnvelope, ConfigGroup};
+use fabric::protos::msp::MspConfig;
+use fabric::protoutil::{self, decode};
+
+/// Reads block `number` of a vector chain, e.g. `("ledger/mychannel/committed", "mychannel", 3)`.
+pub fn vector_block(vectors: &std::path::Path, dir: &str, channel: &str, number: u64) -> Block {
+    let path = vectors.join(dir).join(format!("{channel}_{number}.block"));
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    decode("Block", &bytes).unwrap()
+}
+
+/// The channel config group carried by a config block.
+pub fn config_group(block: &Block) -> ConfigGroup {
+    let data = &block.data.as_ref().unwrap().data[0];
+    let envelope = protoutil::envelope_from_block_data(data).unwrap();
+    let payload = protoutil::payload(&envelope).unwrap();
+    let config: ConfigEnvelope = decode("ConfigEnvelope", &payload.data).unwrap();
+    config.config.unwrap().channel_group.unwrap()
+}
+
+/// Every MSP defined anywhere in a channel config (application and orderer orgs, and the
+/// consortium orgs of a system channel), set up the way a v1.4.3 channel does.
+pub fn channel_msps(root: &ConfigGroup) -> Arc<MspManager> {
+    let mut msps = Vec::new();
+    collect_msps(root, &mut msps);
+    assert!(!msps.is_empty(), "the config defines no MSP");
+    Arc::new(MspManager::new(msps))
+}
+
+fn collect_msps(group: &ConfigGroup, out: &mut Vec<X509Msp>) {
+    if let Some(value) = group.values.get("MSP") {
+        let config: MspConfig = decode("MSPConfig", &value.value).unwrap();
+        out.push(X509Msp::new(&config, MspVersion::V1_4_3, None).unwrap());
+    }
+    for child in group.groups.values() {
+        collect_msps(child, out);
+    }
+}
+
+use fabric::protos::common::msp_principal::Classification;
+use fabric::protos::common::msp_role::MspRoleType;
+use fabric::protos::common::{MspPrincipal, MspRole};
+use prost::Message;
+
+/// The principal `'<msp_id>.<role>'`.
+pub fn role_principal(msp_id: &str, role: MspRoleType) -> MspPrincipal {
+    MspPrincipal {
+        principal_classification: Classification::Role as i32,
+        principal: MspRole {
+            msp_identifier: msp_id.to_string(),
+            role: role as i32,
+        }
+        .encode_to_vec(),
+    }
+}
