@@ -12,7 +12,6 @@ use serde_yaml::Value;
 use super::client::PeerClientSettings;
 use super::CliError;
 use crate::config::{ConfigSource, CoreConfig, Environment};
-use crate::crypto::SwOpts;
 use crate::flogging::{FloggingError, Logging};
 use crate::msp::{load_local_msp, SigningIdentity};
 
@@ -154,17 +153,9 @@ pub fn init_crypto(config: &CoreConfig) -> Result<Arc<dyn SigningIdentity>, CliE
             dir.display()
         ))
     };
-    let sw = config
+    let opts = config
         .peer_bccsp()
         .map_err(|e| setting_up(format!("could not parse the BCCSP options: {e}")))?;
-    let security = u16::try_from(sw.security_level).map_err(|_| {
-        setting_up(format!(
-            "peer.BCCSP.SW.Security {} is not a supported level (use 256 or 384)",
-            sw.security_level
-        ))
-    })?;
-    let opts = SwOpts::new(&sw.hash_family, security, Some(sw.key_store_path))
-        .map_err(|e| setting_up(e.to_string()))?;
     let msp = load_local_msp(&dir, msp_id, &opts).map_err(|e| setting_up(e.to_string()))?;
     let signer = msp
         .default_signing_identity()
