@@ -1,4 +1,5 @@
-//! The network tools that sit beside the peer: `cryptogen` (and, later, `configtxgen`
-//! and `configtxlator`).
+//! The network tools that sit beside the peer: `cryptogen`, `configtxgen` (and, later,
+//! `configtxlator`).
 
+pub mod configtxgen;
 pub mod cryptogen;
