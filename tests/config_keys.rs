@@ -25,6 +25,10 @@ enum Typed {
     Present(bool),
 }
 
+mod support;
+
+use support::vectors_dir as vectors;
+
 fn s(v: &str) -> Typed {
     Typed::Str(Some(v.to_string()))
 }
@@ -292,16 +296,6 @@ fn expected(like: &Typed, json: &Json) -> Result<Typed, String> {
         (Typed::Present(_), Json::Null) => Typed::Present(false),
         _ => return Err(bad()),
     })
-}
-
-fn vectors() -> Option<PathBuf> {
-    match std::env::var_os("FABRIC_VECTORS") {
-        Some(v) => Some(PathBuf::from(v)),
-        None => {
-            eprintln!("skipped: FABRIC_VECTORS is not set");
-            None
-        }
-    }
 }
 
 fn core_keys(vectors: &Path) -> Vec<(String, Json)> {

@@ -399,3 +399,31 @@ fn sampleconfig_profiles_work() {
     let app = &update.write_set.unwrap().groups["Application"];
     assert_eq!(app.groups.keys().collect::<Vec<_>>(), ["SampleOrg"]);
 }
+
+/// `-inspectBlock` and `-inspectChannelCreateTx` print the protolator JSON of the artifact,
+/// the same JSON `configtxlator proto_decode` gave for the vectors.
+#[test]
+fn inspect_prints_protolator_json() {
+    let Some(v) = vectors_dir() else { return };
+    let (cfg, artifacts) = network(&v);
+    let tmp = tempfile::tempdir().unwrap();
+    for (flag, file, json) in [
+        ("-inspectBlock", "genesis.block", "genesis.json"),
+        ("-inspectChannelCreateTx", "mychannel.tx", "mychannel.json"),
+    ] {
+        let path = artifacts.join(file).display().to_string();
+        let out = configtxgen(&cfg, tmp.path(), &[flag, &path]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let ours: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let theirs: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(artifacts.join(json)).unwrap()).unwrap();
+        assert_eq!(ours, theirs, "{flag} {file}");
+    }
+    let out = configtxgen(&cfg, tmp.path(), &["-inspectBlock", "missing.block"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Error on inspectBlock: could not read"));
+}

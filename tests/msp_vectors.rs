@@ -10,23 +10,14 @@ use fabric::msp::config::{get_verifying_msp_config, CRLS};
 use fabric::msp::{
     load_local_msp, Identity, IdentityDeserializer, MspError, MspManager, MspVersion, X509Msp,
 };
-use fabric::protos::common::{
-    msp_principal::Classification, msp_role::MspRoleType, Block, ConfigEnvelope, Envelope,
-    MspPrincipal, MspRole, Payload,
-};
+use fabric::protos::common::{msp_role::MspRoleType, Block, ConfigEnvelope, Envelope, Payload};
 use fabric::protos::msp::SerializedIdentity;
 use fabric::protos::protos::{ChaincodeActionPayload, Transaction};
 use prost::Message;
 
-fn vectors() -> Option<PathBuf> {
-    match std::env::var_os("FABRIC_VECTORS") {
-        Some(v) => Some(PathBuf::from(v)),
-        None => {
-            eprintln!("skipped: FABRIC_VECTORS is not set");
-            None
-        }
-    }
-}
+mod support;
+
+use support::{role_principal as role, vectors_dir as vectors};
 
 fn crypto_config(v: &Path) -> PathBuf {
     v.join("network/crypto-config")
@@ -71,17 +62,6 @@ fn local_msps(v: &Path) -> Vec<(PathBuf, &'static str)> {
     out.push((o.join("orderers/orderer.example.com/msp"), "OrdererMSP"));
     out.push((o.join("users/Admin@example.com/msp"), "OrdererMSP"));
     out
-}
-
-fn role(msp: &str, role: MspRoleType) -> MspPrincipal {
-    MspPrincipal {
-        principal_classification: Classification::Role as i32,
-        principal: MspRole {
-            msp_identifier: msp.to_string(),
-            role: role as i32,
-        }
-        .encode_to_vec(),
-    }
 }
 
 fn local_identity(v: &Path, rel: &str, id: &str) -> Arc<dyn Identity> {

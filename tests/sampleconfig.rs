@@ -8,21 +8,10 @@ use std::path::Path;
 use fabric::config::{CoreConfig, Environment};
 use fabric::crypto::SwOpts;
 use fabric::msp::load_local_msp;
-use fabric::protos::common::msp_principal::Classification;
 use fabric::protos::common::msp_role::MspRoleType;
-use fabric::protos::common::{MspPrincipal, MspRole};
-use prost::Message;
+mod support;
 
-fn role(msp_id: &str, role: MspRoleType) -> MspPrincipal {
-    MspPrincipal {
-        principal_classification: Classification::Role as i32,
-        principal: MspRole {
-            msp_identifier: msp_id.into(),
-            role: role as i32,
-        }
-        .encode_to_vec(),
-    }
-}
+use support::role_principal as role;
 
 #[test]
 fn the_sample_peer_config_loads_its_msp_and_signs() {

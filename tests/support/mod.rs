@@ -65,3 +65,20 @@ fn collect_msps(group: &ConfigGroup, out: &mut Vec<X509Msp>) {
         collect_msps(child, out);
     }
 }
+
+use fabric::protos::common::msp_principal::Classification;
+use fabric::protos::common::msp_role::MspRoleType;
+use fabric::protos::common::{MspPrincipal, MspRole};
+use prost::Message;
+
+/// The principal `'<msp_id>.<role>'`.
+pub fn role_principal(msp_id: &str, role: MspRoleType) -> MspPrincipal {
+    MspPrincipal {
+        principal_classification: Classification::Role as i32,
+        principal: MspRole {
+            msp_identifier: msp_id.to_string(),
+            role: role as i32,
+        }
+        .encode_to_vec(),
+    }
+}

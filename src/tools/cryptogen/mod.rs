@@ -3,7 +3,11 @@
 //! writes local and verifying MSP folders.
 
 pub mod ca;
+pub mod cli;
+pub mod config;
+pub mod generate;
 pub mod msp;
+pub mod template;
 mod x509;
 
 pub use self::x509::{ExtKeyUsage, KeyUsage};
