@@ -8,8 +8,10 @@
 //! (membership service providers), [`policy`] (signature and implicit-meta policies) and
 //! [`cli`] (the `peer` command tree).
 
+pub mod channelconfig;
 pub mod cli;
 pub mod config;
+pub mod configtx;
 pub mod crypto;
 pub mod flogging;
 pub mod msp;
