@@ -13,7 +13,6 @@ use crate::channelconfig::{
     ADMINS_POLICY_KEY, APPLICATION_GROUP_KEY, CONSORTIUMS_GROUP_KEY, ORDERER_GROUP_KEY,
     READERS_POLICY_KEY, WRITERS_POLICY_KEY,
 };
-use crate::configtx::compute_update;
 use crate::msp::config::get_verifying_msp_config;
 use crate::policy::cauthdsl;
 use crate::policy::implicitmeta;
@@ -25,6 +24,7 @@ use crate::protos::common::{
 use crate::protos::etcdraft::{ConfigMetadata, Consenter, Options};
 use crate::protos::protos::AnchorPeer;
 use crate::protoutil;
+use crate::tools::configtxlator::compute_update;
 
 /// The mod_policy of orderer-governed elements.
 pub const ORDERER_ADMINS_POLICY: &str = "/Channel/Orderer/Admins";
@@ -502,14 +502,6 @@ pub fn genesis_block(channel_id: &str, channel_group: ConfigGroup) -> Block {
         signature: Vec::new(),
     };
     let mut block = protoutil::new_block(0, Vec::new());
-    // Fabric v1.4.12 allocates one metadata slot per BlockMetadataIndex (five, with
-    // COMMIT_HASH).
-    if let Some(metadata) = block.metadata.as_mut() {
-        let slots = protoutil::BlockMetadataIndex::CommitHash as usize + 1;
-        metadata
-            .metadata
-            .resize(slots.max(metadata.metadata.len()), Vec::new());
-    }
     let data = BlockData {
         data: vec![envelope.encode_to_vec()],
     };
@@ -569,9 +561,8 @@ pub fn new_channel_create_config_update(
         sequence: 0,
         channel_group: Some(new_group),
     };
-    let mut update = compute_update(&original, &updated)
+    let mut update = compute_update(channel_id, &original, &updated)
         .map_err(|e| ConfigtxgenError::Config(format!("could not compute update: {e}")))?;
-    update.channel_id = channel_id.to_string();
     let consortium_value = values::consortium_value(consortium);
     if let Some(read) = update.read_set.as_mut() {
         read.values
