@@ -497,8 +497,8 @@ fn relative_fabric_cfg_path_and_paths_resolve_against_the_config_folder() {
         Some(cwd.path().join("conf/msp"))
     );
     assert_eq!(
-        config.peer_bccsp().unwrap().key_store_path,
-        cwd.path().join("conf/msp/keystore")
+        config.peer_bccsp().unwrap().keystore_path,
+        Some(cwd.path().join("conf/msp/keystore"))
     );
     assert_eq!(
         config.resolve_path("/abs/tls/ca.crt"),

@@ -1,23 +1,33 @@
-//! The built `peer` binary, run as a user would: help, version, flag errors, and the one-line
-//! error for an unreachable peer.
+//! The built `peer` binary, run as a user would: help, version, flag errors, InitCmd over a
+//! real (vector) MSP, the one-line errors for unreachable nodes and bad MSPs, and the first
+//! real requests (admin service, cscc/qscc proposals, signconfigtx) against in-process fake
+//! peers that check every signature.
 
-use std::path::Path;
+mod support;
+
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const PEER: &str = env!("CARGO_BIN_EXE_peer");
 
 fn peer(args: &[&str], cfg: Option<&Path>) -> Output {
+    peer_with_env(args, cfg, &[])
+}
+
+fn peer_with_env(args: &[&str], cfg: Option<&Path>, env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(PEER);
     cmd.args(args)
         .env_remove("FABRIC_LOGGING_SPEC")
         .env_remove("CORE_PEER_ADDRESS")
         .env_remove("CORE_PEER_MSPCONFIGPATH")
         .env_remove("CORE_PEER_LOCALMSPID")
-        .env_remove("CORE_PEER_TLS_ENABLED");
+        .env_remove("CORE_PEER_TLS_ENABLED")
+        .env_remove("FABRIC_LOGGING_FORMAT");
     match cfg {
         Some(dir) => cmd.env("FABRIC_CFG_PATH", dir),
         None => cmd.env("FABRIC_CFG_PATH", "/nonexistent-fabric-cfg"),
     };
+    cmd.envs(env.iter().copied());
     cmd.output().expect("run peer")
 }
 
@@ -166,21 +176,57 @@ fn closed_port() -> String {
     addr
 }
 
-fn config_dir(address: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("msp")).unwrap();
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The vector MSP folder of Org1's admin.
+fn admin_msp(vectors: &Path) -> PathBuf {
+    vectors.join(
+        "network/crypto-config/peerOrganizations/org1.example.com/users/Admin@org1.example.com/msp",
+    )
+}
+
+fn write_core_yaml(dir: &Path, address: &str) {
     let yaml = format!(
         "peer:\n  address: {address}\n  mspConfigPath: msp\n  localMspId: Org1MSP\n  \
          localMspType: bccsp\n  tls:\n    enabled: false\n  client:\n    connTimeout: 3s\n"
     );
-    std::fs::write(dir.path().join("core.yaml"), yaml).unwrap();
+    std::fs::write(dir.join("core.yaml"), yaml).unwrap();
+}
+
+/// A config folder whose MSP folder is empty: enough for the checks InitCmd makes before
+/// loading the MSP.
+fn bare_config_dir(address: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("msp")).unwrap();
+    write_core_yaml(dir.path(), address);
     dir
+}
+
+/// A config folder holding a copy of Org1's admin MSP (None, and the test skips, without
+/// FABRIC_VECTORS).
+fn config_dir(address: &str) -> Option<tempfile::TempDir> {
+    let vectors = support::vectors_dir()?;
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&admin_msp(&vectors), &dir.path().join("msp"));
+    write_core_yaml(dir.path(), address);
+    Some(dir)
 }
 
 #[test]
 fn unreachable_peer_is_one_clear_line() {
     let addr = closed_port();
-    let dir = config_dir(&addr);
+    let Some(dir) = config_dir(&addr) else { return };
     let out = peer(&["channel", "list"], Some(dir.path()));
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
@@ -193,9 +239,30 @@ fn unreachable_peer_is_one_clear_line() {
 }
 
 #[test]
+fn core_peer_address_overrides_the_file() {
+    let addr = closed_port();
+    let Some(dir) = config_dir("127.0.0.1:7051") else {
+        return;
+    };
+    let out = peer_with_env(
+        &["channel", "list"],
+        Some(dir.path()),
+        &[("CORE_PEER_ADDRESS", &addr)],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(&format!("Error: cannot reach the peer at {addr}: ")),
+        "{err}"
+    );
+}
+
+#[test]
 fn unreachable_orderer_is_one_clear_line() {
     let addr = closed_port();
-    let dir = config_dir("127.0.0.1:7051");
+    let Some(dir) = config_dir("127.0.0.1:7051") else {
+        return;
+    };
     let out = peer(
         &["channel", "create", "-c", "mych", "-o", &addr],
         Some(dir.path()),
@@ -211,8 +278,8 @@ fn unreachable_orderer_is_one_clear_line() {
 }
 
 #[test]
-fn msp_errors_follow_fabric() {
-    let dir = config_dir("127.0.0.1:7051");
+fn msp_checks_follow_fabric() {
+    let dir = bare_config_dir("127.0.0.1:7051");
     std::fs::remove_dir(dir.path().join("msp")).unwrap();
     let out = peer(&["node", "status"], Some(dir.path()));
     let err = stderr(&out);
@@ -220,13 +287,13 @@ fn msp_errors_follow_fabric() {
         err.contains("cannot init crypto, folder") && err.contains("does not exist"),
         "{err}"
     );
-    let dir = config_dir("127.0.0.1:7051");
-    let out = Command::new(PEER)
-        .args(["node", "status"])
-        .env("FABRIC_CFG_PATH", dir.path())
-        .env("CORE_PEER_LOCALMSPID", "")
-        .output()
-        .unwrap();
+    let dir = bare_config_dir("127.0.0.1:7051");
+    std::fs::write(
+        dir.path().join("core.yaml"),
+        "peer:\n  mspConfigPath: msp\n  localMspId: \"\"\n",
+    )
+    .unwrap();
+    let out = peer(&["node", "status"], Some(dir.path()));
     assert!(
         stderr(&out).contains("the local MSP must have an ID"),
         "{}",
@@ -235,9 +302,68 @@ fn msp_errors_follow_fabric() {
 }
 
 #[test]
+fn garbage_signcert_gives_the_msp_line() {
+    let Some(dir) = config_dir("127.0.0.1:7051") else {
+        return;
+    };
+    let signcerts = dir.path().join("msp/signcerts");
+    for entry in std::fs::read_dir(&signcerts).unwrap() {
+        std::fs::write(entry.unwrap().path(), "this is not a certificate\n").unwrap();
+    }
+    let out = peer(&["channel", "list"], Some(dir.path()));
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    let last = err.lines().last().unwrap_or("");
+    assert!(
+        last.starts_with(&format!(
+            "Error: cannot run peer because error when setting up MSP of type bccsp from \
+             directory {}: ",
+            dir.path().join("msp").display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn sampleconfig_works() {
+    let sampleconfig = Path::new(env!("CARGO_MANIFEST_DIR")).join("sampleconfig");
+    if !sampleconfig.join("msp").is_dir() {
+        eprintln!("skipped: sampleconfig/msp is not in the repository yet");
+        return;
+    }
+    let addr = closed_port();
+    let out = peer_with_env(
+        &["channel", "list"],
+        Some(&sampleconfig),
+        &[("CORE_PEER_ADDRESS", &addr)],
+    );
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "Error: cannot reach the peer at {addr}: connection refused \
+             (is `peer node start` running there?)\n"
+        )
+    );
+}
+
+#[test]
+fn bad_logging_spec_is_one_line() {
+    let dir = bare_config_dir("127.0.0.1:7051");
+    let out = peer_with_env(
+        &["node", "status"],
+        Some(dir.path()),
+        &[("FABRIC_LOGGING_SPEC", "gossip=loud")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("FABRIC_LOGGING_SPEC"), "{err}");
+}
+
+#[test]
 fn legacy_logging_level_warns() {
     let addr = closed_port();
-    let dir = config_dir(&addr);
+    let Some(dir) = config_dir(&addr) else { return };
     let out = peer(
         &["node", "status", "--logging-level", "debug"],
         Some(dir.path()),
@@ -248,15 +374,36 @@ fn legacy_logging_level_warns() {
         "{err}"
     );
     assert!(err.contains("cannot reach the peer"), "{err}");
+    assert_eq!(stdout(&out), "status:UNKNOWN \n");
 }
 
 #[test]
 fn offline_commands_say_what_is_missing() {
-    let dir = config_dir("127.0.0.1:7051");
+    let Some(dir) = config_dir("127.0.0.1:7051") else {
+        return;
+    };
     let out = peer(&["node", "start"], Some(dir.path()));
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),
         "Error: peer node start: the peer server is not available in this build yet\n"
     );
+}
+
+#[test]
+fn json_logging_format_is_honoured() {
+    let addr = closed_port();
+    let Some(dir) = config_dir(&addr) else { return };
+    let out = peer_with_env(
+        &["node", "status", "--logging-level", "debug"],
+        Some(dir.path()),
+        &[("FABRIC_LOGGING_FORMAT", "json")],
+    );
+    let err = stderr(&out);
+    let warning = err
+        .lines()
+        .find(|l| l.contains("CORE_LOGGING_LEVEL"))
+        .unwrap_or_else(|| panic!("no warning in {err}"));
+    let parsed: serde_json::Value = serde_json::from_str(warning).expect("a JSON log line");
+    assert!(parsed.is_object(), "{warning}");
 }

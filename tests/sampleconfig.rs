@@ -6,7 +6,6 @@
 use std::path::Path;
 
 use fabric::config::{CoreConfig, Environment};
-use fabric::crypto::SwOpts;
 use fabric::msp::load_local_msp;
 use fabric::protos::common::msp_role::MspRoleType;
 mod support;
@@ -19,13 +18,7 @@ fn the_sample_peer_config_loads_its_msp_and_signs() {
     let env = Environment::new([("FABRIC_CFG_PATH", "sampleconfig")], root);
     let (_source, core) = CoreConfig::load(env).expect("sampleconfig/core.yaml loads");
     assert_eq!(core.msp_config_path(), root.join("sampleconfig/msp"));
-    let bccsp = core.peer_bccsp().unwrap();
-    let opts = SwOpts::new(
-        &bccsp.hash_family,
-        bccsp.security_level as u16,
-        Some(bccsp.key_store_path),
-    )
-    .unwrap();
+    let opts = core.peer_bccsp().unwrap();
     let msp = load_local_msp(&core.msp_config_path(), &core.peer.local_msp_id, &opts)
         .expect("the sample MSP loads");
     let signer = msp.default_signing_identity().unwrap();

@@ -8,14 +8,14 @@ use prost::Message;
 
 use super::ChannelConfigError;
 use crate::protos::common::{
-    BlockDataHashingStructure, Capabilities, Capability, ConfigGroup, Consortium,
+    BlockDataHashingStructure, Capability, ConfigGroup, Consortium,
     HashingAlgorithm as HashingAlgorithmProto, OrdererAddresses, Policy,
 };
 use crate::protos::msp::MspConfig;
 use crate::protos::orderer::{
     BatchSize, BatchTimeout, ChannelRestrictions, ConsensusType, KafkaBrokers,
 };
-use crate::protos::protos::{AcLs, AnchorPeer, AnchorPeers, ApiResource};
+use crate::protos::protos::{AnchorPeer, AnchorPeers, ApiResource};
 
 pub const HASHING_ALGORITHM_KEY: &str = "HashingAlgorithm";
 pub const BLOCK_DATA_HASHING_STRUCTURE_KEY: &str = "BlockDataHashingStructure";
@@ -83,14 +83,31 @@ pub fn consortium_value(name: &str) -> StandardValue {
     standard(CONSORTIUM_KEY, &Consortium { name: name.into() })
 }
 
-/// Only the capabilities set to `true` are written (presence means required).
+/// Only the capabilities set to `true` are written (presence means required). Encoded as
+/// Go's protobuf does: each map entry carries its (empty) `Capability` value explicitly, so
+/// the bytes equal what Fabric writes.
 pub fn capabilities_value(capabilities: &BTreeMap<String, bool>) -> StandardValue {
-    let capabilities = capabilities
-        .iter()
-        .filter(|(_, required)| **required)
-        .map(|(name, _)| (name.clone(), Capability::default()))
-        .collect();
-    standard(CAPABILITIES_KEY, &Capabilities { capabilities })
+    let mut value = Vec::new();
+    for (name, _) in capabilities.iter().filter(|(_, required)| **required) {
+        go_map_entry(1, name, &Capability::default().encode_to_vec(), &mut value);
+    }
+    StandardValue {
+        key: CAPABILITIES_KEY,
+        value,
+    }
+}
+
+/// Appends one `map<string, message>` entry as field `field`, always writing both the key
+/// and the value (prost leaves a default value out; Go does not).
+fn go_map_entry(field: u32, key: &str, value: &[u8], out: &mut Vec<u8>) {
+    let mut entry = Vec::with_capacity(key.len() + value.len() + 8);
+    prost::encoding::string::encode(1, &key.to_string(), &mut entry);
+    prost::encoding::encode_key(2, prost::encoding::WireType::LengthDelimited, &mut entry);
+    prost::encoding::encode_varint(value.len() as u64, &mut entry);
+    entry.extend_from_slice(value);
+    prost::encoding::encode_key(field, prost::encoding::WireType::LengthDelimited, out);
+    prost::encoding::encode_varint(entry.len() as u64, out);
+    out.extend_from_slice(&entry);
 }
 
 pub fn consensus_type_value(consensus_type: &str, metadata: Vec<u8>) -> StandardValue {
@@ -164,20 +181,21 @@ pub fn anchor_peers_value(anchor_peers: &[AnchorPeer]) -> StandardValue {
     )
 }
 
-/// Resource name to policy reference.
+/// Resource name to policy reference (map entries encoded as Go does, see
+/// [`capabilities_value`]).
 pub fn acls_value(acls: &BTreeMap<String, String>) -> StandardValue {
-    let acls = acls
-        .iter()
-        .map(|(name, policy_ref)| {
-            (
-                name.clone(),
-                ApiResource {
-                    policy_ref: policy_ref.clone(),
-                },
-            )
-        })
-        .collect();
-    standard(ACLS_KEY, &AcLs { acls })
+    let mut value = Vec::new();
+    for (name, policy_ref) in acls {
+        let resource = ApiResource {
+            policy_ref: policy_ref.clone(),
+        }
+        .encode_to_vec();
+        go_map_entry(1, name, &resource, &mut value);
+    }
+    StandardValue {
+        key: ACLS_KEY,
+        value,
+    }
 }
 
 pub fn channel_creation_policy_value(policy: &Policy) -> StandardValue {
@@ -238,7 +256,9 @@ impl<'a> GroupValues<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protos::common::Capabilities;
     use crate::protos::common::ConfigValue;
+    use crate::protos::protos::AcLs;
 
     #[test]
     fn capabilities_keep_only_required_ones() {
@@ -248,7 +268,23 @@ mod tests {
         let value = capabilities_value(&caps);
         let decoded = Capabilities::decode(value.value.as_slice()).unwrap();
         assert_eq!(decoded.capabilities.keys().collect::<Vec<_>>(), ["V1_4_3"]);
+        // Go writes the empty Capability value of each entry (`12 00`).
+        assert_eq!(value.value, b"\x0a\x0a\x0a\x06V1_4_3\x12\x00");
         assert_eq!(value.key, "Capabilities");
+    }
+
+    #[test]
+    fn acls_round_trip() {
+        let acls: BTreeMap<String, String> = [(
+            "peer/Propose".to_string(),
+            "/Channel/Application/Writers".to_string(),
+        )]
+        .into();
+        let decoded = AcLs::decode(acls_value(&acls).value.as_slice()).unwrap();
+        assert_eq!(
+            decoded.acls["peer/Propose"].policy_ref,
+            "/Channel/Application/Writers"
+        );
     }
 
     #[test]

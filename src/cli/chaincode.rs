@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use super::client::ClientSettings;
 use super::common::{require, require_file, OrdererFlags, PeerConnFlags};
 use super::duration::GoDuration;
-use super::init::{init_cmd, PeerContext};
+use super::init::{InitCmd, PeerContext};
 use super::{reach_then_stop, CliError};
 
 /// Operate a chaincode: install, instantiate, invoke, package, query, upgrade...
@@ -253,7 +253,7 @@ pub fn peer_targets(
             peers.peer_addresses.len()
         )));
     }
-    let settings = &ctx.settings.peer;
+    let settings = &ctx.peer;
     if peers.peer_addresses.is_empty() {
         return Ok(vec![settings.client(None, None)]);
     }
@@ -291,10 +291,10 @@ fn run_deploy(
     cmd: &ChaincodeCmd,
     d: &DeployFlags,
     name: &'static str,
-    legacy: Option<&str>,
+    init: &InitCmd,
 ) -> Result<(), CliError> {
     check_deploy(d)?;
-    let ctx = init_cmd(legacy)?;
+    let ctx = init.run()?;
     let mut targets = peer_targets(&ctx, &d.peers, name)?;
     if cmd.orderer.orderer.is_some() {
         targets.push(cmd.orderer.client()?);
@@ -313,7 +313,7 @@ fn name_of(sub: &str) -> &'static str {
     }
 }
 
-fn run_install(a: &InstallArgs, legacy: Option<&str>) -> Result<(), CliError> {
+fn run_install(a: &InstallArgs, init: &InitCmd) -> Result<(), CliError> {
     match &a.ccpackfile {
         Some(file) => require_file(file, "the chaincode package")?,
         None => {
@@ -323,15 +323,15 @@ fn run_install(a: &InstallArgs, legacy: Option<&str>) -> Result<(), CliError> {
             check_ctor(&a.ctor, true)?;
         }
     }
-    let ctx = init_cmd(legacy)?;
+    let ctx = init.run()?;
     reach_then_stop(name_of("install"), peer_targets(&ctx, &a.peers, "install")?)
 }
 
-fn run_invoke(cmd: &ChaincodeCmd, a: &InvokeArgs, legacy: Option<&str>) -> Result<(), CliError> {
+fn run_invoke(cmd: &ChaincodeCmd, a: &InvokeArgs, init: &InitCmd) -> Result<(), CliError> {
     require_channel(&a.channel_id)?;
     require(&a.name, "-n/--name", "the chaincode name")?;
     check_ctor(&a.ctor, false)?;
-    let ctx = init_cmd(legacy)?;
+    let ctx = init.run()?;
     let mut targets = peer_targets(&ctx, &a.peers, "invoke")?;
     if cmd.orderer.orderer.is_some() {
         targets.push(cmd.orderer.client()?);
@@ -339,7 +339,7 @@ fn run_invoke(cmd: &ChaincodeCmd, a: &InvokeArgs, legacy: Option<&str>) -> Resul
     reach_then_stop(name_of("invoke"), targets)
 }
 
-fn run_query(a: &QueryArgs, legacy: Option<&str>) -> Result<(), CliError> {
+fn run_query(a: &QueryArgs, init: &InitCmd) -> Result<(), CliError> {
     require_channel(&a.channel_id)?;
     require(&a.name, "-n/--name", "the chaincode name")?;
     check_ctor(&a.ctor, false)?;
@@ -348,11 +348,11 @@ fn run_query(a: &QueryArgs, legacy: Option<&str>) -> Result<(), CliError> {
             "--raw (-r) and --hex (-x) cannot be used together",
         ));
     }
-    let ctx = init_cmd(legacy)?;
+    let ctx = init.run()?;
     reach_then_stop(name_of("query"), peer_targets(&ctx, &a.peers, "query")?)
 }
 
-fn run_list(a: &ListArgs, legacy: Option<&str>) -> Result<(), CliError> {
+fn run_list(a: &ListArgs, init: &InitCmd) -> Result<(), CliError> {
     match (a.installed, a.instantiated) {
         (true, true) => {
             return Err(CliError::usage(
@@ -365,11 +365,11 @@ fn run_list(a: &ListArgs, legacy: Option<&str>) -> Result<(), CliError> {
         }
         (true, false) => {}
     }
-    let ctx = init_cmd(legacy)?;
+    let ctx = init.run()?;
     reach_then_stop(name_of("list"), peer_targets(&ctx, &a.peers, "list")?)
 }
 
-fn run_package(a: &PackageArgs, legacy: Option<&str>) -> Result<(), CliError> {
+fn run_package(a: &PackageArgs, init: &InitCmd) -> Result<(), CliError> {
     require(&a.name, "-n/--name", "the chaincode name")?;
     require(&a.version, "-v/--version", "the chaincode version")?;
     require(&a.path, "-p/--path", "the chaincode path")?;
@@ -377,16 +377,16 @@ fn run_package(a: &PackageArgs, legacy: Option<&str>) -> Result<(), CliError> {
     if a.sign && !a.cc_package {
         return Err(CliError::usage("-S/--sign needs -s/--cc-package"));
     }
-    init_cmd(legacy)?;
+    init.run()?;
     Err(CliError::NotAvailable {
         command: "peer chaincode package",
         missing: "chaincode packaging is not available in this build yet",
     })
 }
 
-fn run_signpackage(a: &SignPackageArgs, legacy: Option<&str>) -> Result<(), CliError> {
+fn run_signpackage(a: &SignPackageArgs, init: &InitCmd) -> Result<(), CliError> {
     require_file(&a.inputpackage, "the input package")?;
-    init_cmd(legacy)?;
+    init.run()?;
     Err(CliError::NotAvailable {
         command: "peer chaincode signpackage",
         missing: "package signing is not available in this build yet",
@@ -394,16 +394,16 @@ fn run_signpackage(a: &SignPackageArgs, legacy: Option<&str>) -> Result<(), CliE
 }
 
 /// Runs a `peer chaincode` subcommand.
-pub fn run(cmd: &ChaincodeCmd, legacy: Option<&str>) -> Result<(), CliError> {
+pub fn run(cmd: &ChaincodeCmd, init: &InitCmd) -> Result<(), CliError> {
     match &cmd.command {
-        ChaincodeCommand::Install(a) => run_install(a, legacy),
-        ChaincodeCommand::Instantiate(a) => run_deploy(cmd, &a.deploy, "instantiate", legacy),
-        ChaincodeCommand::Upgrade(a) => run_deploy(cmd, &a.deploy, "upgrade", legacy),
-        ChaincodeCommand::Invoke(a) => run_invoke(cmd, a, legacy),
-        ChaincodeCommand::Query(a) => run_query(a, legacy),
-        ChaincodeCommand::List(a) => run_list(a, legacy),
-        ChaincodeCommand::Package(a) => run_package(a, legacy),
-        ChaincodeCommand::Signpackage(a) => run_signpackage(a, legacy),
+        ChaincodeCommand::Install(a) => run_install(a, init),
+        ChaincodeCommand::Instantiate(a) => run_deploy(cmd, &a.deploy, "instantiate", init),
+        ChaincodeCommand::Upgrade(a) => run_deploy(cmd, &a.deploy, "upgrade", init),
+        ChaincodeCommand::Invoke(a) => run_invoke(cmd, a, init),
+        ChaincodeCommand::Query(a) => run_query(a, init),
+        ChaincodeCommand::List(a) => run_list(a, init),
+        ChaincodeCommand::Package(a) => run_package(a, init),
+        ChaincodeCommand::Signpackage(a) => run_signpackage(a, init),
     }
 }
 

@@ -1,13 +1,15 @@
 //! `peer channel`: create, fetch, getinfo, join, list, signconfigtx and update.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 
 use super::common::{require, require_file, OrdererFlags};
 use super::duration::GoDuration;
-use super::init::init_cmd;
-use super::{reach_then_stop, CliError};
+use super::init::{InitCmd, PeerContext};
+use super::rpc::NodeConnection;
+use super::{reach_then_stop, scc, signconfigtx, write_out, CliError};
 
 /// The `--outputBlock` default: the channel ID followed by `.block`, in the current folder.
 pub const OUTPUT_BLOCK_DEFAULT: &str = "./<channelID>.block";
@@ -157,7 +159,7 @@ pub fn check_fetch_target(target: &str) -> Result<(), CliError> {
 }
 
 /// Runs a `peer channel` subcommand.
-pub fn run(cmd: &ChannelCmd, legacy: Option<&str>) -> Result<(), CliError> {
+pub fn run(cmd: &ChannelCmd, init: &InitCmd, out: &mut dyn Write) -> Result<(), CliError> {
     match &cmd.command {
         ChannelCommand::Create(a) => {
             let channel = require_channel(&a.channel_id)?;
@@ -170,58 +172,94 @@ pub fn run(cmd: &ChannelCmd, legacy: Option<&str>) -> Result<(), CliError> {
             }
             tracing::debug!(target: "channelCmd", "genesis block goes to {}", output_block_path(&a.output_block, channel).display());
             let orderer = cmd.orderer.client()?;
-            init_cmd(legacy)?;
+            init.run()?;
             reach_then_stop("peer channel create", vec![orderer])
         }
         ChannelCommand::Fetch(a) => {
             check_fetch_target(&a.target)?;
             require_channel(&a.channel_id)?;
-            let ctx = init_cmd(legacy)?;
+            let ctx = init.run()?;
             let target = match cmd.orderer.orderer {
                 Some(_) => cmd.orderer.client()?,
-                None => ctx.settings.peer.client(None, None),
+                None => ctx.peer.client(None, None),
             };
             reach_then_stop("peer channel fetch", vec![target])
         }
         ChannelCommand::Getinfo(a) => {
-            require_channel(&a.channel_id)?;
-            let ctx = init_cmd(legacy)?;
-            reach_then_stop(
-                "peer channel getinfo",
-                vec![ctx.settings.peer.client(None, None)],
-            )
+            let channel = require_channel(&a.channel_id)?;
+            let ctx = init.run()?;
+            write_out(out, &getinfo(&ctx, channel)?)
         }
         ChannelCommand::Join(a) => {
             require_path(&a.blockpath, "-b/--blockpath", "the genesis block file")?;
-            let ctx = init_cmd(legacy)?;
-            reach_then_stop(
-                "peer channel join",
-                vec![ctx.settings.peer.client(None, None)],
-            )
+            let ctx = init.run()?;
+            reach_then_stop("peer channel join", vec![ctx.peer.client(None, None)])
         }
         ChannelCommand::List(_) => {
-            let ctx = init_cmd(legacy)?;
-            reach_then_stop(
-                "peer channel list",
-                vec![ctx.settings.peer.client(None, None)],
-            )
+            let ctx = init.run()?;
+            write_out(out, &list(&ctx)?)
         }
         ChannelCommand::Signconfigtx(a) => {
-            require_path(&a.file, "-f/--file", "the config update transaction file")?;
-            init_cmd(legacy)?;
-            Err(CliError::NotAvailable {
-                command: "peer channel signconfigtx",
-                missing: "signing config updates is not available in this build yet",
-            })
+            let file = require_path(&a.file, "-f/--file", "the config update transaction file")?;
+            let ctx = init.run()?;
+            sign_file(&ctx, file)
         }
         ChannelCommand::Update(a) => {
             require_channel(&a.channel_id)?;
             require_path(&a.file, "-f/--file", "the config update transaction file")?;
             let orderer = cmd.orderer.client()?;
-            init_cmd(legacy)?;
+            init.run()?;
             reach_then_stop("peer channel update", vec![orderer])
         }
     }
+}
+
+/// `peer channel list`: asks cscc for the joined channels; returns what Fabric prints.
+pub fn list(ctx: &PeerContext) -> Result<String, CliError> {
+    const COMMAND: &str = "peer channel list";
+    let cis = scc::invocation("cscc", &[scc::CSCC_GET_CHANNELS.as_bytes()]);
+    let (signed, _) = scc::signed_query(COMMAND, &cis, ctx.signer.as_ref())?;
+    let peer = NodeConnection::open(ctx.peer.client(None, None))?;
+    let response = peer.process_proposal(signed)?;
+    let channels = scc::channels(COMMAND, scc::response_payload(COMMAND, &response)?)?;
+    let mut text = String::from("Channels peers has joined: \n");
+    for channel in channels {
+        text.push_str(&channel);
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+/// `peer channel getinfo -c C`: asks qscc for the chain info; returns what Fabric prints.
+pub fn getinfo(ctx: &PeerContext, channel: &str) -> Result<String, CliError> {
+    const COMMAND: &str = "peer channel getinfo";
+    let cis = scc::invocation(
+        "qscc",
+        &[scc::QSCC_GET_CHAIN_INFO.as_bytes(), channel.as_bytes()],
+    );
+    let (signed, _) = scc::signed_query(COMMAND, &cis, ctx.signer.as_ref())?;
+    let peer = NodeConnection::open(ctx.peer.client(None, None))?;
+    let response = peer.process_proposal(signed)?;
+    let info = scc::chain_info(COMMAND, scc::response_payload(COMMAND, &response)?)?;
+    Ok(format!(
+        "Blockchain info: {}\n",
+        scc::chain_info_json(&info)
+    ))
+}
+
+/// `peer channel signconfigtx -f F`: signs the config update in F and writes it back.
+pub fn sign_file(ctx: &PeerContext, file: &Path) -> Result<(), CliError> {
+    let bytes = std::fs::read(file).map_err(|e| CliError::ReadFile {
+        what: "the config update transaction file",
+        path: file.to_path_buf(),
+        reason: super::client::describe_io(&e),
+    })?;
+    let signed = signconfigtx::sign_config_tx(&bytes, ctx.signer.as_ref())?;
+    std::fs::write(file, signed).map_err(|e| CliError::WriteFile {
+        what: "the config update transaction file",
+        path: file.to_path_buf(),
+        reason: super::client::describe_io(&e),
+    })
 }
 
 #[cfg(test)]

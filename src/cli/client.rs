@@ -10,9 +10,8 @@ use std::time::Duration;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 
 use super::common::OrdererFlags;
-use super::core_yaml::CoreYaml;
-use super::duration::GoDuration;
 use super::error::{CliError, NodeKind};
+use crate::config::{ConfigSource, CoreConfig};
 
 /// Fabric's connection timeout when none is configured.
 pub const DEFAULT_CONN_TIMEOUT: Duration = Duration::from_secs(3);
@@ -62,22 +61,23 @@ fn non_empty(s: String) -> Option<String> {
     Some(s).filter(|s| !s.is_empty())
 }
 
-fn timeout_or_default(d: GoDuration) -> Duration {
-    if d.as_nanos() <= 0 {
+fn timeout_or_default(d: Duration) -> Duration {
+    if d.is_zero() {
         DEFAULT_CONN_TIMEOUT
     } else {
-        d.to_std()
+        d
     }
 }
 
 impl PeerClientSettings {
-    /// Reads the peer client keys from core.yaml.
-    pub fn from_core(cfg: &CoreYaml) -> Result<Self, CliError> {
-        let client_cert_and_key = if cfg.bool("peer.tls.clientAuthRequired") {
-            let cert = cfg.path("peer.tls.clientCert.file");
-            let key = cfg.path("peer.tls.clientKey.file");
-            match (cert, key) {
-                (Some(c), Some(k)) => Some((c, k)),
+    /// Reads the peer client keys from core.yaml (Fabric's `configFromEnv("peer")`).
+    pub fn from_config(source: &ConfigSource, config: &CoreConfig) -> Result<Self, CliError> {
+        let tls = &config.peer.tls;
+        let client_cert_and_key = if tls.client_auth_required {
+            match (&tls.client_cert_file, &tls.client_key_file) {
+                (Some(c), Some(k)) if !c.is_empty() && !k.is_empty() => {
+                    Some((config.resolve_path(c), config.resolve_path(k)))
+                }
                 _ => {
                     return Err(CliError::Config(
                         "peer.tls.clientAuthRequired is true but peer.tls.clientCert.file or \
@@ -89,13 +89,20 @@ impl PeerClientSettings {
         } else {
             None
         };
+        let server_name_override = source
+            .get_string("peer.tls.serverhostoverride")
+            .map_err(|e| CliError::Config(e.to_string()))?
+            .and_then(non_empty);
+        let root_cert_file = Some(tls.rootcert_file.as_str())
+            .filter(|f| !f.is_empty())
+            .map(|f| config.resolve_path(f));
         Ok(Self {
-            address: cfg.string("peer.address"),
-            tls_enabled: cfg.bool("peer.tls.enabled"),
-            root_cert_file: cfg.path("peer.tls.rootcert.file"),
+            address: config.peer.address.clone(),
+            tls_enabled: tls.enabled,
+            root_cert_file,
             client_cert_and_key,
-            server_name_override: non_empty(cfg.string("peer.tls.serverhostoverride")),
-            conn_timeout: timeout_or_default(cfg.duration("peer.client.connTimeout")?),
+            server_name_override,
+            conn_timeout: timeout_or_default(config.peer.client_conn_timeout),
         })
     }
 
@@ -144,7 +151,7 @@ impl OrdererFlags {
             kind: NodeKind::Orderer,
             address: address.to_string(),
             tls,
-            conn_timeout: timeout_or_default(self.conn_timeout),
+            conn_timeout: timeout_or_default(self.conn_timeout.to_std()),
         })
     }
 }

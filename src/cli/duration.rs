@@ -4,6 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::config::parse_go_duration;
+
 /// A signed duration with nanosecond precision, parsed and printed the way Go does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct GoDuration {
@@ -17,17 +19,6 @@ pub struct DurationError {
     text: String,
     reason: &'static str,
 }
-
-const UNITS: [(&str, i64); 8] = [
-    ("ns", 1),
-    ("us", 1_000),
-    ("µs", 1_000),
-    ("μs", 1_000),
-    ("ms", 1_000_000),
-    ("s", 1_000_000_000),
-    ("m", 60_000_000_000),
-    ("h", 3_600_000_000_000),
-];
 
 impl GoDuration {
     /// A duration of `nanos` nanoseconds.
@@ -58,86 +49,37 @@ impl GoDuration {
     }
 }
 
-fn split_number(s: &str) -> (&str, &str) {
-    let end = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    s.split_at(end)
-}
-
-fn unit_scale(unit_and_rest: &str) -> Option<(i64, usize)> {
-    // Longest match first so "ms" is not read as "m" followed by "s".
-    let mut best: Option<(i64, usize)> = None;
-    for (name, scale) in UNITS {
-        if unit_and_rest.starts_with(name) && best.is_none_or(|(_, len)| name.len() > len) {
-            best = Some((scale, name.len()));
-        }
-    }
-    best
-}
-
-/// Value of one "<number><unit>" piece in nanoseconds, exact for integers and rounded
-/// toward zero for fractions (as Go does).
-fn piece_nanos(number: &str, scale: i64) -> Option<i128> {
-    let (int_part, frac_part) = number.split_once('.').unwrap_or((number, ""));
-    if (int_part.is_empty() && frac_part.is_empty())
-        || !frac_part.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let int: i128 = if int_part.is_empty() {
-        0
-    } else {
-        int_part.parse().ok()?
-    };
-    let mut total = int.checked_mul(i128::from(scale))?;
-    let mut divisor: i128 = 1;
-    let mut frac: i128 = 0;
-    for digit in frac_part.bytes().take(18) {
-        frac = frac * 10 + i128::from(digit - b'0');
-        divisor *= 10;
-    }
-    total += frac * i128::from(scale) / divisor;
-    Some(total)
-}
-
 impl FromStr for GoDuration {
     type Err = DurationError;
 
+    /// Parses with the crate's one Go-duration parser ([`parse_go_duration`]); a leading
+    /// sign is handled here because flags such as `--tlsHandshakeTimeShift` may be negative.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let fail = |reason| DurationError {
             text: text.to_string(),
             reason,
         };
-        let (negative, mut rest) = match text.strip_prefix('-') {
-            Some(r) => (true, r),
+        let (negative, magnitude) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
             None => (false, text.strip_prefix('+').unwrap_or(text)),
         };
-        if rest == "0" {
-            return Ok(Self::default());
-        }
-        if rest.is_empty() {
+        if magnitude.is_empty() {
             return Err(fail("it is empty"));
         }
-        let mut total: i128 = 0;
-        while !rest.is_empty() {
-            let (number, after) = split_number(rest);
-            if number.is_empty() {
-                return Err(fail("expected a number"));
-            }
-            let (scale, unit_len) = unit_scale(after).ok_or_else(|| {
-                fail(if after.is_empty() {
-                    "missing unit"
-                } else {
-                    "unknown unit"
-                })
-            })?;
-            total += piece_nanos(number, scale).ok_or_else(|| fail("bad number"))?;
-            rest = &after[unit_len..];
+        if magnitude.starts_with(['+', '-']) {
+            return Err(fail("it has more than one sign"));
         }
-        let signed = if negative { -total } else { total };
-        let nanos = i64::try_from(signed).map_err(|_| fail("out of range"))?;
-        Ok(Self { nanos })
+        let parsed = parse_go_duration(magnitude).ok_or_else(|| {
+            fail(if magnitude.ends_with(|c: char| c.is_ascii_digit()) {
+                "missing unit"
+            } else {
+                "not a number followed by a unit (ns, us, ms, s, m, h)"
+            })
+        })?;
+        let nanos = i64::try_from(parsed.as_nanos()).map_err(|_| fail("out of range"))?;
+        Ok(Self {
+            nanos: if negative { -nanos } else { nanos },
+        })
     }
 }
 

@@ -68,6 +68,37 @@ pub enum CliError {
         reason: String,
     },
 
+    /// The node answered the call with an error status.
+    #[error("the {kind} at {address} refused the request: {message} (gRPC code {code})")]
+    Rpc {
+        kind: NodeKind,
+        address: String,
+        code: String,
+        message: String,
+    },
+
+    /// The node answered, but its answer says the request failed or cannot be read.
+    #[error("{command}: {problem}")]
+    BadResponse {
+        command: &'static str,
+        problem: String,
+    },
+
+    /// A request could not be built or signed, or an input file is not what it must be.
+    #[error("{command}: {problem}")]
+    Request {
+        command: &'static str,
+        problem: String,
+    },
+
+    /// A file could not be written.
+    #[error("cannot write {what} {path}: {reason}")]
+    WriteFile {
+        what: &'static str,
+        path: PathBuf,
+        reason: String,
+    },
+
     /// The command exists, but the machinery it needs is not in this build yet.
     #[error("{command}: {missing}")]
     NotAvailable {

@@ -3,8 +3,11 @@
 
 use clap::{Args, Subcommand};
 
-use super::init::init_cmd;
-use super::{reach_then_stop, CliError};
+use super::admin::{admin_envelope, log_level_operation, log_spec_operation};
+use super::init::{InitCmd, PeerContext};
+use super::rpc::NodeConnection;
+use super::CliError;
+use crate::protos::protos::AdminOperation;
 
 /// Read or change the logging levels of a running peer
 #[derive(Args, Debug)]
@@ -47,52 +50,86 @@ pub enum LoggingCommand {
 
 /// Checks a level name as Fabric's flogging accepts it (case-insensitive).
 pub fn check_level(level: &str) -> Result<(), CliError> {
-    const LEVELS: [&str; 8] = [
-        "debug", "info", "warn", "warning", "error", "dpanic", "panic", "fatal",
-    ];
-    if LEVELS.iter().any(|l| l.eq_ignore_ascii_case(level)) {
+    if crate::flogging::Level::is_valid(level) {
         Ok(())
     } else {
         Err(CliError::usage(format!(
-            "invalid log level \"{level}\": use debug, info, warning, error, panic or fatal"
+            "invalid log level provided - {level} (use debug, info, warning, error, panic or fatal)"
         )))
     }
 }
 
-/// Checks a logging spec: `:`-separated terms, each a level or `logger[,logger]=level`.
-pub fn check_spec(spec: &str) -> Result<(), CliError> {
-    for term in spec.split(':').filter(|t| !t.is_empty()) {
-        let level = match term.split_once('=') {
-            Some((loggers, level)) if !loggers.is_empty() => level,
-            Some(_) => {
-                return Err(CliError::usage(format!(
-                    "invalid logging spec term \"{term}\": a logger name must come before '='"
-                )))
-            }
-            None => term,
-        };
+/// Runs a `peer logging` subcommand. As in Fabric, the result is reported through the
+/// `cli.logging` logger (stderr), not on stdout.
+pub fn run(cmd: &LoggingCmd, init: &InitCmd) -> Result<(), CliError> {
+    if let LoggingCommand::Setlevel { level, .. } = &cmd.command {
         check_level(level)?;
     }
+    let ctx = init.run()?;
+    let message = request(&cmd.command, &ctx)?;
+    tracing::info!(target: "cli.logging", "{message}");
     Ok(())
 }
 
-/// Runs a `peer logging` subcommand.
-pub fn run(cmd: &LoggingCmd, legacy: Option<&str>) -> Result<(), CliError> {
-    let name = match &cmd.command {
-        LoggingCommand::Getlevel { .. } => "peer logging getlevel",
-        LoggingCommand::Getlogspec => "peer logging getlogspec",
-        LoggingCommand::Revertlevels => "peer logging revertlevels",
-        LoggingCommand::Setlevel { level, .. } => {
-            check_level(level)?;
-            "peer logging setlevel"
+/// Sends the admin request of a logging subcommand and returns the line Fabric logs.
+pub fn request(command: &LoggingCommand, ctx: &PeerContext) -> Result<String, CliError> {
+    let peer = NodeConnection::open(ctx.peer.client(None, None))?;
+    let signer = ctx.signer.as_ref();
+    match command {
+        LoggingCommand::Getlevel { logger } => {
+            let env = admin_envelope(
+                "peer logging getlevel",
+                &log_level_operation(logger, ""),
+                signer,
+            )?;
+            let r = peer.get_module_log_level(env)?;
+            Ok(format!(
+                "Current log level for logger '{}': {}",
+                r.log_module, r.log_level
+            ))
+        }
+        LoggingCommand::Getlogspec => {
+            let env = admin_envelope(
+                "peer logging getlogspec",
+                &AdminOperation::default(),
+                signer,
+            )?;
+            let r = peer.get_log_spec(env)?;
+            Ok(format!("Current logging spec: {}", r.log_spec))
+        }
+        LoggingCommand::Revertlevels => {
+            let env = admin_envelope(
+                "peer logging revertlevels",
+                &AdminOperation::default(),
+                signer,
+            )?;
+            peer.revert_log_levels(env)?;
+            Ok("Logging spec reverted to the peer's spec at startup.".into())
+        }
+        LoggingCommand::Setlevel { logger, level } => {
+            let env = admin_envelope(
+                "peer logging setlevel",
+                &log_level_operation(logger, level),
+                signer,
+            )?;
+            let r = peer.set_module_log_level(env)?;
+            Ok(format!(
+                "Log level set for logger name/prefix '{}': {}",
+                r.log_module, r.log_level
+            ))
         }
         LoggingCommand::Setlogspec { spec } => {
-            check_spec(spec)?;
-            "peer logging setlogspec"
+            let env = admin_envelope("peer logging setlogspec", &log_spec_operation(spec), signer)?;
+            let r = peer.set_log_spec(env)?;
+            if !r.error.is_empty() {
+                return Err(CliError::BadResponse {
+                    command: "peer logging setlogspec",
+                    problem: format!("the peer rejected the spec: {}", r.error),
+                });
+            }
+            Ok(format!("Current logging spec set to: {}", r.log_spec))
         }
-    };
-    let ctx = init_cmd(legacy)?;
-    reach_then_stop(name, vec![ctx.settings.peer.client(None, None)])
+    }
 }
 
 #[cfg(test)]
@@ -100,12 +137,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn levels_and_specs() {
+    fn levels_are_checked_as_fabric_does() {
         check_level("DEBUG").unwrap();
         check_level("warning").unwrap();
-        assert!(check_level("loud").is_err());
-        check_spec("gossip=warning:msp,ledger=debug:info").unwrap();
-        assert!(check_spec("gossip=loud").is_err());
-        assert!(check_spec("=debug").is_err());
+        let err = check_level("loud").unwrap_err().to_string();
+        assert!(
+            err.starts_with("invalid log level provided - loud"),
+            "{err}"
+        );
     }
 }

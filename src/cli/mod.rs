@@ -6,11 +6,11 @@
 //! `Error: ...` line on stderr with exit status 1. Help (`-h`, `--help`, `peer help ...`, or
 //! a command group given without a subcommand) prints to stdout with exit status 0.
 
+pub mod admin;
 pub mod chaincode;
 pub mod channel;
 pub mod client;
 pub mod common;
-pub mod core_yaml;
 pub mod docs;
 pub mod duration;
 pub mod error;
@@ -18,6 +18,9 @@ pub mod flags;
 pub mod init;
 pub mod logging;
 pub mod node;
+pub mod rpc;
+pub mod scc;
+pub mod signconfigtx;
 pub mod version;
 
 use std::ffi::OsString;
@@ -27,7 +30,10 @@ use std::process::ExitCode;
 use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
+use crate::flogging::{FloggingError, Logging};
+
 pub use error::{CliError, NodeKind};
+pub use init::{InitCmd, PeerContext};
 
 /// The root of the tree: `peer`.
 #[derive(Parser, Debug)]
@@ -85,18 +91,28 @@ where
     Peer::from_arg_matches(&matches).map_err(|e| e.with_cmd(&cmd))
 }
 
-/// Runs a parsed command; output meant for the user goes to `out`.
-pub fn run(peer: &Peer, out: &mut dyn Write) -> Result<(), CliError> {
-    let legacy = peer.logging_level.as_deref();
+/// Runs a parsed command; `logging` is the logging system the binary built from
+/// FABRIC_LOGGING_SPEC / FABRIC_LOGGING_FORMAT, and output meant for the user goes to `out`.
+pub fn run(
+    peer: &Peer,
+    logging: Result<Logging, FloggingError>,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let init = InitCmd::new(peer.logging_level.clone(), logging);
     match &peer.command {
-        PeerCommand::Version => out
-            .write_all(version::info().as_bytes())
-            .map_err(|e| CliError::usage(format!("cannot write to stdout: {e}"))),
-        PeerCommand::Chaincode(c) => chaincode::run(c, legacy),
-        PeerCommand::Channel(c) => channel::run(c, legacy),
-        PeerCommand::Logging(c) => logging::run(c, legacy),
-        PeerCommand::Node(c) => node::run(c, legacy),
+        PeerCommand::Version => write_out(out, &version::info()),
+        PeerCommand::Chaincode(c) => chaincode::run(c, &init),
+        PeerCommand::Channel(c) => channel::run(c, &init, out),
+        PeerCommand::Logging(c) => logging::run(c, &init),
+        PeerCommand::Node(c) => node::run(c, &init, out),
     }
+}
+
+/// Writes user output, turning a closed stdout into one clear line.
+pub(crate) fn write_out(out: &mut dyn Write, text: &str) -> Result<(), CliError> {
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| CliError::usage(format!("cannot write to stdout: {e}")))
 }
 
 /// The first line of a clap error, without clap's "error: " prefix.
@@ -114,7 +130,9 @@ pub fn one_line(err: &clap::Error) -> String {
 }
 
 /// The `peer` program: parse, run, report. Exit status 0 on success or help, 1 on any error.
-pub fn main<I, T>(args: I) -> ExitCode
+/// `logging` is the logging system the binary built (and installed as the global tracing
+/// subscriber) from FABRIC_LOGGING_SPEC / FABRIC_LOGGING_FORMAT.
+pub fn main<I, T>(args: I, logging: Result<Logging, FloggingError>) -> ExitCode
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -124,7 +142,7 @@ where
         Err(err) => return report_parse_error(&err),
     };
     let stdout = std::io::stdout();
-    match run(&peer, &mut stdout.lock()) {
+    match run(&peer, logging, &mut stdout.lock()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("Error: {e}");

@@ -3,9 +3,17 @@
 
 use clap::{Args, Subcommand};
 
+use std::io::Write;
+
+use super::admin::{admin_envelope, status_text, unknown_status_text};
 use super::common::require;
-use super::init::init_cmd;
-use super::{reach_then_stop, CliError};
+use super::init::{InitCmd, PeerContext};
+use super::rpc::NodeConnection;
+use super::{write_out, CliError};
+use crate::protos::protos::AdminOperation;
+
+/// The `chaincode.mode` value of development mode (Fabric's DevModeUserRunsChaincode).
+pub const DEV_MODE: &str = "dev";
 
 /// Start a peer, ask a peer for its status, or reset or roll back its ledgers
 #[derive(Args, Debug)]
@@ -53,10 +61,10 @@ pub struct StartArgs {
 }
 
 /// Runs a `peer node` subcommand.
-pub fn run(cmd: &NodeCmd, legacy: Option<&str>) -> Result<(), CliError> {
+pub fn run(cmd: &NodeCmd, init: &InitCmd, out: &mut dyn Write) -> Result<(), CliError> {
     match &cmd.command {
         NodeCommand::Reset => {
-            init_cmd(legacy)?;
+            init.run()?;
             Err(CliError::NotAvailable {
                 command: "peer node reset",
                 missing: "the peer ledger is not available in this build yet",
@@ -69,25 +77,72 @@ pub fn run(cmd: &NodeCmd, legacy: Option<&str>) -> Result<(), CliError> {
                     "the block number is required: pass it with -b/--blockNumber",
                 ));
             }
-            init_cmd(legacy)?;
+            init.run()?;
             Err(CliError::NotAvailable {
                 command: "peer node rollback",
                 missing: "the peer ledger is not available in this build yet",
             })
         }
-        NodeCommand::Start(_) => {
-            init_cmd(legacy)?;
+        NodeCommand::Start(a) => {
+            let ctx = init.run_with(&start_overrides(a))?;
+            if ctx.config.chaincode.mode == DEV_MODE {
+                tracing::info!(target: "nodeCmd", "Running in chaincode development mode");
+            }
             Err(CliError::NotAvailable {
                 command: "peer node start",
                 missing: "the peer server is not available in this build yet",
             })
         }
         NodeCommand::Status => {
-            let ctx = init_cmd(legacy)?;
-            reach_then_stop(
-                "peer node status",
-                vec![ctx.settings.peer.client(None, None)],
-            )
+            let ctx = init.run()?;
+            match status(&ctx) {
+                Ok(text) => write_out(out, &format!("{text}\n")),
+                Err(e) => {
+                    // Fabric prints the UNKNOWN status before reporting the error.
+                    write_out(out, &format!("{}\n", unknown_status_text()))?;
+                    Err(e)
+                }
+            }
         }
+    }
+}
+
+/// The configuration overrides `peer node start`'s flags make (viper.Set in Fabric).
+pub fn start_overrides(args: &StartArgs) -> Vec<(&'static str, serde_yaml::Value)> {
+    if args.peer_chaincodedev {
+        vec![("chaincode.mode", DEV_MODE.into())]
+    } else {
+        Vec::new()
+    }
+}
+
+/// `peer node status`: Admin.GetStatus with a signed envelope; returns the status text.
+pub fn status(ctx: &PeerContext) -> Result<String, CliError> {
+    let env = admin_envelope(
+        "peer node status",
+        &AdminOperation::default(),
+        ctx.signer.as_ref(),
+    )?;
+    let peer = NodeConnection::open(ctx.peer.client(None, None))?;
+    Ok(status_text(&peer.get_status(env)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chaincodedev_sets_dev_mode() {
+        let dev = start_overrides(&StartArgs {
+            peer_chaincodedev: true,
+        });
+        assert_eq!(
+            dev,
+            vec![("chaincode.mode", serde_yaml::Value::from("dev"))]
+        );
+        assert!(start_overrides(&StartArgs {
+            peer_chaincodedev: false
+        })
+        .is_empty());
     }
 }

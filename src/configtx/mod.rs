@@ -1,15 +1,14 @@
 //! Config transactions (Fabric's `common/configtx`): the flat map view of a config tree,
 //! the [`Validator`] that authorizes a CONFIG_UPDATE against the current config and yields
-//! the next config, and [`compute_update`], the read/write set between two configs.
+//! the next config. The read/write set between two configs is computed where Fabric puts it,
+//! in configtxlator: [`crate::tools::configtxlator::compute_update`].
 
 mod configmap;
 mod ids;
-mod update;
 mod validator;
 
 pub use configmap::{config_map_to_config, map_config, Comparable, ConfigElement};
 pub use ids::{validate_channel_id, validate_config_id};
-pub use update::compute_update;
 pub use validator::Validator;
 
 /// What went wrong with a config transaction. Each message is one line naming the element
@@ -37,7 +36,4 @@ pub enum ConfigtxError {
     /// The resulting config does not match the one supplied.
     #[error("{0}")]
     Mismatch(String),
-    /// There is nothing to update.
-    #[error("no differences detected between original and updated config")]
-    NoDifferences,
 }

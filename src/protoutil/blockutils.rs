@@ -34,8 +34,9 @@ pub fn block_data_hash(data: &BlockData) -> Vec<u8> {
     h.finalize().to_vec()
 }
 
-/// An empty block `number` chained to `previous_hash`, with the four metadata slots Fabric
-/// allocates (signatures, last config, transactions filter, orderer).
+/// An empty block `number` chained to `previous_hash`, with one metadata slot per
+/// `BlockMetadataIndex` as Fabric v1.4.12 allocates them (signatures, last config,
+/// transactions filter, orderer, commit hash).
 pub fn new_block(number: u64, previous_hash: Vec<u8>) -> Block {
     Block {
         header: Some(BlockHeader {
@@ -45,7 +46,7 @@ pub fn new_block(number: u64, previous_hash: Vec<u8>) -> Block {
         }),
         data: Some(BlockData::default()),
         metadata: Some(BlockMetadata {
-            metadata: vec![Vec::new(); 4],
+            metadata: vec![Vec::new(); BlockMetadataIndex::CommitHash as usize + 1],
         }),
     }
 }
@@ -126,6 +127,6 @@ mod tests {
         };
         assert_eq!(block_data_hash(&d), Sha256::digest(b"abc").to_vec());
         let b = new_block(3, vec![1]);
-        assert_eq!(b.metadata.unwrap().metadata.len(), 4);
+        assert_eq!(b.metadata.unwrap().metadata.len(), 5);
     }
 }

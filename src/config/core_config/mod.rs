@@ -29,6 +29,7 @@ use super::env::Environment;
 use super::error::ConfigError;
 use super::search::translate_path;
 use super::source::ConfigSource;
+use crate::crypto::SwOpts;
 use keys::Keys;
 
 /// The name of the peer's configuration file (without extension).
@@ -47,17 +48,6 @@ pub struct CoreConfig {
     pub ledger: LedgerConfig,
     pub operations: OperationsConfig,
     pub metrics: MetricsConfig,
-}
-
-/// The software BCCSP's options as the peer uses them (Fabric's `SwOpts`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SwBccspOptions {
-    /// Hash family, "SHA2" or "SHA3".
-    pub hash_family: String,
-    /// Security level in bits, 256 or 384.
-    pub security_level: i64,
-    /// Folder of the file key store.
-    pub key_store_path: PathBuf,
 }
 
 impl CoreConfig {
@@ -95,7 +85,7 @@ impl CoreConfig {
     /// The software BCCSP options of the local MSP. An unset or empty
     /// `peer.BCCSP.SW.FileKeyStore.KeyStore` means `<mspConfigPath>/keystore`, as Fabric
     /// does; a set one is resolved against the config folder.
-    pub fn peer_bccsp(&self) -> Result<SwBccspOptions, ConfigError> {
+    pub fn peer_bccsp(&self) -> Result<SwOpts, ConfigError> {
         let bccsp = &self.peer.bccsp;
         if !bccsp.default.eq_ignore_ascii_case("SW") {
             return Err(ConfigError::value(
@@ -110,10 +100,20 @@ impl CoreConfig {
             Some(p) if !p.is_empty() => self.resolve_path(p),
             _ => self.msp_config_path().join("keystore"),
         };
-        Ok(SwBccspOptions {
-            hash_family: bccsp.sw.hash.clone(),
-            security_level: bccsp.sw.security,
-            key_store_path,
+        let security = u16::try_from(bccsp.sw.security).map_err(|_| {
+            ConfigError::value(
+                "peer.BCCSP.SW.Security",
+                format!(
+                    "{} is not a supported level; use 256 or 384",
+                    bccsp.sw.security
+                ),
+            )
+        })?;
+        SwOpts::new(&bccsp.sw.hash, security, Some(key_store_path)).map_err(|e| {
+            ConfigError::value(
+                "peer.BCCSP.SW",
+                format!("{e}; use Hash SHA2 or SHA3 and Security 256 or 384"),
+            )
         })
     }
 
@@ -126,6 +126,7 @@ impl CoreConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crypto::HashFamily;
     use std::time::Duration;
 
     fn load(yaml: &str, vars: &[(&str, &str)]) -> Result<CoreConfig, ConfigError> {
@@ -214,8 +215,11 @@ mod tests {
     fn bccsp_keystore_defaults_under_the_msp_folder() {
         let cfg = load("", &[]).unwrap();
         let sw = cfg.peer_bccsp().unwrap();
-        assert_eq!(sw.key_store_path, PathBuf::from("/etc/fab/msp/keystore"));
-        assert_eq!(sw.hash_family, "SHA2");
+        assert_eq!(
+            sw.keystore_path,
+            Some(PathBuf::from("/etc/fab/msp/keystore"))
+        );
+        assert_eq!(sw.hash_family, HashFamily::Sha2);
         assert_eq!(sw.security_level, 256);
 
         let cfg = load(
@@ -227,8 +231,11 @@ mod tests {
         )
         .unwrap();
         let sw = cfg.peer_bccsp().unwrap();
-        assert_eq!(sw.key_store_path, PathBuf::from("/etc/fab/ks"));
-        assert_eq!(sw.hash_family, "SHA3");
+        assert_eq!(sw.keystore_path, Some(PathBuf::from("/etc/fab/ks")));
+        assert_eq!(sw.hash_family, HashFamily::Sha3);
+        let bad = load("", &[("CORE_PEER_BCCSP_SW_SECURITY", "512")]).unwrap();
+        let err = bad.peer_bccsp().unwrap_err().to_string();
+        assert!(err.starts_with("peer.BCCSP.SW:"), "{err}");
     }
 
     #[test]
