@@ -792,3 +792,70 @@ fn orderer_version_and_bad_commands() {
     assert!(err.contains("could not find orderer.yaml"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+/// With nothing but sampleconfig (GenesisMethod provisional, profile SampleInsecureSolo,
+/// the SampleOrg MSP), the orderer makes its own genesis block and serves SampleOrg.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sample_config_starts_with_a_provisional_genesis_block() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ledger = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_orderer"))
+        .env_clear()
+        .env("FABRIC_CFG_PATH", root.join("sampleconfig"))
+        .env("FABRIC_LOGGING_SPEC", "warning")
+        .env("ORDERER_GENERAL_LISTENPORT", port.to_string())
+        .env(
+            "ORDERER_OPERATIONS_LISTENADDRESS",
+            format!("127.0.0.1:{}", free_port()),
+        )
+        .env("ORDERER_FILELEDGER_LOCATION", ledger.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut orderer = Orderer {
+        child,
+        addr: format!("http://127.0.0.1:{port}"),
+        operations: String::new(),
+    };
+    let mut c = connect(&mut orderer).await;
+    let sample = load_local_msp(
+        &root.join("sampleconfig/msp"),
+        "SampleOrg",
+        &SwOpts::default(),
+    )
+    .unwrap()
+    .default_signing_identity()
+    .unwrap();
+    let (blocks, status) = deliver(
+        &mut c,
+        seek(
+            sample.as_ref(),
+            "testchainid",
+            at(0),
+            at(0),
+            SeekBehavior::FailIfNotReady,
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Success as i32);
+    assert_eq!(blocks[0].header.as_ref().unwrap().number, 0);
+    assert_eq!(
+        broadcast(&mut c, vec![tx(sample.as_ref(), "testchainid", 7)]).await,
+        ok(1)
+    );
+    let (blocks, status) = deliver(
+        &mut c,
+        seek(
+            sample.as_ref(),
+            "testchainid",
+            at(1),
+            at(1),
+            SeekBehavior::BlockUntilReady,
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Success as i32);
+    assert_eq!(tx_count(&blocks[0]), 1);
+}

@@ -73,13 +73,14 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 fn start() -> Result<(), String> {
     let logging = Logging::from_env().map_err(|e| e.to_string())?;
     logging.install_global().map_err(|e| e.to_string())?;
-    let (_, config) = TopLevel::load(Environment::from_process()).map_err(|e| e.to_string())?;
+    let (source, config) =
+        TopLevel::load(Environment::from_process()).map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("could not start the async runtime: {e}"))?;
     runtime.block_on(async {
-        let server = OrdererServer::new(&config, Some(logging.clone()))
+        let server = OrdererServer::new(&config, source.environment(), Some(logging.clone()))
             .await
             .map_err(|e| e.to_string())?;
         server

@@ -20,12 +20,16 @@ use super::ledger::{FileLedgerFactory, LedgerError};
 use super::localconfig::TopLevel;
 use super::multichannel::{Registrar, RegistrarError};
 use super::operations::{OperationsError, OperationsSystem};
+use crate::config::Environment;
 use crate::crypto::SwOpts;
 use crate::flogging::Logging;
 use crate::msp::{load_local_msp, MspError};
 use crate::protos::common::Block;
 use crate::protos::orderer::atomic_broadcast_server::AtomicBroadcastServer;
 use crate::protoutil::decode;
+use crate::tools::configtxgen::encoder::{genesis_block as configtxgen_genesis, new_channel_group};
+use crate::tools::configtxgen::localconfig::load_profile;
+use crate::tools::configtxgen::ConfigtxgenError;
 
 /// The largest gRPC message accepted or sent, as Fabric's server (100 MiB).
 pub const MAX_MESSAGE_SIZE: usize = 100 * 1024 * 1024;
@@ -43,7 +47,9 @@ pub enum ServerError {
     Registrar(#[from] RegistrarError),
     #[error("could not read the genesis block {path}: {reason}; check General.GenesisFile")]
     Genesis { path: String, reason: String },
-    #[error("General.GenesisMethod {0:?} is not supported; use \"file\" with General.GenesisFile (make the block with configtxgen -outputBlock)")]
+    #[error("could not make the provisional genesis block from profile {profile} of configtx.yaml: {reason}; check General.GenesisProfile and FABRIC_CFG_PATH")]
+    Provisional { profile: String, reason: String },
+    #[error("General.GenesisMethod {0:?} is not supported; use \"file\" (with General.GenesisFile) or \"provisional\"")]
     GenesisMethod(String),
     #[error(
         "failed to listen on {addr}: {source}; check General.ListenAddress and General.ListenPort"
@@ -72,7 +78,13 @@ pub struct OrdererServer {
 impl OrdererServer {
     /// Loads everything orderer.yaml names and binds the listener (must run inside tokio).
     /// `logging` backs the operations endpoint's /logspec.
-    pub async fn new(config: &TopLevel, logging: Option<Logging>) -> Result<Self, ServerError> {
+    /// `env` is the environment orderer.yaml was read with (a provisional genesis block
+    /// finds configtx.yaml through its FABRIC_CFG_PATH).
+    pub async fn new(
+        config: &TopLevel,
+        env: &Environment,
+        logging: Option<Logging>,
+    ) -> Result<Self, ServerError> {
         let sw = &config.general.bccsp.sw;
         let keystore = sw.file_key_store.as_deref().map(|p| config.resolve_path(p));
         let opts = SwOpts::new(&sw.hash, sw.security as u16, keystore)
@@ -93,7 +105,7 @@ impl OrdererServer {
             })?;
         let factory = FileLedgerFactory::new(config.ledger_location())?;
         let genesis = if factory.channel_ids()?.is_empty() {
-            Some(genesis_block(config)?)
+            Some(genesis_block(config, env)?)
         } else {
             None
         };
@@ -178,19 +190,31 @@ impl OrdererServer {
     }
 }
 
-fn genesis_block(config: &TopLevel) -> Result<Block, ServerError> {
-    if config.general.genesis_method != "file" {
-        return Err(ServerError::GenesisMethod(
-            config.general.genesis_method.clone(),
-        ));
+/// The system channel's genesis block: read from General.GenesisFile ("file"), or made from
+/// General.GenesisProfile of configtx.yaml for General.SystemChannel ("provisional").
+fn genesis_block(config: &TopLevel, env: &Environment) -> Result<Block, ServerError> {
+    match config.general.genesis_method.as_str() {
+        "file" => {
+            let path = config.genesis_file();
+            let err = |reason: String| ServerError::Genesis {
+                path: path.display().to_string(),
+                reason,
+            };
+            let bytes = std::fs::read(&path).map_err(|e| err(e.to_string()))?;
+            decode("Block", &bytes).map_err(|e| err(e.to_string()))
+        }
+        "provisional" => {
+            let profile = &config.general.genesis_profile;
+            let err = |e: ConfigtxgenError| ServerError::Provisional {
+                profile: profile.clone(),
+                reason: e.to_string(),
+            };
+            let loaded = load_profile(profile, None, env).map_err(err)?;
+            let group = new_channel_group(&loaded).map_err(err)?;
+            Ok(configtxgen_genesis(&config.general.system_channel, group))
+        }
+        other => Err(ServerError::GenesisMethod(other.to_string())),
     }
-    let path = config.genesis_file();
-    let err = |reason: String| ServerError::Genesis {
-        path: path.display().to_string(),
-        reason,
-    };
-    let bytes = std::fs::read(&path).map_err(|e| err(e.to_string()))?;
-    decode("Block", &bytes).map_err(|e| err(e.to_string()))
 }
 
 fn read(config: &TopLevel, path: &str) -> Result<Vec<u8>, ServerError> {
