@@ -1,6 +1,6 @@
 //! One channel's resources: its current config [`Bundle`], ledger, block writer and chain.
 
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Duration;
 
 use super::RegistrarError;
@@ -22,12 +22,16 @@ pub struct ChainSupport {
     writer: Mutex<BlockWriter>,
     signer: Arc<dyn SigningIdentity>,
     chain: RwLock<Option<Arc<dyn Chain>>>,
-    new_channel: RwLock<Option<NewChannelHook>>,
+    creator: RwLock<Option<Weak<dyn ChannelCreator>>>,
 }
 
-/// What the system channel calls when it writes a channel creation: creates the channel
-/// from its first CONFIG envelope.
-pub type NewChannelHook = Arc<dyn Fn(&Envelope) -> Result<(), String> + Send + Sync>;
+/// What the system channel needs from the registrar (Fabric's `ChainCreator`).
+pub trait ChannelCreator: Send + Sync {
+    /// How many channels exist, the system channel included.
+    fn channels_count(&self) -> usize;
+    /// Creates a channel from its first CONFIG envelope.
+    fn create_channel(&self, config: &Envelope) -> Result<(), String>;
+}
 
 impl ChainSupport {
     /// Opens a channel whose ledger holds at least its genesis block: its config is the one
@@ -46,7 +50,7 @@ impl ChainSupport {
             writer: Mutex::new(writer),
             signer,
             chain: RwLock::new(None),
-            new_channel: RwLock::new(None),
+            creator: RwLock::new(None),
         })
     }
 
@@ -79,8 +83,16 @@ impl ChainSupport {
         *self.chain.write().unwrap_or_else(|p| p.into_inner()) = Some(chain);
     }
 
-    pub(super) fn set_new_channel_hook(&self, hook: NewChannelHook) {
-        *self.new_channel.write().unwrap_or_else(|p| p.into_inner()) = Some(hook);
+    pub(super) fn set_channel_creator(&self, creator: Weak<dyn ChannelCreator>) {
+        *self.creator.write().unwrap_or_else(|p| p.into_inner()) = Some(creator);
+    }
+
+    fn creator(&self) -> Option<Arc<dyn ChannelCreator>> {
+        self.creator
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .and_then(Weak::upgrade)
     }
 
     /// Whether this is the system channel (its config defines consortiums).
@@ -102,6 +114,15 @@ impl ChainSupport {
             .map_err(|e| ProcessError::BadRequest(e.to_string()))?
             .channel_id;
         if target != self.channel_id && bundle.consortiums_config().is_some() {
+            let max = bundle
+                .orderer_config()
+                .map_or(0, |o| o.max_channels_count());
+            let count = self.creator().map_or(0, |c| c.channels_count()) as u64;
+            if max > 0 && count > max {
+                return Err(ProcessError::BadRequest(format!(
+                    "channel creation would exceed maximimum number of channels: {max}"
+                )));
+            }
             return msgprocessor::process_channel_creation(
                 env,
                 &target,
@@ -128,14 +149,10 @@ impl ChainSupport {
         if chdr.r#type == HeaderType::OrdererTransaction as i32 {
             let inner =
                 envelope_from_block_data(&payload.data).map_err(|e| reject(e.to_string()))?;
-            let hook = self
-                .new_channel
-                .read()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone();
-            let hook =
-                hook.ok_or_else(|| reject("only the system channel creates channels".into()))?;
-            hook(&inner).map_err(reject)?;
+            let creator = self
+                .creator()
+                .ok_or_else(|| reject("only the system channel creates channels".into()))?;
+            creator.create_channel(&inner).map_err(reject)?;
             return Ok(false);
         }
         if chdr.r#type != HeaderType::Config as i32 {

@@ -2,9 +2,9 @@
 //! the genesis block the first time.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, RwLock, Weak};
 
-use super::chainsupport::{start_chain, ChainSupport};
+use super::chainsupport::{start_chain, ChainSupport, ChannelCreator};
 use super::RegistrarError;
 use crate::msp::SigningIdentity;
 use crate::orderer::consensus::Consenter;
@@ -76,13 +76,8 @@ impl Registrar {
                     .system_channel
                     .write()
                     .unwrap_or_else(|p| p.into_inner()) = Some(id.clone());
-                let registrar = Arc::downgrade(self);
-                support.set_new_channel_hook(Arc::new(move |env: &Envelope| {
-                    match registrar.upgrade() {
-                        Some(r) => r.new_chain(env).map_err(|e| e.to_string()),
-                        None => Err("the orderer is shutting down".into()),
-                    }
-                }));
+                let creator: Weak<dyn ChannelCreator> = Arc::downgrade(self) as Weak<Registrar>;
+                support.set_channel_creator(creator);
             } else {
                 tracing::info!(target: "orderer.commmon.multichannel", "Starting channel {id}");
             }
@@ -230,6 +225,16 @@ pub fn genesis_block(config: &Envelope) -> Block {
         );
     }
     block
+}
+
+impl ChannelCreator for Registrar {
+    fn channels_count(&self) -> usize {
+        self.chains.read().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    fn create_channel(&self, config: &Envelope) -> Result<(), String> {
+        self.new_chain(config).map_err(|e| e.to_string())
+    }
 }
 
 /// The channel a genesis block is for (from its config transaction's header).
