@@ -299,17 +299,7 @@ fn expected(like: &Typed, json: &Json) -> Result<Typed, String> {
 }
 
 fn core_keys(vectors: &Path) -> Vec<(String, Json)> {
-    let path = vectors.join("config-keys/core-keys.tsv");
-    let text = std::fs::read_to_string(&path).expect("read core-keys.tsv");
-    text.lines()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .map(|line| {
-            let (key, json) = line.split_once('\t').expect("key<TAB>default");
-            let value = serde_json::from_str(json).expect("JSON default");
-            (key.to_string(), value)
-        })
-        .collect()
+    support::config_keys(vectors, "core-keys.tsv")
 }
 
 fn no_env() -> Environment {
