@@ -70,8 +70,19 @@ impl Registrar {
         for id in ids {
             let support = self.open_channel(&id)?;
             if support.is_system_channel() {
+                let genesis_hash = support
+                    .ledger()
+                    .block(0)?
+                    .and_then(|b| b.header)
+                    .map(|h| hex::encode(crate::protoutil::block_header_hash(&h)))
+                    .unwrap_or_default();
+                let bundle = support.bundle();
+                let consensus = bundle
+                    .orderer_config()
+                    .map(|o| o.consensus_type().to_string())
+                    .unwrap_or_default();
                 tracing::info!(target: "orderer.commmon.multichannel",
-                    "Starting system channel '{id}' with genesis block hash and orderer type solo");
+                    "Starting system channel '{id}' with genesis block hash {genesis_hash} and orderer type {consensus}");
                 *self
                     .system_channel
                     .write()
