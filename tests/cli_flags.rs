@@ -4,23 +4,16 @@
 //! subcommand list.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
 use clap::Command;
 use fabric::cli::flags::{pflag_default, pflag_type};
 
+mod support;
+
+use support::vectors_dir as vectors;
+
 /// One row of the table: (command, scope, short, long, type, default).
 type Row = (String, String, String, String, String, String);
-
-fn vectors() -> Option<PathBuf> {
-    match std::env::var_os("FABRIC_VECTORS") {
-        Some(dir) => Some(PathBuf::from(dir)),
-        None => {
-            eprintln!("skipped: FABRIC_VECTORS is not set");
-            None
-        }
-    }
-}
 
 fn fabric_rows(dir: &std::path::Path) -> BTreeMap<String, BTreeSet<Row>> {
     let path = dir.join("cli/cli-flags.tsv");

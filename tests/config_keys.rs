@@ -4,46 +4,14 @@
 //! path resolution and error messages of the configuration loader.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use fabric::config::{
-    parse_go_duration, ConfigError, ConfigSource, CoreConfig, Environment, HandlerConfig,
-};
+use fabric::config::{ConfigError, ConfigSource, CoreConfig, Environment};
 use serde_json::Value as Json;
-
-/// A key's typed value as CoreConfig holds it.
-#[derive(Debug, Clone, PartialEq)]
-enum Typed {
-    Str(Option<String>),
-    Strs(Option<Vec<String>>),
-    Bool(bool),
-    Int(Option<i64>),
-    Float(f64),
-    Dur(Option<Duration>),
-    Handlers(Vec<HandlerConfig>),
-    /// A list of records that defaults to null: only its presence is compared.
-    Present(bool),
-}
 
 mod support;
 
+use support::typed::{b, check_defaults, d, i, os, override_for, s, Typed};
 use support::vectors_dir as vectors;
-
-fn s(v: &str) -> Typed {
-    Typed::Str(Some(v.to_string()))
-}
-fn os(v: &Option<String>) -> Typed {
-    Typed::Str(v.clone())
-}
-fn d(v: Duration) -> Typed {
-    Typed::Dur(Some(v))
-}
-fn i(v: i64) -> Typed {
-    Typed::Int(Some(v))
-}
-fn b(v: bool) -> Typed {
-    Typed::Bool(v)
-}
 
 /// The typed value of `key` in `c`, or None when the test does not know the key.
 fn actual(c: &CoreConfig, key: &str) -> Option<Typed> {
@@ -260,44 +228,6 @@ fn actual_rest(c: &CoreConfig, key: &str) -> Option<Typed> {
     })
 }
 
-/// The tsv default converted to the shape of the typed value (`like` picks the shape).
-fn expected(like: &Typed, json: &Json) -> Result<Typed, String> {
-    let bad = || format!("default {json} does not fit {like:?}");
-    Ok(match (like, json) {
-        (Typed::Str(_), Json::Null) => Typed::Str(None),
-        (Typed::Str(_), Json::String(v)) => s(v),
-        (Typed::Strs(_), Json::Null) => Typed::Strs(None),
-        (Typed::Strs(_), Json::String(v)) => {
-            Typed::Strs(Some(v.split_whitespace().map(String::from).collect()))
-        }
-        (Typed::Strs(_), Json::Array(items)) => Typed::Strs(Some(
-            items
-                .iter()
-                .map(|x| x.as_str().map(String::from).ok_or_else(bad))
-                .collect::<Result<_, _>>()?,
-        )),
-        (Typed::Bool(_), Json::Bool(v)) => b(*v),
-        (Typed::Int(_), Json::Null) => Typed::Int(None),
-        (Typed::Int(_), Json::Number(n)) => i(n.as_i64().ok_or_else(bad)?),
-        (Typed::Float(_), Json::Number(n)) => Typed::Float(n.as_f64().ok_or_else(bad)?),
-        (Typed::Dur(_), Json::Null) => Typed::Dur(None),
-        (Typed::Dur(_), Json::String(v)) => d(parse_go_duration(v).ok_or_else(bad)?),
-        (Typed::Handlers(_), Json::Array(items)) => Typed::Handlers(
-            items
-                .iter()
-                .map(|h| {
-                    Ok(HandlerConfig {
-                        name: h["name"].as_str().ok_or_else(bad)?.to_string(),
-                        library: h.get("library").and_then(|l| l.as_str()).map(String::from),
-                    })
-                })
-                .collect::<Result<_, String>>()?,
-        ),
-        (Typed::Present(_), Json::Null) => Typed::Present(false),
-        _ => return Err(bad()),
-    })
-}
-
 fn core_keys(vectors: &Path) -> Vec<(String, Json)> {
     support::config_keys(vectors, "core-keys.tsv")
 }
@@ -315,22 +245,6 @@ fn load_yaml(yaml: &str, env: Environment) -> Result<CoreConfig, ConfigError> {
     CoreConfig::from_source(&src)
 }
 
-fn check_defaults(config: &CoreConfig, keys: &[(String, Json)], origin: &str) {
-    let mut failures = Vec::new();
-    for (key, json) in keys {
-        let Some(got) = actual(config, key) else {
-            failures.push(format!("{key}: no typed field"));
-            continue;
-        };
-        match expected(&got, json) {
-            Ok(want) if want == got => {}
-            Ok(want) => failures.push(format!("{key}: got {got:?}, want {want:?}")),
-            Err(e) => failures.push(format!("{key}: {e}")),
-        }
-    }
-    assert!(failures.is_empty(), "{origin}:\n{}", failures.join("\n"));
-}
-
 #[test]
 fn sampleconfig_core_yaml_has_every_fabric_default() {
     let Some(v) = vectors() else { return };
@@ -338,7 +252,7 @@ fn sampleconfig_core_yaml_has_every_fabric_default() {
     assert!(keys.len() >= 159, "tsv has {} keys", keys.len());
     let src = ConfigSource::from_file(&sample_path(), "CORE", no_env()).unwrap();
     let config = CoreConfig::from_source(&src).unwrap();
-    check_defaults(&config, &keys, "sampleconfig/core.yaml");
+    check_defaults(|k| actual(&config, k), &keys, "sampleconfig/core.yaml");
 }
 
 #[test]
@@ -366,28 +280,12 @@ fn empty_core_yaml_gives_the_same_defaults() {
     let Some(v) = vectors() else { return };
     let keys = core_keys(&v);
     let empty = load_yaml("", no_env()).unwrap();
-    check_defaults(&empty, &keys, "empty core.yaml");
+    check_defaults(|k| actual(&empty, k), &keys, "empty core.yaml");
 
     let src = ConfigSource::from_file(&sample_path(), "CORE", no_env()).unwrap();
     let mut sample = CoreConfig::from_source(&src).unwrap();
     sample.config_dir = empty.config_dir.clone();
     assert_eq!(sample, empty);
-}
-
-/// A value different from the default, as an environment variable would carry it.
-fn override_for(current: &Typed) -> Option<(String, Typed)> {
-    Some(match current {
-        Typed::Str(_) => ("from-env".into(), s("from-env")),
-        Typed::Strs(_) => (
-            "a.crt b.crt".into(),
-            Typed::Strs(Some(vec!["a.crt".into(), "b.crt".into()])),
-        ),
-        Typed::Bool(v) => ((!v).to_string(), b(!v)),
-        Typed::Int(_) => ("4242".into(), i(4242)),
-        Typed::Float(_) => ("0.5".into(), Typed::Float(0.5)),
-        Typed::Dur(_) => ("1h30m".into(), d(Duration::from_secs(5400))),
-        Typed::Handlers(_) | Typed::Present(_) => return None,
-    })
 }
 
 #[test]

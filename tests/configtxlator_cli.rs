@@ -4,6 +4,10 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
+mod support;
+
+use support::vectors_dir as vectors;
+
 fn configtxlator(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_configtxlator"))
         .args(args)
@@ -14,16 +18,6 @@ fn configtxlator(args: &[&str], stdin: &[u8]) -> Output {
         .expect("spawn configtxlator");
     child.stdin.take().unwrap().write_all(stdin).unwrap();
     child.wait_with_output().expect("configtxlator runs")
-}
-
-fn vectors() -> Option<PathBuf> {
-    match std::env::var_os("FABRIC_VECTORS") {
-        Some(dir) => Some(PathBuf::from(dir)),
-        None => {
-            eprintln!("skipped: FABRIC_VECTORS is not set");
-            None
-        }
-    }
 }
 
 fn one_line_error(out: &Output) -> String {

@@ -6,15 +6,9 @@ use std::path::{Path, PathBuf};
 
 use fabric::tools::configtxlator::protolator::{to_go_json, Protolator};
 
-fn vectors() -> Option<PathBuf> {
-    match std::env::var_os("FABRIC_VECTORS") {
-        Some(dir) => Some(PathBuf::from(dir)),
-        None => {
-            eprintln!("skipped: FABRIC_VECTORS is not set");
-            None
-        }
-    }
-}
+mod support;
+
+use support::vectors_dir as vectors;
 
 /// (message type, protobuf file, Fabric's JSON of it) for every recorded pair.
 fn pairs(root: &Path) -> Vec<(&'static str, PathBuf, PathBuf)> {

@@ -17,7 +17,7 @@ use prost::Message;
 
 mod support;
 
-use support::{role_principal as role, vectors_dir as vectors};
+use support::{copy_dir, role_principal as role, vectors_dir as vectors};
 
 fn crypto_config(v: &Path) -> PathBuf {
     v.join("network/crypto-config")
@@ -263,19 +263,6 @@ fn endorsements_in_a_fabric_block_deserialize_and_verify() {
         seen_ours,
         "peer0.org1's serialized identity differs from Fabric's endorser bytes"
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

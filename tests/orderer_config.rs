@@ -6,30 +6,10 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use fabric::config::{parse_go_duration, ConfigSource, Environment};
+use fabric::config::{ConfigSource, Environment};
 use fabric::orderer::localconfig::TopLevel;
-use serde_json::Value as Json;
-
-#[derive(Debug, Clone, PartialEq)]
-enum Typed {
-    Str(Option<String>),
-    Strs(Option<Vec<String>>),
-    Bool(bool),
-    Int(Option<i64>),
-    Dur(Duration),
-}
-
-fn s(v: &str) -> Typed {
-    Typed::Str(Some(v.to_string()))
-}
-fn os(v: &Option<String>) -> Typed {
-    Typed::Str(v.clone())
-}
-fn i(v: i64) -> Typed {
-    Typed::Int(Some(v))
-}
+use support::typed::{check_defaults, d, i, os, override_for, s, Typed};
 
 fn actual(c: &TopLevel, key: &str) -> Option<Typed> {
     actual_general(c, key).or_else(|| actual_rest(c, key))
@@ -49,9 +29,9 @@ fn actual_general(c: &TopLevel, key: &str) -> Option<Typed> {
         "TLS.RootCAs" => Typed::Strs(Some(g.tls.root_cas.clone())),
         "TLS.ClientAuthRequired" => Typed::Bool(g.tls.client_auth_required),
         "TLS.ClientRootCAs" => Typed::Strs(g.tls.client_root_cas.clone()),
-        "Keepalive.ServerMinInterval" => Typed::Dur(g.keepalive.server_min_interval),
-        "Keepalive.ServerInterval" => Typed::Dur(g.keepalive.server_interval),
-        "Keepalive.ServerTimeout" => Typed::Dur(g.keepalive.server_timeout),
+        "Keepalive.ServerMinInterval" => d(g.keepalive.server_min_interval),
+        "Keepalive.ServerInterval" => d(g.keepalive.server_interval),
+        "Keepalive.ServerTimeout" => d(g.keepalive.server_timeout),
         "Cluster.SendBufferSize" => i(cl.send_buffer_size),
         "Cluster.ClientCertificate" => os(&cl.client_certificate),
         "Cluster.ClientPrivateKey" => os(&cl.client_private_key),
@@ -76,7 +56,7 @@ fn actual_general(c: &TopLevel, key: &str) -> Option<Typed> {
         "BCCSP.PKCS11.Hash" => os(&p11.hash),
         "BCCSP.PKCS11.Security" => Typed::Int(p11.security),
         "BCCSP.PKCS11.FileKeyStore.KeyStore" => os(&p11.file_key_store),
-        "Authentication.TimeWindow" => Typed::Dur(g.authentication.time_window),
+        "Authentication.TimeWindow" => d(g.authentication.time_window),
         _ => return None,
     })
 }
@@ -86,7 +66,6 @@ fn actual_rest(c: &TopLevel, key: &str) -> Option<Typed> {
     let r = &k.retry;
     let ops = &c.operations.tls;
     let sd = &c.metrics.statsd;
-    let d = Typed::Dur;
     Some(match key {
         "FileLedger.Location" => s(&c.file_ledger.location),
         "FileLedger.Prefix" => s(&c.file_ledger.prefix),
@@ -132,26 +111,6 @@ fn actual_rest(c: &TopLevel, key: &str) -> Option<Typed> {
     })
 }
 
-fn expected(like: &Typed, json: &Json) -> Result<Typed, String> {
-    let bad = || format!("default {json} does not fit {like:?}");
-    Ok(match (like, json) {
-        (Typed::Str(_), Json::Null) => Typed::Str(None),
-        (Typed::Str(_), Json::String(v)) => s(v),
-        (Typed::Strs(_), Json::Null) => Typed::Strs(None),
-        (Typed::Strs(_), Json::Array(items)) => Typed::Strs(Some(
-            items
-                .iter()
-                .map(|x| x.as_str().map(String::from).ok_or_else(bad))
-                .collect::<Result<_, _>>()?,
-        )),
-        (Typed::Bool(_), Json::Bool(v)) => Typed::Bool(*v),
-        (Typed::Int(_), Json::Null) => Typed::Int(None),
-        (Typed::Int(_), Json::Number(n)) => i(n.as_i64().ok_or_else(bad)?),
-        (Typed::Dur(_), Json::String(v)) => Typed::Dur(parse_go_duration(v).ok_or_else(bad)?),
-        _ => return Err(bad()),
-    })
-}
-
 fn no_env() -> Environment {
     Environment::new(Vec::<(String, String)>::new(), "/")
 }
@@ -166,22 +125,6 @@ fn load_yaml(yaml: &str, env: Environment) -> TopLevel {
     TopLevel::from_source(&src).expect("typed")
 }
 
-fn check_defaults(config: &TopLevel, keys: &[(String, Json)], origin: &str) {
-    let mut failures = Vec::new();
-    for (key, json) in keys {
-        let Some(got) = actual(config, key) else {
-            failures.push(format!("{key}: no typed field"));
-            continue;
-        };
-        match expected(&got, json) {
-            Ok(want) if want == got => {}
-            Ok(want) => failures.push(format!("{key}: got {got:?}, want {want:?}")),
-            Err(e) => failures.push(format!("{key}: {e}")),
-        }
-    }
-    assert!(failures.is_empty(), "{origin}:\n{}", failures.join("\n"));
-}
-
 #[test]
 fn sampleconfig_orderer_yaml_has_every_fabric_default() {
     let Some(v) = support::vectors_dir() else {
@@ -191,7 +134,7 @@ fn sampleconfig_orderer_yaml_has_every_fabric_default() {
     assert!(keys.len() >= 77, "tsv has {} keys", keys.len());
     let src = ConfigSource::from_file(&sample_path(), "ORDERER", no_env()).unwrap();
     let config = TopLevel::from_source(&src).unwrap();
-    check_defaults(&config, &keys, "sampleconfig/orderer.yaml");
+    check_defaults(|k| actual(&config, k), &keys, "sampleconfig/orderer.yaml");
 }
 
 #[test]
@@ -218,24 +161,11 @@ fn empty_orderer_yaml_gives_the_same_defaults() {
     };
     let keys = support::config_keys(&v, "orderer-keys.tsv");
     let empty = load_yaml("", no_env());
-    check_defaults(&empty, &keys, "empty orderer.yaml");
+    check_defaults(|k| actual(&empty, k), &keys, "empty orderer.yaml");
     let src = ConfigSource::from_file(&sample_path(), "ORDERER", no_env()).unwrap();
     let mut sample = TopLevel::from_source(&src).unwrap();
     sample.config_dir = empty.config_dir.clone();
     assert_eq!(sample, empty);
-}
-
-fn override_for(current: &Typed) -> (String, Typed) {
-    match current {
-        Typed::Str(_) => ("from-env".into(), s("from-env")),
-        Typed::Strs(_) => (
-            "a.crt b.crt".into(),
-            Typed::Strs(Some(vec!["a.crt".into(), "b.crt".into()])),
-        ),
-        Typed::Bool(v) => ((!v).to_string(), Typed::Bool(!v)),
-        Typed::Int(_) => ("4242".into(), i(4242)),
-        Typed::Dur(_) => ("1h30m".into(), Typed::Dur(Duration::from_secs(5400))),
-    }
 }
 
 #[test]
@@ -248,7 +178,7 @@ fn orderer_env_overrides_every_key_even_when_absent_from_the_file() {
     let mut checked = 0;
     for (key, _) in support::config_keys(&v, "orderer-keys.tsv") {
         let current = actual(&defaults, &key).expect("typed field");
-        let (text, want) = override_for(&current);
+        let (text, want) = override_for(&current).expect("orderer keys are scalars");
         let var = format!("ORDERER_{}", key.replace('.', "_").to_uppercase());
         let env = Environment::new([(var.clone(), text)], "/");
         for yaml in ["", sample.as_str()] {

@@ -176,19 +176,6 @@ fn closed_port() -> String {
     addr
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// The vector MSP folder of Org1's admin.
 fn admin_msp(vectors: &Path) -> PathBuf {
     vectors.join(
@@ -218,7 +205,7 @@ fn bare_config_dir(address: &str) -> tempfile::TempDir {
 fn config_dir(address: &str) -> Option<tempfile::TempDir> {
     let vectors = support::vectors_dir()?;
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&admin_msp(&vectors), &dir.path().join("msp"));
+    support::copy_dir(&admin_msp(&vectors), &dir.path().join("msp"));
     write_core_yaml(dir.path(), address);
     Some(dir)
 }

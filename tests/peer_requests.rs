@@ -354,23 +354,10 @@ impl Drop for FakePeer {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// A FABRIC_CFG_PATH folder: core.yaml pointing at `address` and a copy of Org1's admin MSP.
 fn config_dir(vectors: &Path, address: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(
+    support::copy_dir(
         &org1_dir(vectors).join("users/Admin@org1.example.com/msp"),
         &dir.path().join("msp"),
     );
@@ -512,7 +499,7 @@ fn a_foreign_signer_is_refused_in_one_line() {
     };
     let fake = FakePeer::start(&v, Service::Endorser);
     let cfg = tempfile::tempdir().unwrap();
-    copy_dir(
+    support::copy_dir(
         &v.join("network/crypto-config/peerOrganizations/org2.example.com/users/Admin@org2.example.com/msp"),
         &cfg.path().join("msp"),
     );

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod typed;
+
 use std::path::PathBuf;
 
 /// The Fabric v1.4.12 reference vectors, from FABRIC_VECTORS. When the variable is unset the
@@ -98,4 +100,18 @@ pub fn config_keys(vectors: &std::path::Path, table: &str) -> Vec<(String, serde
             (key.to_string(), value)
         })
         .collect()
+}
+
+/// Copies a folder tree (an MSP, say) so a test can change its copy.
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
 }
