@@ -13,15 +13,12 @@ use fabric::orderer::broadcast::BroadcastHandler;
 use fabric::orderer::consensus::solo::SoloConsenter;
 use fabric::orderer::ledger::FileLedgerFactory;
 use fabric::orderer::multichannel::Registrar;
-use fabric::protos::common::{
-    ConfigSignature, ConfigUpdateEnvelope, Envelope, HeaderType, SignatureHeader, Status,
-};
-use fabric::protoutil::{create_nonce, create_signed_envelope, decode, payload};
+use fabric::protos::common::{ConfigUpdateEnvelope, Envelope, HeaderType, Status};
+use fabric::protoutil::{create_signed_envelope, decode, payload, sign_config_update};
 use fabric::tools::configtxgen::encoder::{
     genesis_block, make_channel_creation_transaction, new_channel_group,
 };
 use fabric::tools::configtxgen::localconfig::load_profile;
-use prost::Message;
 
 fn sampleconfig() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sampleconfig")
@@ -41,18 +38,7 @@ fn create_request(channel: &str, signer: &dyn SigningIdentity) -> Envelope {
     let unsigned = make_channel_creation_transaction(channel, &profile).unwrap();
     let mut update: ConfigUpdateEnvelope =
         decode("ConfigUpdateEnvelope", &payload(&unsigned).unwrap().data).unwrap();
-    let header = SignatureHeader {
-        creator: signer.serialize(),
-        nonce: create_nonce(),
-    }
-    .encode_to_vec();
-    let signature = signer
-        .sign(&[header.as_slice(), &update.config_update].concat())
-        .unwrap();
-    update.signatures.push(ConfigSignature {
-        signature_header: header,
-        signature,
-    });
+    sign_config_update(&mut update, signer).unwrap();
     create_signed_envelope(
         HeaderType::ConfigUpdate,
         channel,

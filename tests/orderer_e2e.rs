@@ -445,26 +445,14 @@ async fn bad_inputs(
 /// A configtxgen config update signed by `signer` as `peer channel create/update` does:
 /// a config signature over signature header ‖ update, in an envelope signed by the same.
 fn signed_update(vectors: &Path, name: &str, signer: &dyn SigningIdentity) -> Envelope {
-    use fabric::protos::common::{ConfigSignature, ConfigUpdateEnvelope, SignatureHeader};
-    use fabric::protoutil::{channel_header, create_nonce, decode, payload};
-    use prost::Message;
+    use fabric::protos::common::ConfigUpdateEnvelope;
+    use fabric::protoutil::{channel_header, decode, payload, sign_config_update};
     let bytes = std::fs::read(vectors.join("network/artifacts").join(name)).unwrap();
     let env: Envelope = decode("Envelope", &bytes).unwrap();
     let p = payload(&env).unwrap();
     let channel = channel_header(&p).unwrap().channel_id;
     let mut update: ConfigUpdateEnvelope = decode("ConfigUpdateEnvelope", &p.data).unwrap();
-    let header = SignatureHeader {
-        creator: signer.serialize(),
-        nonce: create_nonce(),
-    }
-    .encode_to_vec();
-    let signature = signer
-        .sign(&[header.as_slice(), &update.config_update].concat())
-        .unwrap();
-    update.signatures.push(ConfigSignature {
-        signature_header: header,
-        signature,
-    });
+    sign_config_update(&mut update, signer).unwrap();
     create_signed_envelope(
         HeaderType::ConfigUpdate,
         &channel,

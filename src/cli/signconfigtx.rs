@@ -6,8 +6,8 @@
 use prost::Message;
 
 use crate::msp::SigningIdentity;
-use crate::protos::common::{ConfigSignature, ConfigUpdateEnvelope, Envelope, HeaderType};
-use crate::protoutil::{create_nonce, create_signed_envelope, make_signature_header};
+use crate::protos::common::{ConfigUpdateEnvelope, Envelope, HeaderType};
+use crate::protoutil::{create_signed_envelope, sign_config_update};
 
 use super::CliError;
 
@@ -46,30 +46,13 @@ pub fn open_config_update(envelope: &Envelope) -> Result<(String, ConfigUpdateEn
     Ok((channel.channel_id, update))
 }
 
-/// Appends `signer`'s ConfigSignature over signature_header ‖ config_update.
-pub fn add_config_signature(
-    update: &mut ConfigUpdateEnvelope,
-    signer: &dyn SigningIdentity,
-) -> Result<(), CliError> {
-    let header = make_signature_header(signer.serialize(), create_nonce()).encode_to_vec();
-    let mut signed = header.clone();
-    signed.extend_from_slice(&update.config_update);
-    let signature = signer
-        .sign(&signed)
-        .map_err(|e| invalid(format!("cannot sign the config update: {e}")))?;
-    update.signatures.push(ConfigSignature {
-        signature_header: header,
-        signature,
-    });
-    Ok(())
-}
-
 /// Signs the config update transaction in `bytes` and returns the new envelope's bytes.
 pub fn sign_config_tx(bytes: &[u8], signer: &dyn SigningIdentity) -> Result<Vec<u8>, CliError> {
     let envelope = Envelope::decode(bytes)
         .map_err(|e| invalid(format!("the file is not a config update transaction: {e}")))?;
     let (channel_id, mut update) = open_config_update(&envelope)?;
-    add_config_signature(&mut update, signer)?;
+    sign_config_update(&mut update, signer)
+        .map_err(|e| invalid(format!("cannot sign the config update: {e}")))?;
     let signed = create_signed_envelope(
         HeaderType::ConfigUpdate,
         &channel_id,

@@ -19,7 +19,9 @@ pub use proputils::{
     check_tx_id, compute_proposal_binding, compute_tx_id, create_chaincode_proposal,
     proposal_payload_for_tx, sign_proposal, ChaincodeProposal,
 };
-pub use txutils::{create_signed_envelope, create_signed_tx, envelope_from_block_data};
+pub use txutils::{
+    create_signed_envelope, create_signed_tx, envelope_from_block_data, sign_config_update,
+};
 
 use crate::msp::MspError;
 

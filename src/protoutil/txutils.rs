@@ -6,7 +6,9 @@ use super::commonutils::{create_nonce, decode, make_channel_header, make_payload
 use super::proputils::proposal_payload_for_tx;
 use super::ProtoutilError;
 use crate::msp::SigningIdentity;
-use crate::protos::common::{Envelope, Header, HeaderType, Payload, SignatureHeader};
+use crate::protos::common::{
+    ConfigSignature, ConfigUpdateEnvelope, Envelope, Header, HeaderType, Payload, SignatureHeader,
+};
 use crate::protos::protos::{
     ChaincodeActionPayload, ChaincodeEndorsedAction, ChaincodeProposalPayload, Proposal,
     ProposalResponse, Transaction, TransactionAction,
@@ -48,6 +50,26 @@ pub fn create_signed_envelope(
         None => Vec::new(),
     };
     Ok(Envelope { payload, signature })
+}
+
+/// Adds `signer`'s signature to a config update: a `ConfigSignature` whose signature covers
+/// its own signature header (creator and fresh nonce) followed by the config update bytes,
+/// as `peer channel create/update/signconfigtx` and configtxgen sign them.
+pub fn sign_config_update(
+    update: &mut ConfigUpdateEnvelope,
+    signer: &dyn SigningIdentity,
+) -> Result<(), ProtoutilError> {
+    let signature_header = SignatureHeader {
+        creator: signer.serialize(),
+        nonce: create_nonce(),
+    }
+    .encode_to_vec();
+    let signature = signer.sign(&[signature_header.as_slice(), &update.config_update].concat())?;
+    update.signatures.push(ConfigSignature {
+        signature_header,
+        signature,
+    });
+    Ok(())
 }
 
 /// Assembles the transaction envelope from a proposal and its endorsements, as Fabric's
