@@ -14,6 +14,7 @@ pub mod config;
 pub mod configtx;
 pub mod crypto;
 pub mod flogging;
+pub mod metadata;
 pub mod msp;
 pub mod orderer;
 pub mod policy;

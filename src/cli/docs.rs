@@ -63,7 +63,7 @@ fn man_pages(all: &[(String, Command)]) -> std::io::Result<Vec<GeneratedFile>> {
             let mut buf = Vec::new();
             clap_mangen::Man::new(cmd.clone().name(name.clone()))
                 .title(name.to_uppercase())
-                .source(format!("fabric {}", super::version::FABRIC_VERSION))
+                .source(format!("fabric {}", crate::metadata::FABRIC_VERSION))
                 .manual("Hyperledger Fabric (Rust)")
                 .render(&mut buf)?;
             Ok(GeneratedFile {

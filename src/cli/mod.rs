@@ -21,7 +21,6 @@ pub mod node;
 pub mod rpc;
 pub mod scc;
 pub mod signconfigtx;
-pub mod version;
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -100,7 +99,7 @@ pub fn run(
 ) -> Result<(), CliError> {
     let init = InitCmd::new(peer.logging_level.clone(), logging);
     match &peer.command {
-        PeerCommand::Version => write_out(out, &version::info()),
+        PeerCommand::Version => write_out(out, &crate::metadata::version_info("peer")),
         PeerCommand::Chaincode(c) => chaincode::run(c, &init),
         PeerCommand::Channel(c) => channel::run(c, &init, out),
         PeerCommand::Logging(c) => logging::run(c, &init),

@@ -30,18 +30,6 @@ enum Command {
     Version,
 }
 
-/// The text `orderer version` prints.
-pub fn version_info() -> String {
-    let commit = option_env!("FABRIC_COMMIT").unwrap_or("unknown");
-    let rustc = option_env!("FABRIC_RUSTC_VERSION").unwrap_or("unknown");
-    format!(
-        "orderer:\n Version: {}\n Commit SHA: {commit}\n Rust version: {rustc}\n OS/Arch: {}/{}\n",
-        crate::cli::version::FABRIC_VERSION,
-        std::env::consts::OS,
-        crate::cli::version::go_arch(std::env::consts::ARCH)
-    )
-}
-
 /// Runs the command line; returns the process exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let cli = match Cli::try_parse_from(args) {
@@ -57,7 +45,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     };
     match cli.command.unwrap_or(Command::Start) {
         Command::Version => {
-            print!("{}", version_info());
+            print!("{}", crate::metadata::version_info("orderer"));
             ExitCode::SUCCESS
         }
         Command::Start => match start() {

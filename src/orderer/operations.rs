@@ -188,7 +188,7 @@ impl Routes {
                 content_type: "text/plain; version=0.0.4",
                 body: format!(
                     "# HELP fabric_version The active version of Fabric.\n# TYPE fabric_version gauge\nfabric_version{{version=\"{}\"}} 1\n",
-                    crate::cli::version::FABRIC_VERSION
+                    crate::metadata::FABRIC_VERSION
                 ),
             },
             _ => Reply {

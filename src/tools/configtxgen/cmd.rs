@@ -152,18 +152,6 @@ pub fn parse(args: &[String]) -> Result<Parsed, ConfigtxgenError> {
     Ok(Parsed::Run(Box::new(flags)))
 }
 
-/// The text `configtxgen -version` prints.
-pub fn version_info() -> String {
-    let commit = option_env!("FABRIC_COMMIT").unwrap_or("unknown");
-    let rustc = option_env!("FABRIC_RUSTC_VERSION").unwrap_or("unknown");
-    format!(
-        "configtxgen:\n Version: {}\n Commit SHA: {commit}\n Rust version: {rustc}\n OS/Arch: {}/{}\n",
-        crate::cli::version::FABRIC_VERSION,
-        std::env::consts::OS,
-        crate::cli::version::go_arch(std::env::consts::ARCH)
-    )
-}
-
 fn op(operation: &'static str) -> impl Fn(ConfigtxgenError) -> ConfigtxgenError {
     move |e| ConfigtxgenError::Operation {
         operation,
@@ -208,7 +196,7 @@ pub fn run(
     }
     if flags.version {
         stdout
-            .write_all(version_info().as_bytes())
+            .write_all(crate::metadata::version_info("configtxgen").as_bytes())
             .map_err(|e| ConfigtxgenError::Config(e.to_string()))?;
         return Ok(());
     }

@@ -16,7 +16,6 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use super::config::{Config, DEFAULT_TEMPLATE};
 use super::generate::{self, GenerateError};
-use crate::cli::version::{go_arch, FABRIC_VERSION};
 
 /// What `cryptogen --version` prints: the application version Fabric's cryptogen gives
 /// its command-line parser (not the release; `cryptogen version` shows that).
@@ -68,17 +67,6 @@ pub enum CryptogenCommand {
 /// The whole clap tree (for documentation and tests).
 pub fn command() -> clap::Command {
     Cryptogen::command()
-}
-
-/// The text `cryptogen version` prints.
-pub fn version_info() -> String {
-    let commit = option_env!("FABRIC_COMMIT").unwrap_or("unknown");
-    let rustc = option_env!("FABRIC_RUSTC_VERSION").unwrap_or("unknown");
-    format!(
-        "cryptogen:\n Version: {FABRIC_VERSION}\n Commit SHA: {commit}\n Rust version: {rustc}\n OS/Arch: {}/{}\n",
-        std::env::consts::OS,
-        go_arch(std::env::consts::ARCH)
-    )
 }
 
 /// Runs `cryptogen` with `args` (the first item is the program name) and returns its exit
@@ -134,7 +122,7 @@ fn execute(command: &CryptogenCommand, out: &mut dyn Write) -> Result<(), Genera
             .write_all(DEFAULT_TEMPLATE.as_bytes())
             .map_err(write_error),
         CryptogenCommand::Version => out
-            .write_all(version_info().as_bytes())
+            .write_all(crate::metadata::version_info("cryptogen").as_bytes())
             .map_err(write_error),
     }
 }
