@@ -8,15 +8,18 @@
 //! (membership service providers), [`policy`] (signature and implicit-meta policies) and
 //! [`cli`] (the `peer` command tree).
 
+pub mod aclmgmt;
 pub mod channelconfig;
 pub mod cli;
 pub mod config;
 pub mod configtx;
 pub mod crypto;
 pub mod flogging;
+pub mod ledger;
 pub mod metadata;
 pub mod msp;
 pub mod orderer;
+pub mod peer;
 pub mod policy;
 pub mod protos;
 pub mod protoutil;
