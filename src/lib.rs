@@ -10,17 +10,22 @@
 
 pub mod aclmgmt;
 pub mod channelconfig;
+pub mod committer;
 pub mod cli;
 pub mod config;
 pub mod configtx;
 pub mod crypto;
+pub mod deliver;
+pub mod endorser;
 pub mod flogging;
 pub mod ledger;
 pub mod metadata;
 pub mod msp;
+pub mod node;
 pub mod orderer;
 pub mod peer;
 pub mod policy;
 pub mod protos;
 pub mod protoutil;
+pub mod scc;
 pub mod tools;

@@ -17,7 +17,12 @@
 //! Everything here is synchronous (disk work); async callers use `spawn_blocking`. Waiting
 //! for new blocks goes through [`PeerLedger::height_watch`].
 
+pub mod blkstorage;
+pub mod history;
+pub mod kvledger;
 pub mod kvstore;
+pub mod statedb;
+pub mod txmgr;
 
 use crate::protos::common::{Block, BlockchainInfo};
 use crate::protos::queryresult::KeyModification;

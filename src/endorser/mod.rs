@@ -1,0 +1,1 @@
+//! The endorser (Fabric's `core/endorser`): ProcessProposal behind a chain of auth filters.

@@ -1,0 +1,1 @@
+//! The history database (Fabric's `historydb`): for each key, the (block, tx) heights that wrote it.

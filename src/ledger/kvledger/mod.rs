@@ -1,0 +1,1 @@
+//! One channel's ledger (Fabric's `kvledger`) and the ledger provider.

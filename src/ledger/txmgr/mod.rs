@@ -1,0 +1,1 @@
+//! The transaction manager (Fabric's `txmgmt`): simulators, read-write sets, MVCC validation.

@@ -1,0 +1,1 @@
+//! `peer node start` (Fabric's `peer/node`): composes the ledger, channels, services and listeners of a peer.

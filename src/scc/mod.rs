@@ -1,0 +1,1 @@
+//! System chaincodes in-process (Fabric's `core/scc`): cscc, lscc, qscc, escc, vscc.
