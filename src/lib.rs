@@ -10,8 +10,8 @@
 
 pub mod aclmgmt;
 pub mod channelconfig;
-pub mod committer;
 pub mod cli;
+pub mod committer;
 pub mod config;
 pub mod configtx;
 pub mod crypto;

@@ -180,7 +180,11 @@ mod tests {
         b.delete(b"k2".to_vec());
         b.put(b"k4".to_vec(), b"v4".to_vec());
         store.write(b, false).unwrap();
-        let old: Vec<_> = snap.range(b"k", b"").unwrap().map(|r| r.unwrap().0).collect();
+        let old: Vec<_> = snap
+            .range(b"k", b"")
+            .unwrap()
+            .map(|r| r.unwrap().0)
+            .collect();
         assert_eq!(old, vec![b"k1".to_vec(), b"k2".to_vec(), b"k3".to_vec()]);
         let new: Vec<_> = store
             .snapshot()

@@ -25,8 +25,8 @@ pub mod statedb;
 pub mod txmgr;
 
 use crate::protos::common::{Block, BlockchainInfo};
-use crate::protos::queryresult::KeyModification;
 use crate::protos::peer::{ProcessedTransaction, TxValidationCode};
+use crate::protos::queryresult::KeyModification;
 use crate::protos::rwset::TxReadWriteSet;
 
 /// A version in the state database: the block and the transaction in it that wrote the

@@ -50,7 +50,10 @@ impl Channel {
 
     /// The config in force now; hold the returned Arc for one consistent view.
     pub fn bundle(&self) -> Arc<Bundle> {
-        self.bundle.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.bundle
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Replaces the config after a config block was committed.
