@@ -22,6 +22,7 @@ pub mod ledger;
 pub mod metadata;
 pub mod msp;
 pub mod node;
+pub mod operations;
 pub mod orderer;
 pub mod peer;
 pub mod policy;
