@@ -217,13 +217,14 @@ mod tests {
         c.add(&[], 1.0);
         c.add(&[], 2.0);
         let text = m.render();
-        assert!(text.contains("# TYPE ledger_blockchain_height gauge\n"), "{text}");
+        assert!(
+            text.contains("# TYPE ledger_blockchain_height gauge\n"),
+            "{text}"
+        );
         assert!(text.contains("ledger_blockchain_height{channel=\"mychannel\"} 3\n"));
         assert!(text.contains("ledger_blockchain_height{channel=\"other\\\"ch\"} 1\n"));
         assert!(text.contains("endorser_proposals_received 3\n"), "{text}");
-        assert!(
-            text.find("endorser_proposals").unwrap() < text.find("ledger_blockchain").unwrap()
-        );
+        assert!(text.find("endorser_proposals").unwrap() < text.find("ledger_blockchain").unwrap());
     }
 
     #[test]
