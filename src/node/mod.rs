@@ -1,3 +1,309 @@
-//! `peer node start` (Fabric's `peer/node`): composes the ledger, channels, services and listeners of a peer.
+//! `peer node start` (Fabric's `peer/node`, `serve` in start.go): composes the ledger,
+//! channels, services and listeners of a peer.
+//!
+//! Map of the rooms:
+//! - [`admin`]: the Admin service (status, live log levels) behind the local admin policy.
+//! - [`server`]: gRPC server settings (TLS, mutual TLS, keepalive, admin listener).
+//! - [`lock`]: the file lock that tells the offline ledger commands a peer is running.
+//! - [`PeerNode`]: everything bound and ready; [`PeerNode::serve`] runs until shutdown and
+//!   drains (stop accepting, finish in-flight calls, stop channel work, close ledgers).
 
 pub mod admin;
+pub mod lock;
+pub mod server;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tonic::transport::ServerTlsConfig;
+
+use crate::config::{ConfigError, ConfigSource, CoreConfig};
+use crate::flogging::Logging;
+use crate::ledger::LedgerProvider;
+use crate::msp::{load_local_msp, MspError, SigningIdentity, X509Msp};
+use crate::operations::metrics::{MetricOpts, Metrics};
+use crate::operations::{OperationsError, OperationsSystem};
+use crate::peer::{Peer, PeerError};
+use crate::policy::cauthdsl::builder::signed_by_any_admin;
+use crate::policy::SignaturePolicyEvaluator;
+use crate::protos::protos::admin_server::AdminServer as AdminGrpcServer;
+
+use admin::{AdminServer, AdminService};
+use lock::{FileSystemLock, LockError};
+
+/// Why the peer could not start or stopped serving; one line each.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error("failed to load the local MSP from {dir}: {reason}; check peer.mspConfigPath and peer.localMspId")]
+    Msp { dir: String, reason: String },
+    #[error("bad peer.BCCSP settings: {0}")]
+    Bccsp(String),
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error("cannot open the ledgers: {0}")]
+    Peer(#[from] PeerError),
+    #[error("{0}")]
+    Address(String),
+    #[error("failed to listen on {addr}: {source}; check {key}")]
+    Listen {
+        addr: String,
+        key: &'static str,
+        source: std::io::Error,
+    },
+    #[error("bad TLS material: {0}; check peer.tls")]
+    Tls(String),
+    #[error(transparent)]
+    Operations(#[from] OperationsError),
+    #[error("failed to initialize the local admin policy: {0}")]
+    Policy(String),
+    #[error("the gRPC server failed: {0}")]
+    Serve(String),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(String),
+}
+
+/// `ledger_blockchain_height{channel}` (Fabric's kvledger metric).
+pub const BLOCKCHAIN_HEIGHT: MetricOpts = MetricOpts {
+    namespace: "ledger",
+    subsystem: "",
+    name: "blockchain_height",
+    help: "Height of the chain in blocks.",
+    label_names: &["channel"],
+};
+
+/// The peer's local MSP and its default signer (Fabric's InitCrypto for the node).
+pub fn local_msp(config: &CoreConfig) -> Result<(X509Msp, Arc<dyn SigningIdentity>), NodeError> {
+    let dir = config.msp_config_path();
+    let msp_err = |e: MspError| NodeError::Msp {
+        dir: dir.display().to_string(),
+        reason: e.to_string(),
+    };
+    let opts = config
+        .peer_bccsp()
+        .map_err(|e| NodeError::Bccsp(e.to_string()))?;
+    let msp = load_local_msp(&dir, &config.peer.local_msp_id, &opts).map_err(msp_err)?;
+    let signer = msp.default_signing_identity().map_err(msp_err)?;
+    Ok((msp, signer))
+}
+
+/// `peer.fileSystemPath`, resolved against the config folder.
+pub fn file_system_path(config: &CoreConfig) -> PathBuf {
+    config.resolve_path(&config.peer.file_system_path)
+}
+
+async fn bind(addr: &str, key: &'static str) -> Result<TcpListener, NodeError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| NodeError::Listen {
+            addr: addr.to_string(),
+            key,
+            source,
+        })
+}
+
+/// What `peer node start` reads: the typed core.yaml plus the keys it does not type.
+#[derive(Debug, Clone)]
+pub struct NodeSettings {
+    pub config: CoreConfig,
+    /// `peer.chaincodeListenAddress` (where Fabric's chaincode support would listen).
+    pub chaincode_listen_address: Option<String>,
+}
+
+impl NodeSettings {
+    /// Reads the settings from a loaded core.yaml (with its CORE_* overrides).
+    pub fn from_source(source: &ConfigSource) -> Result<Self, ConfigError> {
+        Ok(NodeSettings {
+            config: CoreConfig::from_source(source)?,
+            chaincode_listen_address: source
+                .get_string("peer.chaincodeListenAddress")?
+                .filter(|a| !a.is_empty()),
+        })
+    }
+}
+
+/// A configured peer, its listeners bound, ready to serve.
+pub struct PeerNode {
+    config: CoreConfig,
+    chaincode_listen_address: Option<String>,
+    peer: Arc<Peer>,
+    signer: Arc<dyn SigningIdentity>,
+    metrics: Arc<Metrics>,
+    listener: TcpListener,
+    admin_listener: Option<TcpListener>,
+    operations: OperationsSystem,
+    tls: Option<ServerTlsConfig>,
+    admin: Arc<AdminServer>,
+    _lock: FileSystemLock,
+}
+
+impl PeerNode {
+    /// Loads the local MSP, locks `peer.fileSystemPath`, brings every joined channel back
+    /// from `provider`, and binds the peer, admin and operations listeners (inside tokio).
+    pub async fn build(
+        settings: NodeSettings,
+        logging: Logging,
+        provider: Arc<dyn LedgerProvider>,
+    ) -> Result<Self, NodeError> {
+        let NodeSettings {
+            config,
+            chaincode_listen_address,
+        } = settings;
+        let (msp, signer) = local_msp(&config)?;
+        let lock = FileSystemLock::acquire(&file_system_path(&config))?;
+        let admin_policy = SignaturePolicyEvaluator::new(
+            &signed_by_any_admin(&[config.peer.local_msp_id.as_str()]),
+            Arc::new(msp),
+        )
+        .map_err(|e| NodeError::Policy(e.to_string()))?;
+        let admin = Arc::new(AdminServer::new(Arc::new(admin_policy), logging.clone()));
+        let peer = Arc::new(Peer::new(provider));
+        let channels = peer.initialize()?;
+        for channel in &channels {
+            tracing::info!(target: "peer", "Loaded channel {} from the ledger", channel.id());
+        }
+        let metrics = Metrics::new();
+        let tls = server::tls_config(&config)?;
+        let listener = bind(&config.peer.listen_address, "peer.listenAddress").await?;
+        let admin_address = config.peer.admin_service.listen_address.as_deref();
+        let admin_listener = match server::admin_has_separate_listener(
+            &config.peer.listen_address,
+            admin_address,
+        )? {
+            true => Some(
+                bind(
+                    admin_address.unwrap_or_default(),
+                    "peer.adminService.listenAddress",
+                )
+                .await?,
+            ),
+            false => None,
+        };
+        let operations = OperationsSystem::bind_with_metrics(
+            &config.operations.listen_address,
+            config.operations.tls.enabled,
+            &config.metrics.provider,
+            Some(logging),
+            metrics.clone(),
+        )
+        .await?;
+        Ok(PeerNode {
+            config,
+            chaincode_listen_address,
+            peer,
+            signer,
+            metrics,
+            listener,
+            admin_listener,
+            operations,
+            tls,
+            admin,
+            _lock: lock,
+        })
+    }
+
+    /// The peer's gRPC address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.listener.local_addr().ok()
+    }
+
+    /// The operations endpoint's address.
+    pub fn operations_addr(&self) -> Option<SocketAddr> {
+        self.operations.local_addr()
+    }
+
+    pub fn peer(&self) -> &Arc<Peer> {
+        &self.peer
+    }
+
+    pub fn signer(&self) -> &Arc<dyn SigningIdentity> {
+        &self.signer
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    fn log_start_line(config: &CoreConfig, phase: &str) {
+        let p = &config.peer;
+        tracing::info!(
+            target: "nodeCmd",
+            "{phase} peer with ID=[{}], network ID=[{}], address=[{}]",
+            server::peer_id_text(&p.id),
+            p.network_id,
+            p.address
+        );
+    }
+
+    /// Serves until `shutdown` completes, then drains: stops accepting, lets in-flight calls
+    /// finish, stops the operations endpoint and closes the ledgers.
+    pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<(), NodeError> {
+        Self::log_start_line(&self.config, "Starting");
+        if self.tls.is_some() {
+            tracing::info!(target: "nodeCmd", "Starting peer with TLS enabled");
+        }
+        self.log_unavailable_parts();
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|s| *s).await;
+        };
+        let operations = tokio::spawn(self.operations.serve(stopped(stop_rx.clone())));
+        let admin_svc = || {
+            AdminGrpcServer::new(AdminService::new(self.admin.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_SIZE)
+                .max_encoding_message_size(MAX_MESSAGE_SIZE)
+        };
+        let separate_admin = match self.admin_listener {
+            Some(listener) => {
+                tracing::info!(target: "nodeCmd", "Creating gRPC server for admin service on {}", listener.local_addr().map(|a| a.to_string()).unwrap_or_default());
+                let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+                let router = server::builder(self.tls.clone())?.add_service(admin_svc());
+                Some(tokio::spawn(router.serve_with_incoming_shutdown(
+                    incoming,
+                    stopped(stop_rx.clone()),
+                )))
+            }
+            None => None,
+        };
+        let router = server::builder(self.tls.clone())?
+            .add_optional_service(separate_admin.is_none().then(admin_svc));
+        Self::log_start_line(&self.config, "Started");
+        let incoming = tokio_stream::wrappers::TcpListenerStream::new(self.listener);
+        let result = router
+            .serve_with_incoming_shutdown(incoming, async {
+                shutdown.await;
+                let _ = stop_tx.send(true);
+            })
+            .await;
+        let _ = stop_tx.send(true);
+        if let Some(task) = separate_admin {
+            let _ = task.await;
+        }
+        let _ = operations.await;
+        tracing::info!(target: "nodeCmd", "Peer stopped; channels closed");
+        result.map_err(|e| NodeError::Serve(e.to_string()))
+    }
+
+    /// One line per part of Fabric's peer this build does not run, said once at start.
+    fn log_unavailable_parts(&self) {
+        let cc_listen = self
+            .chaincode_listen_address
+            .clone()
+            .unwrap_or_else(|| "peer.chaincodeListenAddress".into());
+        tracing::warn!(
+            target: "nodeCmd",
+            "Chaincode support is not available in this build: nothing listens on {cc_listen} and user chaincodes cannot be run"
+        );
+        if self.config.peer.profile.enabled {
+            tracing::warn!(
+                target: "nodeCmd",
+                "peer.profile.enabled is set, but Go's pprof profiling server does not exist in this build; nothing listens on {}",
+                self.config.peer.profile.listen_address
+            );
+        }
+    }
+}
+
+use server::MAX_MESSAGE_SIZE;
