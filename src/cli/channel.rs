@@ -5,11 +5,16 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 
+use prost::Message;
+
+use super::client::ClientSettings;
 use super::common::{require, require_file, OrdererFlags};
 use super::duration::GoDuration;
 use super::init::{InitCmd, PeerContext};
+use super::ordering::{self, SeekTarget};
 use super::rpc::NodeConnection;
-use super::{reach_then_stop, scc, signconfigtx, write_out, CliError};
+use super::{scc, signconfigtx, write_out, CliError};
+use crate::protos::common::Envelope;
 
 /// The `--outputBlock` default: the channel ID followed by `.block`, in the current folder.
 pub const OUTPUT_BLOCK_DEFAULT: &str = "./<channelID>.block";
@@ -163,27 +168,24 @@ pub fn run(cmd: &ChannelCmd, init: &InitCmd, out: &mut dyn Write) -> Result<(), 
     match &cmd.command {
         ChannelCommand::Create(a) => {
             let channel = require_channel(&a.channel_id)?;
-            if a.file.is_some() {
-                require_path(
-                    &a.file,
-                    "-f/--file",
-                    "the channel creation transaction file",
-                )?;
-            }
-            tracing::debug!(target: "channelCmd", "genesis block goes to {}", output_block_path(&a.output_block, channel).display());
+            let file = require_path(
+                &a.file,
+                "-f/--file",
+                "the channel creation transaction file",
+            )?;
             let orderer = cmd.orderer.client()?;
-            init.run()?;
-            reach_then_stop("peer channel create", vec![orderer])
+            let ctx = init.run()?;
+            create(&ctx, &orderer, channel, file, a)
         }
         ChannelCommand::Fetch(a) => {
             check_fetch_target(&a.target)?;
-            require_channel(&a.channel_id)?;
+            let channel = require_channel(&a.channel_id)?;
             let ctx = init.run()?;
             let target = match cmd.orderer.orderer {
                 Some(_) => cmd.orderer.client()?,
                 None => ctx.peer.client(None, None),
             };
-            reach_then_stop("peer channel fetch", vec![target])
+            fetch(&ctx, &target, channel, a)
         }
         ChannelCommand::Getinfo(a) => {
             let channel = require_channel(&a.channel_id)?;
@@ -191,9 +193,9 @@ pub fn run(cmd: &ChannelCmd, init: &InitCmd, out: &mut dyn Write) -> Result<(), 
             write_out(out, &getinfo(&ctx, channel)?)
         }
         ChannelCommand::Join(a) => {
-            require_path(&a.blockpath, "-b/--blockpath", "the genesis block file")?;
+            let block = require_path(&a.blockpath, "-b/--blockpath", "the genesis block file")?;
             let ctx = init.run()?;
-            reach_then_stop("peer channel join", vec![ctx.peer.client(None, None)])
+            join(&ctx, block)
         }
         ChannelCommand::List(_) => {
             let ctx = init.run()?;
@@ -205,13 +207,202 @@ pub fn run(cmd: &ChannelCmd, init: &InitCmd, out: &mut dyn Write) -> Result<(), 
             sign_file(&ctx, file)
         }
         ChannelCommand::Update(a) => {
-            require_channel(&a.channel_id)?;
-            require_path(&a.file, "-f/--file", "the config update transaction file")?;
+            let channel = require_channel(&a.channel_id)?;
+            let file = require_path(&a.file, "-f/--file", "the config update transaction file")?;
             let orderer = cmd.orderer.client()?;
-            init.run()?;
-            reach_then_stop("peer channel update", vec![orderer])
+            let ctx = init.run()?;
+            update(&ctx, &orderer, channel, file)
         }
     }
+}
+
+/// Reads a config update transaction file, checks it is a CONFIG_UPDATE for `channel`, adds
+/// our signature and wraps it in an envelope we sign (Fabric's `sanityCheckAndSignConfigTx`).
+pub fn signed_config_update(
+    command: &'static str,
+    ctx: &PeerContext,
+    channel: &str,
+    file: &Path,
+) -> Result<Envelope, CliError> {
+    let bytes = std::fs::read(file).map_err(|e| CliError::ReadFile {
+        what: "the config update transaction file",
+        path: file.to_path_buf(),
+        reason: super::client::describe_io(&e),
+    })?;
+    let envelope = Envelope::decode(bytes.as_slice()).map_err(|e| CliError::Request {
+        command,
+        problem: format!("{} is not a config update transaction: {e}", file.display()),
+    })?;
+    let (in_file, _) = signconfigtx::open_config_update(&envelope)?;
+    if in_file != channel {
+        return Err(CliError::Request {
+            command,
+            problem: format!(
+                "Invalid channel create transaction : mismatched channel ID {in_file} != {channel}"
+            ),
+        });
+    }
+    let signed = signconfigtx::sign_config_tx(&bytes, ctx.signer.as_ref())?;
+    Envelope::decode(signed.as_slice()).map_err(|e| CliError::Request {
+        command,
+        problem: format!("cannot re-read the signed config update: {e}"),
+    })
+}
+
+/// `peer channel create`: broadcast the signed channel creation transaction, then ask the
+/// orderer for block 0 until it exists or the timeout passes, and write it out.
+pub fn create(
+    ctx: &PeerContext,
+    orderer: &ClientSettings,
+    channel: &str,
+    file: &Path,
+    args: &CreateArgs,
+) -> Result<(), CliError> {
+    const COMMAND: &str = "peer channel create";
+    let env = signed_config_update(COMMAND, ctx, channel, file)?;
+    let runtime = super::rpc::runtime()?;
+    runtime.block_on(ordering::broadcast(COMMAND, orderer, env))?;
+    let deadline = tokio::time::Instant::now() + args.timeout.to_std();
+    let hash = ordering::tls_cert_hash(orderer)?;
+    let block = runtime.block_on(async {
+        loop {
+            let seek = ordering::seek_envelope(
+                COMMAND,
+                channel,
+                SeekTarget::Specified(0),
+                false,
+                ctx.signer.as_ref(),
+                hash.clone(),
+            )?;
+            let attempt =
+                tokio::time::timeout_at(deadline, ordering::fetch_block(COMMAND, orderer, seek))
+                    .await;
+            match attempt {
+                Ok(Ok(block)) => return Ok(block),
+                Ok(Err(e)) => {
+                    tracing::debug!(target: "channelCmd", "genesis block not there yet: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    if tokio::time::Instant::now() >= deadline {
+                        return Err(timeout_error());
+                    }
+                }
+                Err(_) => return Err(timeout_error()),
+            }
+        }
+    })?;
+    ordering::write_block(&output_block_path(&args.output_block, channel), &block)
+}
+
+fn timeout_error() -> CliError {
+    CliError::BadResponse {
+        command: "peer channel create",
+        problem: "timeout waiting for channel creation (raise it with -t/--timeout)".into(),
+    }
+}
+
+/// `peer channel update`: broadcast the signed config update.
+pub fn update(
+    ctx: &PeerContext,
+    orderer: &ClientSettings,
+    channel: &str,
+    file: &Path,
+) -> Result<(), CliError> {
+    const COMMAND: &str = "peer channel update";
+    let env = signed_config_update(COMMAND, ctx, channel, file)?;
+    super::rpc::runtime()?.block_on(ordering::broadcast(COMMAND, orderer, env))?;
+    tracing::info!(target: "channelCmd", "Successfully submitted channel update");
+    Ok(())
+}
+
+/// Where `peer channel fetch` writes the block: the given file or `<channel>_<target>.block`.
+pub fn fetch_output_path(args: &FetchArgs, channel: &str) -> PathBuf {
+    args.outputfile
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("{channel}_{}.block", args.target)))
+}
+
+/// `peer channel fetch`: one block from the orderer (with -o) or the peer's deliver service.
+pub fn fetch(
+    ctx: &PeerContext,
+    target: &ClientSettings,
+    channel: &str,
+    args: &FetchArgs,
+) -> Result<(), CliError> {
+    const COMMAND: &str = "peer channel fetch";
+    let hash = ordering::tls_cert_hash(target)?;
+    let seek = |which: SeekTarget| {
+        ordering::seek_envelope(
+            COMMAND,
+            channel,
+            which,
+            args.best_effort,
+            ctx.signer.as_ref(),
+            hash.clone(),
+        )
+    };
+    let runtime = super::rpc::runtime()?;
+    let block = match args.target.as_str() {
+        "oldest" => runtime.block_on(ordering::fetch_block(
+            COMMAND,
+            target,
+            seek(SeekTarget::Oldest)?,
+        ))?,
+        "newest" => runtime.block_on(ordering::fetch_block(
+            COMMAND,
+            target,
+            seek(SeekTarget::Newest)?,
+        ))?,
+        "config" => {
+            let newest = runtime.block_on(ordering::fetch_block(
+                COMMAND,
+                target,
+                seek(SeekTarget::Newest)?,
+            ))?;
+            let index =
+                crate::peer::last_config_index(&newest).map_err(|e| CliError::BadResponse {
+                    command: COMMAND,
+                    problem: e.to_string(),
+                })?;
+            tracing::info!(target: "channelCmd", "Retrieving last config block: {index}");
+            runtime.block_on(ordering::fetch_block(
+                COMMAND,
+                target,
+                seek(SeekTarget::Specified(index))?,
+            ))?
+        }
+        number => {
+            let n = number
+                .parse::<u64>()
+                .map_err(|_| CliError::usage(format!("fetch target illegal: {number}")))?;
+            runtime.block_on(ordering::fetch_block(
+                COMMAND,
+                target,
+                seek(SeekTarget::Specified(n))?,
+            ))?
+        }
+    };
+    ordering::write_block(&fetch_output_path(args, channel), &block)
+}
+
+/// `peer channel join -b B`: cscc JoinChain with the genesis block.
+pub fn join(ctx: &PeerContext, block_file: &Path) -> Result<(), CliError> {
+    const COMMAND: &str = "peer channel join";
+    let block = std::fs::read(block_file).map_err(|e| CliError::ReadFile {
+        what: "the genesis block file",
+        path: block_file.to_path_buf(),
+        reason: super::client::describe_io(&e),
+    })?;
+    crate::protos::common::Block::decode(block.as_slice()).map_err(|e| CliError::Request {
+        command: COMMAND,
+        problem: format!("{} is not a block: {e}", block_file.display()),
+    })?;
+    let cis = scc::invocation("cscc", &[scc::CSCC_JOIN_CHAIN.as_bytes(), &block]);
+    let (signed, _) = scc::signed_query(COMMAND, &cis, ctx.signer.as_ref())?;
+    let peer = NodeConnection::open(ctx.peer.client(None, None))?;
+    let response = peer.process_proposal(signed)?;
+    scc::response_payload(COMMAND, &response)?;
+    tracing::info!(target: "channelCmd", "Successfully submitted proposal to join channel");
+    Ok(())
 }
 
 /// `peer channel list`: asks cscc for the joined channels; returns what Fabric prints.

@@ -18,6 +18,7 @@ pub mod flags;
 pub mod init;
 pub mod logging;
 pub mod node;
+pub mod ordering;
 pub mod rpc;
 pub mod scc;
 pub mod signconfigtx;

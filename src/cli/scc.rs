@@ -16,6 +16,8 @@ use crate::protoutil::{create_chaincode_proposal, sign_proposal};
 
 use super::CliError;
 
+/// cscc's function that joins the peer to a channel, given its genesis block.
+pub const CSCC_JOIN_CHAIN: &str = "JoinChain";
 /// cscc's function that lists the channels a peer has joined.
 pub const CSCC_GET_CHANNELS: &str = "GetChannels";
 /// qscc's function that returns a channel's height and block hashes.
