@@ -1,15 +1,21 @@
 //! `peer chaincode`: install, instantiate, invoke, list, package, query, signpackage and
 //! upgrade of v1.4 (lscc) chaincodes.
 
+use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
+use prost::Message;
 
+use super::chaincode_ops as ops;
 use super::client::ClientSettings;
 use super::common::{require, require_file, OrdererFlags, PeerConnFlags};
 use super::duration::GoDuration;
 use super::init::{InitCmd, PeerContext};
-use super::{reach_then_stop, CliError};
+use super::rpc::NodeConnection;
+use super::{scc, write_out, CliError};
+use crate::protos::protos::{ChaincodeDeploymentSpec, ChaincodeInvocationSpec};
 
 /// Operate a chaincode: install, instantiate, invoke, package, query, upgrade...
 #[derive(Args, Debug)]
@@ -290,16 +296,66 @@ fn check_deploy(d: &DeployFlags) -> Result<(), CliError> {
 fn run_deploy(
     cmd: &ChaincodeCmd,
     d: &DeployFlags,
-    name: &'static str,
+    path: Option<&str>,
+    sub: &'static str,
     init: &InitCmd,
 ) -> Result<(), CliError> {
     check_deploy(d)?;
-    let ctx = init.run()?;
-    let mut targets = peer_targets(&ctx, &d.peers, name)?;
-    if cmd.orderer.orderer.is_some() {
-        targets.push(cmd.orderer.client()?);
+    let command = name_of(sub);
+    if d.collections_config.is_some() {
+        return Err(CliError::NotAvailable {
+            command,
+            missing: "private data collections (--collections-config) are not supported in this build yet",
+        });
     }
-    reach_then_stop(name_of(name), targets)
+    let ctx = init.run()?;
+    let peers = peer_targets(&ctx, &d.peers, sub)?;
+    let orderer = cmd.orderer.client()?;
+    let channel = require_channel(&d.channel_id)?;
+    let spec = ops::chaincode_spec(
+        &d.lang,
+        d.name.as_deref().unwrap_or_default(),
+        d.version.as_deref().unwrap_or_default(),
+        path.unwrap_or_default(),
+        ops::ctor_args(&d.ctor)?,
+    )?;
+    let cds = ChaincodeDeploymentSpec {
+        chaincode_spec: Some(spec),
+        ..Default::default()
+    };
+    let policy = match d.policy.as_deref().filter(|p| !p.is_empty()) {
+        Some(p) => crate::policy::from_string(p)
+            .map_err(|e| CliError::usage(format!("invalid policy {p}: {e}")))?
+            .encode_to_vec(),
+        None => Vec::new(),
+    };
+    let escc = d.escc.clone().unwrap_or_else(|| "escc".into());
+    let vscc = d.vscc.clone().unwrap_or_else(|| "vscc".into());
+    let cds_bytes = cds.encode_to_vec();
+    let args: [&[u8]; 6] = [
+        if sub == "upgrade" {
+            b"upgrade"
+        } else {
+            b"deploy"
+        },
+        channel.as_bytes(),
+        &cds_bytes,
+        &policy,
+        escc.as_bytes(),
+        vscc.as_bytes(),
+    ];
+    let cis = scc::invocation("lscc", &args);
+    let transient = ops::transient_map(cmd.transient.as_deref())?;
+    let (proposal, signed, _) =
+        ops::signed_proposal(command, channel, &cis, transient, ctx.signer.as_ref())?;
+    let responses = ops::endorse(command, &peers, &signed)?;
+    ops::submit(
+        command,
+        &orderer,
+        &proposal,
+        &responses,
+        ctx.signer.as_ref(),
+    )
 }
 
 fn name_of(sub: &str) -> &'static str {
@@ -314,59 +370,140 @@ fn name_of(sub: &str) -> &'static str {
 }
 
 fn run_install(a: &InstallArgs, init: &InitCmd) -> Result<(), CliError> {
-    match &a.ccpackfile {
-        Some(file) => require_file(file, "the chaincode package")?,
-        None => {
-            require(&a.name, "-n/--name", "the chaincode name")?;
-            require(&a.version, "-v/--version", "the chaincode version")?;
-            require(&a.path, "-p/--path", "the chaincode path")?;
-            check_ctor(&a.ctor, true)?;
-        }
-    }
+    const COMMAND: &str = "peer chaincode install";
+    let Some(file) = &a.ccpackfile else {
+        require(&a.name, "-n/--name", "the chaincode name")?;
+        require(&a.version, "-v/--version", "the chaincode version")?;
+        require(&a.path, "-p/--path", "the chaincode path")?;
+        check_ctor(&a.ctor, true)?;
+        return Err(CliError::NotAvailable {
+            command: COMMAND,
+            missing: "building a package from source (-n/-v/-p) needs the chaincode platforms, which are not in this build yet; install a package file made by Fabric's `peer chaincode package` instead",
+        });
+    };
+    require_file(file, "the chaincode package")?;
+    let package = ops::read_package(file)?;
     let ctx = init.run()?;
-    reach_then_stop(name_of("install"), peer_targets(&ctx, &a.peers, "install")?)
+    let peers = peer_targets(&ctx, &a.peers, "install")?;
+    let cis = scc::invocation("lscc", &[b"install", &package]);
+    let (_, signed, _) =
+        ops::signed_proposal(COMMAND, "", &cis, BTreeMap::new(), ctx.signer.as_ref())?;
+    for target in peers {
+        let response = NodeConnection::open(target)?.process_proposal(signed.clone())?;
+        scc::response_payload(COMMAND, &response)?;
+        tracing::info!(target: "chaincodeCmd", "Installed remotely {}", ops::response_text(&response));
+    }
+    Ok(())
+}
+
+fn invocation_of(
+    lang: &str,
+    name: &Option<String>,
+    ctor: &str,
+) -> Result<ChaincodeInvocationSpec, CliError> {
+    Ok(ChaincodeInvocationSpec {
+        chaincode_spec: Some(ops::chaincode_spec(
+            lang,
+            name.as_deref().unwrap_or_default(),
+            "",
+            "",
+            ops::ctor_args(ctor)?,
+        )?),
+    })
 }
 
 fn run_invoke(cmd: &ChaincodeCmd, a: &InvokeArgs, init: &InitCmd) -> Result<(), CliError> {
-    require_channel(&a.channel_id)?;
+    const COMMAND: &str = "peer chaincode invoke";
+    let channel = require_channel(&a.channel_id)?;
     require(&a.name, "-n/--name", "the chaincode name")?;
     check_ctor(&a.ctor, false)?;
     let ctx = init.run()?;
-    let mut targets = peer_targets(&ctx, &a.peers, "invoke")?;
-    if cmd.orderer.orderer.is_some() {
-        targets.push(cmd.orderer.client()?);
+    let peers = peer_targets(&ctx, &a.peers, "invoke")?;
+    let orderer = cmd.orderer.client()?;
+    let cis = invocation_of("golang", &a.name, &a.ctor)?;
+    let transient = ops::transient_map(cmd.transient.as_deref())?;
+    let (proposal, signed, tx_id) =
+        ops::signed_proposal(COMMAND, channel, &cis, transient, ctx.signer.as_ref())?;
+    let responses = ops::endorse(COMMAND, &peers, &signed)?;
+    ops::submit(
+        COMMAND,
+        &orderer,
+        &proposal,
+        &responses,
+        ctx.signer.as_ref(),
+    )?;
+    if a.wait_for_event {
+        ops::wait_for_event(
+            COMMAND,
+            &peers,
+            channel,
+            &tx_id,
+            a.wait_for_event_timeout.to_std(),
+            ctx.signer.as_ref(),
+        )?;
     }
-    reach_then_stop(name_of("invoke"), targets)
+    tracing::info!(target: "chaincodeCmd", "Chaincode invoke successful. result: {}", ops::response_text(&responses[0]));
+    Ok(())
 }
 
-fn run_query(a: &QueryArgs, init: &InitCmd) -> Result<(), CliError> {
-    require_channel(&a.channel_id)?;
+fn run_query(a: &QueryArgs, init: &InitCmd, out: &mut dyn Write) -> Result<(), CliError> {
+    const COMMAND: &str = "peer chaincode query";
+    let channel = require_channel(&a.channel_id)?;
     require(&a.name, "-n/--name", "the chaincode name")?;
     check_ctor(&a.ctor, false)?;
     if a.raw && a.hex {
         return Err(CliError::usage(
-            "--raw (-r) and --hex (-x) cannot be used together",
+            "options --raw (-r) and --hex (-x) are not compatible",
         ));
     }
     let ctx = init.run()?;
-    reach_then_stop(name_of("query"), peer_targets(&ctx, &a.peers, "query")?)
+    let peers = peer_targets(&ctx, &a.peers, "query")?;
+    let cis = invocation_of("golang", &a.name, &a.ctor)?;
+    let (_, signed, _) =
+        ops::signed_proposal(COMMAND, channel, &cis, BTreeMap::new(), ctx.signer.as_ref())?;
+    let responses = ops::endorse(COMMAND, &peers, &signed)?;
+    let payload = responses[0]
+        .response
+        .as_ref()
+        .map(|r| r.payload.as_slice())
+        .unwrap_or_default();
+    write_out(out, &ops::query_output(payload, a.raw, a.hex))
 }
 
-fn run_list(a: &ListArgs, init: &InitCmd) -> Result<(), CliError> {
-    match (a.installed, a.instantiated) {
-        (true, true) => {
+fn run_list(a: &ListArgs, init: &InitCmd, out: &mut dyn Write) -> Result<(), CliError> {
+    const COMMAND: &str = "peer chaincode list";
+    let (args, channel, heading): (Vec<&[u8]>, &str, String) = match (a.installed, a.instantiated) {
+        (true, false) => (
+            vec![b"getinstalledchaincodes"],
+            "",
+            "Get installed chaincodes on peer:".into(),
+        ),
+        (false, true) => {
+            let channel = require_channel(&a.channel_id)?;
+            (
+                vec![b"getchaincodes"],
+                channel,
+                format!("Get instantiated chaincodes on channel {channel}:"),
+            )
+        }
+        _ => {
             return Err(CliError::usage(
-                "give either --installed or --instantiated, not both",
+                "Must explicitly specify \"--installed\" or \"--instantiated\"",
             ))
         }
-        (false, false) => return Err(CliError::usage("give --installed or --instantiated")),
-        (false, true) => {
-            require_channel(&a.channel_id)?;
-        }
-        (true, false) => {}
-    }
+    };
     let ctx = init.run()?;
-    reach_then_stop(name_of("list"), peer_targets(&ctx, &a.peers, "list")?)
+    let target = peer_targets(&ctx, &a.peers, "list")?.remove(0);
+    let cis = scc::invocation("lscc", &args);
+    let (_, signed, _) =
+        ops::signed_proposal(COMMAND, channel, &cis, BTreeMap::new(), ctx.signer.as_ref())?;
+    let response = NodeConnection::open(target)?.process_proposal(signed)?;
+    let mut text = format!("{heading}\n");
+    for info in ops::chaincode_list(COMMAND, &response)? {
+        text.push_str(&ops::chaincode_info_line(&info));
+        text.push('\n');
+    }
+    write_out(out, &text)
 }
 
 fn run_package(a: &PackageArgs, init: &InitCmd) -> Result<(), CliError> {
@@ -393,15 +530,17 @@ fn run_signpackage(a: &SignPackageArgs, init: &InitCmd) -> Result<(), CliError> 
     })
 }
 
-/// Runs a `peer chaincode` subcommand.
-pub fn run(cmd: &ChaincodeCmd, init: &InitCmd) -> Result<(), CliError> {
+/// Runs a `peer chaincode` subcommand; query and list answers go to `out`.
+pub fn run(cmd: &ChaincodeCmd, init: &InitCmd, out: &mut dyn Write) -> Result<(), CliError> {
     match &cmd.command {
         ChaincodeCommand::Install(a) => run_install(a, init),
-        ChaincodeCommand::Instantiate(a) => run_deploy(cmd, &a.deploy, "instantiate", init),
-        ChaincodeCommand::Upgrade(a) => run_deploy(cmd, &a.deploy, "upgrade", init),
+        ChaincodeCommand::Instantiate(a) => run_deploy(cmd, &a.deploy, None, "instantiate", init),
+        ChaincodeCommand::Upgrade(a) => {
+            run_deploy(cmd, &a.deploy, a.path.as_deref(), "upgrade", init)
+        }
         ChaincodeCommand::Invoke(a) => run_invoke(cmd, a, init),
-        ChaincodeCommand::Query(a) => run_query(a, init),
-        ChaincodeCommand::List(a) => run_list(a, init),
+        ChaincodeCommand::Query(a) => run_query(a, init, out),
+        ChaincodeCommand::List(a) => run_list(a, init, out),
         ChaincodeCommand::Package(a) => run_package(a, init),
         ChaincodeCommand::Signpackage(a) => run_signpackage(a, init),
     }

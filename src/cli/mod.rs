@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod chaincode;
+pub mod chaincode_ops;
 pub mod channel;
 pub mod client;
 pub mod common;
@@ -101,7 +102,7 @@ pub fn run(
     let init = InitCmd::new(peer.logging_level.clone(), logging);
     match &peer.command {
         PeerCommand::Version => write_out(out, &crate::metadata::version_info("peer")),
-        PeerCommand::Chaincode(c) => chaincode::run(c, &init),
+        PeerCommand::Chaincode(c) => chaincode::run(c, &init, out),
         PeerCommand::Channel(c) => channel::run(c, &init, out),
         PeerCommand::Logging(c) => logging::run(c, &init),
         PeerCommand::Node(c) => node::run(c, &init, out),
@@ -169,29 +170,6 @@ fn report_parse_error(err: &clap::Error) -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Connects to every node a network command needs, in order. The first unreachable one
-/// ends the command with one clear line; if all answer, the command still stops, because
-/// the requests themselves are not in this build yet.
-pub(crate) fn reach_then_stop(
-    command: &'static str,
-    targets: Vec<client::ClientSettings>,
-) -> Result<(), CliError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Runtime(e.to_string()))?;
-    runtime.block_on(async {
-        for target in &targets {
-            client::connect(target).await?;
-        }
-        Ok::<(), CliError>(())
-    })?;
-    Err(CliError::NotAvailable {
-        command,
-        missing: "connected, but sending this request is not available in this build yet",
-    })
 }
 
 #[cfg(test)]

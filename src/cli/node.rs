@@ -3,13 +3,14 @@
 
 use clap::{Args, Subcommand};
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use super::admin::{admin_envelope, status_text, unknown_status_text};
 use super::common::require;
 use super::init::{InitCmd, PeerContext};
 use super::rpc::NodeConnection;
 use super::{write_out, CliError};
+use crate::node::lock::FileSystemLock;
 use crate::protos::protos::AdminOperation;
 
 /// The `chaincode.mode` value of development mode (Fabric's DevModeUserRunsChaincode).
@@ -32,7 +33,7 @@ const EXAMPLES: &str = "Examples:
 #[derive(Subcommand, Debug)]
 pub enum NodeCommand {
     /// Reset every channel of the peer to its genesis block (the peer must be stopped)
-    Reset,
+    Reset(ResetArgs),
     /// Roll a channel of the peer back to a block number (the peer must be stopped)
     Rollback(RollbackArgs),
     /// Start the peer
@@ -41,9 +42,20 @@ pub enum NodeCommand {
     Status,
 }
 
+/// `peer node reset`.
+#[derive(Args, Debug)]
+pub struct ResetArgs {
+    /// Do not ask for confirmation (needed when stdin is not a terminal)
+    #[arg(short = 'y', long = "yes")]
+    pub yes: bool,
+}
+
 /// `peer node rollback`.
 #[derive(Args, Debug)]
 pub struct RollbackArgs {
+    /// Do not ask for confirmation (needed when stdin is not a terminal)
+    #[arg(short = 'y', long = "yes")]
+    pub yes: bool,
     /// Block number to roll the channel back to
     #[arg(short = 'b', long = "blockNumber")]
     pub block_number: Option<u64>,
@@ -63,7 +75,7 @@ pub struct StartArgs {
 /// Runs a `peer node` subcommand.
 pub fn run(cmd: &NodeCmd, init: &InitCmd, out: &mut dyn Write) -> Result<(), CliError> {
     match &cmd.command {
-        NodeCommand::Reset => {
+        NodeCommand::Reset(_) => {
             init.run()?;
             Err(CliError::NotAvailable {
                 command: "peer node reset",
@@ -105,6 +117,47 @@ pub fn run(cmd: &NodeCmd, init: &InitCmd, out: &mut dyn Write) -> Result<(), Cli
             }
         }
     }
+}
+
+/// Asks the user to confirm a destructive command. `yes` (from -y/--yes) skips the question;
+/// without it and without a terminal on stdin the command is refused, so that a script
+/// never destroys data by accident.
+pub fn confirm(command: &'static str, question: &str, yes: bool) -> Result<(), CliError> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::usage(format!(
+            "{command} changes the ledgers and needs confirmation, but stdin is not a terminal: pass --yes (-y) to confirm"
+        )));
+    }
+    let answer = dialoguer::Confirm::new()
+        .with_prompt(question)
+        .default(false)
+        .interact()
+        .map_err(|e| CliError::usage(format!("{command}: cannot ask for confirmation: {e}")))?;
+    if answer {
+        Ok(())
+    } else {
+        Err(CliError::usage(format!(
+            "{command}: aborted, nothing was changed"
+        )))
+    }
+}
+
+/// Runs an offline ledger operation on `peer.fileSystemPath` after checking no peer is
+/// running there (the peer holds [`FileSystemLock`] while it runs).
+pub fn offline_ledger_operation(
+    command: &'static str,
+    ctx: &PeerContext,
+    operation: impl FnOnce(&std::path::Path) -> Result<(), String>,
+) -> Result<(), CliError> {
+    let fs_path = crate::node::file_system_path(&ctx.config);
+    let _lock = FileSystemLock::acquire(&fs_path).map_err(|e| CliError::Request {
+        command,
+        problem: e.to_string(),
+    })?;
+    operation(&fs_path).map_err(|problem| CliError::Request { command, problem })
 }
 
 /// The configuration overrides `peer node start`'s flags make (viper.Set in Fabric).

@@ -104,6 +104,34 @@ pub fn seek_envelope(
     })
 }
 
+/// The signed seek for every block from the newest on (what `--waitForEvent` listens with).
+pub fn seek_from_newest(
+    command: &'static str,
+    channel: &str,
+    signer: &dyn SigningIdentity,
+    tls_cert_hash: Vec<u8>,
+) -> Result<Envelope, CliError> {
+    let info = SeekInfo {
+        start: Some(SeekTarget::Newest.position()),
+        stop: Some(SeekTarget::Specified(u64::MAX).position()),
+        behavior: seek_info::SeekBehavior::BlockUntilReady as i32,
+        error_response: seek_info::SeekErrorResponse::Strict as i32,
+    };
+    create_signed_envelope(
+        HeaderType::DeliverSeekInfo,
+        channel,
+        Some(signer),
+        &info,
+        0,
+        0,
+        tls_cert_hash,
+    )
+    .map_err(|e| CliError::Request {
+        command,
+        problem: format!("cannot sign the deliver request: {e}"),
+    })
+}
+
 /// Broadcasts one envelope to the orderer; anything but SUCCESS is one line with Fabric's
 /// wording ("got unexpected status: BAD_REQUEST -- ...").
 pub async fn broadcast(
