@@ -150,4 +150,4 @@ impl LockBasedTxMgr {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
