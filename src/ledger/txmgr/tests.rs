@@ -377,7 +377,7 @@ fn mvcc_conflicts_by_version_and_by_earlier_tx_in_block() {
     sim.set_state("cc", "c", b"3".to_vec()).unwrap();
     let reader = sim.get_tx_simulation_results().unwrap();
     let gone = &kv(&reader, "cc").reads[1];
-    assert_eq!((gone.key.as_str(), gone.version.clone()), ("gone", None));
+    assert_eq!((gone.key.as_str(), gone.version), ("gone", None));
 
     // Earlier tx in the same block writes a key read later: conflict, even with same value.
     let b = block(
@@ -564,4 +564,39 @@ fn config_transactions_store_the_channel_config() {
         .unwrap();
     assert_eq!(Config::decode(stored.as_slice()).unwrap(), cfg);
     assert_eq!(e.mgr.last_savepoint().unwrap(), Some(Height::new(0, 0)));
+}
+
+#[test]
+fn recommit_without_validation_applies_valid_txs_and_managers_are_shareable() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<LockBasedTxMgr>();
+    shareable::<PreparedUpdates>();
+    let e = env();
+    commit(
+        &e,
+        &block(1, vec![endorser_tx("t1", &writes("cc", &[("a", "1")]))]),
+    );
+    let sim = e.mgr.new_tx_simulator("r").unwrap();
+    sim.get_state("cc", "a").unwrap();
+    sim.set_state("cc", "b", b"2".to_vec()).unwrap();
+    let stale = sim.get_tx_simulation_results().unwrap();
+    commit(
+        &e,
+        &block(2, vec![endorser_tx("t2", &writes("cc", &[("a", "9")]))]),
+    );
+    let b = block(
+        3,
+        vec![
+            endorser_tx("r", &stale),
+            endorser_tx("x", &writes("cc", &[("c", "3")])),
+        ],
+    );
+    let codes = [TxValidationCode::Valid, TxValidationCode::MvccReadConflict];
+    let p = e.mgr.prepare_without_validation(&b, &codes).unwrap();
+    assert_eq!(
+        p.updates().pub_updates.get("cc", b"b").unwrap().version,
+        Height::new(3, 0)
+    );
+    assert!(!p.updates().pub_updates.exists("cc", b"c"));
+    assert_eq!(p.savepoint(), Height::new(3, 1));
 }
