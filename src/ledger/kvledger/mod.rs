@@ -15,9 +15,9 @@ mod ledger;
 pub mod provider;
 mod reset;
 
-pub use components::{HistoryManager, PreparedState, StateManager};
+pub use components::{DefaultComponents, HistoryManager, PreparedState, StateManager, TxMgrState};
 pub use ledger::{codes_from_filter, commit_hash, KvLedger};
-pub use provider::KvLedgerProvider;
+pub use provider::{KvLedgerProvider, LedgerComponents};
 pub use reset::{reset_all, rollback, ResetError};
 
 use std::path::{Path, PathBuf};

@@ -93,6 +93,15 @@ impl KvLedgerProvider {
         Ok(provider)
     }
 
+    /// The provider with the peer's own state and history databases.
+    pub fn open_default(fs_path: &Path) -> LedgerResult<Self> {
+        Self::new(
+            fs_path,
+            Arc::new(super::DefaultComponents),
+            BlockStoreConfig::default(),
+        )
+    }
+
     fn recover_under_construction(&self) -> LedgerResult<()> {
         let Some(id) = self.ids.get(UNDER_CONSTRUCTION_KEY)? else {
             return Ok(());
