@@ -83,6 +83,18 @@ pub struct DeliverClientConfig {
     pub keepalive_timeout: Duration,
     /// `None` when `peer.tls.enabled` is false.
     pub tls: Option<ClientTls>,
+    /// `peer.deliveryclient.addressOverrides`: endpoints of the channel config replaced by
+    /// others (with their own TLS roots when given).
+    pub address_overrides: Vec<AddressOverride>,
+}
+
+/// One `peer.deliveryclient.addressOverrides` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressOverride {
+    pub from: String,
+    pub to: String,
+    /// PEM of `caCertsFile` (empty when not set or TLS is off).
+    pub ca_certs: Vec<u8>,
 }
 
 impl Default for DeliverClientConfig {
@@ -95,6 +107,7 @@ impl Default for DeliverClientConfig {
             keepalive_interval: Duration::from_secs(60),
             keepalive_timeout: Duration::from_secs(20),
             tls: None,
+            address_overrides: Vec::new(),
         }
     }
 }
@@ -137,7 +150,21 @@ impl DeliverClientConfig {
         } else {
             None
         };
+        let mut address_overrides = Vec::new();
+        for o in dc.address_overrides.iter().flatten() {
+            let ca_certs = if tls.is_some() && !o.ca_certs_file.is_empty() {
+                read(&o.ca_certs_file)?
+            } else {
+                Vec::new()
+            };
+            address_overrides.push(AddressOverride {
+                from: o.from.clone(),
+                to: o.to.clone(),
+                ca_certs,
+            });
+        }
         Ok(DeliverClientConfig {
+            address_overrides,
             conn_timeout: nonzero(dc.conn_timeout, defaults.conn_timeout),
             reconnect_backoff_threshold: nonzero(
                 dc.re_connect_backoff_threshold,
@@ -286,7 +313,21 @@ impl BlocksProvider {
             }
         }
         let bundle = self.state.bundle();
-        let roots = orderer_tls_roots(&bundle);
+        let mut roots = orderer_tls_roots(&bundle);
+        let mut target = endpoint;
+        if let Some(o) = self
+            .config
+            .address_overrides
+            .iter()
+            .find(|o| o.from == endpoint)
+        {
+            tracing::debug!(target: LOG, "[{channel}] Overriding orderer endpoint {endpoint} with {}", o.to);
+            target = &o.to;
+            if !o.ca_certs.is_empty() {
+                roots = vec![o.ca_certs.clone()];
+            }
+        }
+        let endpoint = target;
         let mut stream = match self.open(endpoint, &roots, *next).await {
             Ok(s) => s,
             Err(e) => {
