@@ -24,7 +24,8 @@ use fabric::aclmgmt::{AclError, AclProvider, AclSubject};
 use fabric::channelconfig::Bundle;
 use fabric::crypto::SwOpts;
 use fabric::deliver::client::{
-    verify_block, AddressOverride, BlockSink, ChannelState, DeliverClient, DeliverClientConfig,
+    connect as tls_connect, orderer_tls_roots, verify_block, AddressOverride, BlockSink,
+    ChannelState, ClientTls, DeliverClient, DeliverClientConfig,
 };
 use fabric::deliver::peer::service::DeliverService;
 use fabric::deliver::peer::DeliverServer;
@@ -99,10 +100,15 @@ impl Drop for Orderer {
 }
 
 fn start_orderer(v: &Path, ledger: &Path, port: u16) -> Orderer {
+    start_orderer_with(v, ledger, port, &[])
+}
+
+fn start_orderer_with(v: &Path, ledger: &Path, port: u16, extra: &[(&str, PathBuf)]) -> Orderer {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let child = Command::new(env!("CARGO_BIN_EXE_orderer"))
         .arg("start")
         .env_clear()
+        .envs(extra.iter().map(|(k, v)| (k.to_string(), v.clone())))
         .env("FABRIC_CFG_PATH", root.join("sampleconfig"))
         .env("FABRIC_LOGGING_SPEC", "warning")
         .env("ORDERER_GENERAL_LISTENADDRESS", "127.0.0.1")
@@ -439,6 +445,105 @@ async fn client_pulls_verifies_rejects_tampering_and_survives_an_orderer_restart
     }
     let _ = stop_proxy.send(());
     let _ = proxy_task.await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_uses_mutual_tls_with_the_orderer_orgs_tls_roots() {
+    let Some(v) = support::vectors_dir() else {
+        return;
+    };
+    let ledger = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server_tls = v.join(ORDERER_ORG).join("orderers/orderer.example.com/tls");
+    let client_tls = v.join(ORG1).join("peers/peer0.org1.example.com/tls");
+    let extra = [
+        ("ORDERER_GENERAL_TLS_ENABLED", PathBuf::from("true")),
+        (
+            "ORDERER_GENERAL_TLS_CERTIFICATE",
+            server_tls.join("server.crt"),
+        ),
+        (
+            "ORDERER_GENERAL_TLS_PRIVATEKEY",
+            server_tls.join("server.key"),
+        ),
+        ("ORDERER_GENERAL_TLS_ROOTCAS", server_tls.join("ca.crt")),
+        (
+            "ORDERER_GENERAL_TLS_CLIENTAUTHREQUIRED",
+            PathBuf::from("true"),
+        ),
+        (
+            "ORDERER_GENERAL_TLS_CLIENTROOTCAS",
+            client_tls.join("ca.crt"),
+        ),
+    ];
+    let _orderer = start_orderer_with(&v, ledger.path(), port, &extra);
+    let genesis: Block = decode(
+        "Block",
+        &std::fs::read(v.join("network/artifacts/genesis.block")).unwrap(),
+    )
+    .unwrap();
+    let sink = Arc::new(Collector {
+        bundle: Arc::new(config_bundle_of(&genesis).unwrap()),
+        blocks: Mutex::new(vec![genesis]),
+    });
+    let read = |p: PathBuf| std::fs::read(p).unwrap();
+    // No CA of our own: the orderer's TLS root comes from the channel config (OrdererMSP).
+    let config = DeliverClientConfig {
+        tls: Some(ClientTls {
+            client_identity: Some((
+                read(client_tls.join("server.crt")),
+                read(client_tls.join("server.key")),
+            )),
+            root_cas: Vec::new(),
+        }),
+        address_overrides: vec![AddressOverride {
+            from: CONFIG_ORDERER.into(),
+            to: format!("127.0.0.1:{port}"),
+            ca_certs: Vec::new(),
+        }],
+        ..DeliverClientConfig::default()
+    };
+    let admin = user(&v, ORDERER_ORG, "Admin@example.com", "OrdererMSP");
+    let client = DeliverClient::start(
+        "syschannel",
+        sink.clone(),
+        sink.clone(),
+        admin.clone(),
+        config.clone(),
+    );
+    // Broadcast over the same TLS settings: one transaction, cut by the 2 s timeout.
+    let roots = orderer_tls_roots(&sink.bundle);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut c = loop {
+        match tls_connect(&format!("127.0.0.1:{port}"), &config, &roots).await {
+            Ok(c) => break c,
+            Err(e) => assert!(Instant::now() < deadline, "no TLS connection: {e}"),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let env = create_signed_envelope(
+        HeaderType::EndorserTransaction,
+        "syschannel",
+        Some(admin.as_ref()),
+        &LastConfig { index: 1 },
+        0,
+        0,
+        vec![],
+    )
+    .unwrap();
+    let r = c
+        .broadcast(tokio_stream::iter(vec![env]))
+        .await
+        .unwrap()
+        .into_inner()
+        .message()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.status, Status::Success as i32, "{}", r.info);
+    sink.wait_for_height(2).await;
+    client.stop().await;
+    assert_eq!(sink.numbers(), vec![0, 1]);
 }
 
 // ---------------------------------------------------------------------------------------

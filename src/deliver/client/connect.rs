@@ -162,3 +162,87 @@ pub fn seek_request(
     )
     .map_err(|e| DeliverClientError::Sign(e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::peer::config_bundle_of;
+    use crate::protoutil::payload;
+
+    fn vector_bundle() -> Option<Bundle> {
+        let Some(dir) = std::env::var_os("FABRIC_VECTORS") else {
+            eprintln!("skipped: FABRIC_VECTORS is not set");
+            return None;
+        };
+        let path = std::path::Path::new(&dir).join("ledger/mychannel/committed/mychannel_0.block");
+        let block = decode("Block", &std::fs::read(path).unwrap()).unwrap();
+        Some(config_bundle_of(&block).unwrap())
+    }
+
+    #[test]
+    fn endpoints_and_tls_roots_come_from_the_channel_config() {
+        let Some(bundle) = vector_bundle() else {
+            return;
+        };
+        assert_eq!(
+            orderer_endpoints(&bundle),
+            vec!["127.0.0.1:7050".to_string()]
+        );
+        let roots = orderer_tls_roots(&bundle);
+        assert_eq!(roots.len(), 1, "OrdererMSP publishes one TLS root CA");
+        assert!(roots[0].starts_with(b"-----BEGIN CERTIFICATE-----"));
+    }
+
+    #[test]
+    fn the_request_starts_at_the_ledger_height_and_never_stops() {
+        let dir = std::env::var_os("FABRIC_VECTORS");
+        let Some(dir) = dir else {
+            eprintln!("skipped: FABRIC_VECTORS is not set");
+            return;
+        };
+        let msp = std::path::Path::new(&dir).join(
+            "network/crypto-config/peerOrganizations/org1.example.com/peers/peer0.org1.example.com/msp",
+        );
+        let signer = crate::msp::load_local_msp(&msp, "Org1MSP", &crate::crypto::SwOpts::default())
+            .unwrap()
+            .default_signing_identity()
+            .unwrap();
+        let seek = |start| {
+            let env = seek_request("mychannel", signer.as_ref(), start, vec![7]).unwrap();
+            signer.verify(&env.payload, &env.signature).unwrap();
+            let p = payload(&env).unwrap();
+            let chdr = crate::protoutil::channel_header(&p).unwrap();
+            assert_eq!(chdr.tls_cert_hash, vec![7]);
+            assert_eq!(chdr.r#type, HeaderType::DeliverSeekInfo as i32);
+            decode::<SeekInfo>("SeekInfo", &p.data).unwrap()
+        };
+        let from_zero = seek(0);
+        assert!(matches!(
+            from_zero.start.unwrap().r#type,
+            Some(Seek::Oldest(_))
+        ));
+        let from_five = seek(5);
+        assert!(matches!(
+            from_five.start.unwrap().r#type,
+            Some(Seek::Specified(SeekSpecified { number: 5 }))
+        ));
+        assert!(matches!(
+            from_five.stop.unwrap().r#type,
+            Some(Seek::Specified(SeekSpecified { number: u64::MAX }))
+        ));
+        assert_eq!(from_five.behavior, SeekBehavior::BlockUntilReady as i32);
+    }
+
+    #[test]
+    fn the_tls_binding_is_the_hash_of_the_client_certificate() {
+        let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+        let pem = cert.cert.pem().into_bytes();
+        let tls = ClientTls {
+            client_identity: Some((pem, Vec::new())),
+            root_cas: Vec::new(),
+        };
+        let want = Sha256::digest(cert.cert.der().as_ref()).to_vec();
+        assert_eq!(tls_cert_hash(Some(&tls)), want);
+        assert!(tls_cert_hash(None).is_empty());
+    }
+}

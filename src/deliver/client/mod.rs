@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use connect::{orderer_endpoints, orderer_tls_roots, seek_request, tls_cert_hash};
+pub use connect::{connect, orderer_endpoints, orderer_tls_roots, seek_request, tls_cert_hash};
 pub use verify::{verify_block, VerifyError};
 
 use crate::channelconfig::Bundle;
