@@ -24,6 +24,13 @@ pub trait StateManager: Send + Sync {
         block: &Block,
         codes: &mut [TxValidationCode],
     ) -> LedgerResult<Box<dyn PreparedState>>;
+    /// Prepares the state updates of a block already committed with final `codes`
+    /// (recovery after a crash: Fabric recommits lost blocks without validating again).
+    fn prepare_committed(
+        &self,
+        block: &Block,
+        codes: &[TxValidationCode],
+    ) -> LedgerResult<Box<dyn PreparedState>>;
     /// The last block whose updates are in the state database.
     fn last_savepoint(&self) -> LedgerResult<Option<Height>>;
 }
@@ -85,13 +92,24 @@ impl StateManager for TxMgrState {
             updates,
         }))
     }
+    fn prepare_committed(
+        &self,
+        block: &Block,
+        codes: &[TxValidationCode],
+    ) -> LedgerResult<Box<dyn PreparedState>> {
+        let updates = self.0.prepare_without_validation(block, codes)?;
+        Ok(Box::new(TxMgrPrepared {
+            txmgr: self.0.clone(),
+            updates,
+        }))
+    }
     fn last_savepoint(&self) -> LedgerResult<Option<Height>> {
         self.0.last_savepoint()
     }
 }
 
 /// Lets the history database read transactions from the block store.
-struct BlockSource(Arc<BlockStore>);
+pub(crate) struct BlockSource(pub(crate) Arc<BlockStore>);
 
 impl BlockTxSource for BlockSource {
     fn tx_envelope(&self, block_num: u64, tx_num: u64) -> LedgerResult<Envelope> {

@@ -269,14 +269,7 @@ impl KvLedger {
             self.blocks.index_ops(p, &mut wb)?;
         }
         if to_state {
-            let mut codes = stored.clone();
-            let prepared = self.state.validate_and_prepare(block, &mut codes)?;
-            if codes != stored {
-                return Err(LedgerError::Corrupt(format!(
-                    "re-applying block {number} to state gives validation codes that differ \
-                     from the stored ones; drop the channel store and restart to rebuild"
-                )));
-            }
+            let prepared = self.state.prepare_committed(block, &stored)?;
             prepared.commit_ops(&mut wb)?;
         }
         if to_history {

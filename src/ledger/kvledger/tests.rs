@@ -6,10 +6,12 @@ use std::sync::Arc;
 
 use prost::Message;
 
+use super::components::BlockSource;
 use super::provider::LedgerComponents;
 use super::*;
 use crate::ledger::blkstorage::serialization::tx_id_of_envelope;
 use crate::ledger::blkstorage::{BlockStore, BlockStoreConfig};
+use crate::ledger::history::HistoryDb;
 use crate::ledger::kvstore::{KvStore, WriteBatch};
 use crate::ledger::{
     Height, HistoryQueryExecutor, LedgerError, LedgerProvider, LedgerResult, PeerLedger,
@@ -80,6 +82,14 @@ impl StateManager for TestState {
             block.header.as_ref().unwrap().number,
         )))
     }
+    fn prepare_committed(
+        &self,
+        block: &Block,
+        codes: &[TxValidationCode],
+    ) -> LedgerResult<Box<dyn PreparedState>> {
+        let mut codes = codes.to_vec();
+        self.validate_and_prepare(block, &mut codes)
+    }
     fn last_savepoint(&self) -> LedgerResult<Option<Height>> {
         savepoint(&self.0, &[1, 0])
     }
@@ -101,8 +111,8 @@ impl HistoryManager for TestHistory {
     fn last_savepoint(&self) -> LedgerResult<Option<Height>> {
         savepoint(&self.0, &[2, 0])
     }
-    fn new_query_executor(&self, _: Arc<BlockStore>) -> Box<dyn HistoryQueryExecutor> {
-        unimplemented!("not queried in these tests")
+    fn new_query_executor(&self, blocks: Arc<BlockStore>) -> Box<dyn HistoryQueryExecutor> {
+        HistoryDb::new(self.0.clone()).new_query_executor(Arc::new(BlockSource(blocks)))
     }
 }
 
