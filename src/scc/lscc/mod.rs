@@ -1,0 +1,1 @@
+//! lscc (being written)
