@@ -30,6 +30,7 @@ use fabric::protoutil::{
     block_header_hash, create_chaincode_proposal, envelope_from_block_data, payload, sign_proposal,
 };
 use fabric::scc::cscc::Cscc;
+use fabric::scc::lscc::{ChaincodeStore, Lscc};
 use fabric::scc::qscc::Qscc;
 use fabric::scc::Registry;
 
@@ -59,6 +60,7 @@ struct TestPeer {
     processor: Arc<dyn ProposalProcessor>,
     local_msp: X509Msp,
     joined: Arc<Mutex<Vec<String>>>,
+    _fs: tempfile::TempDir,
 }
 
 fn test_peer(vectors: &Path) -> TestPeer {
@@ -70,6 +72,7 @@ fn test_peer(vectors: &Path) -> TestPeer {
     let seen = joined.clone();
     let hook: fabric::scc::cscc::JoinHook =
         Arc::new(move |c| seen.lock().unwrap().push(c.id().to_string()));
+    let checker2 = checker.clone();
     let mut sccs = Registry::new();
     sccs.register(Arc::new(Cscc::new(
         peer.clone(),
@@ -78,6 +81,16 @@ fn test_peer(vectors: &Path) -> TestPeer {
         Some(hook),
     )));
     sccs.register(Arc::new(Qscc::new(peer.clone(), acl.clone())));
+    let fs = tempfile::tempdir().unwrap();
+    let store = ChaincodeStore::new(fs.path());
+    let names = vec!["cscc".into(), "lscc".into(), "qscc".into()];
+    sccs.register(Arc::new(Lscc::new(
+        peer.clone(),
+        acl.clone(),
+        checker2,
+        store,
+        names,
+    )));
     let endorser = Endorser::new(peer.clone(), local_msp.clone(), acl, Arc::new(sccs)).unwrap();
     let processor = Arc::new(FilteredEndorser::new(
         Arc::new(endorser),
@@ -88,6 +101,7 @@ fn test_peer(vectors: &Path) -> TestPeer {
         processor,
         local_msp,
         joined,
+        _fs: fs,
     }
 }
 
@@ -483,4 +497,50 @@ fn block_with_tx(sp: &SignedProposal, previous: &Block) -> Block {
         fabric::protoutil::new_block(1, block_header_hash(previous.header.as_ref().unwrap()));
     block.data.as_mut().unwrap().data.push(env.encode_to_vec());
     block
+}
+
+#[tokio::test]
+async fn lscc_installs_for_local_admins_and_lists_installed() {
+    let Some(vectors) = support::vectors_dir() else {
+        return;
+    };
+    let tp = test_peer(&vectors);
+    let admin = signer(&vectors, ADMIN_ORG1, "Org1MSP");
+    let user = signer(
+        &vectors,
+        "peerOrganizations/org1.example.com/users/User1@org1.example.com/msp",
+        "Org1MSP",
+    );
+    let package = std::fs::read(vectors.join("packages/nodecc-node.cds")).unwrap();
+    let (sp, _) = proposal("", "lscc", &[b"install", &package], user.as_ref());
+    let r = tp.processor.process_proposal(&sp).unwrap();
+    let (code, msg) = status(&r);
+    assert_eq!(code, 500);
+    assert!(msg.starts_with("access denied for [install]: Failed verifying that proposal's creator satisfies local MSP principal during channelless check policy with policy [Admins]: ["), "{msg}");
+
+    let (sp, _) = proposal("", "lscc", &[b"install", &package], admin.as_ref());
+    let r = tp.processor.process_proposal(&sp).unwrap();
+    assert_eq!(status(&r), (200, String::new()));
+    assert_eq!(r.response.unwrap().payload, b"OK");
+    let (sp, _) = proposal("", "lscc", &[b"install", &package], admin.as_ref());
+    let (code, msg) = status(&tp.processor.process_proposal(&sp).unwrap());
+    assert_eq!(code, 500);
+    assert!(
+        msg.starts_with("chaincode ") && msg.ends_with("nodecc.1.0 exists"),
+        "{msg}"
+    );
+
+    let (sp, _) = proposal("", "lscc", &[b"getinstalledchaincodes"], admin.as_ref());
+    let r = tp.processor.process_proposal(&sp).unwrap();
+    let answer = fabric::protos::peer::ChaincodeQueryResponse::decode(
+        r.response.unwrap().payload.as_slice(),
+    )
+    .unwrap();
+    assert_eq!(answer.chaincodes.len(), 1);
+    let cc = &answer.chaincodes[0];
+    assert_eq!(
+        (cc.name.as_str(), cc.version.as_str(), cc.path.as_str()),
+        ("nodecc", "1.0", "nodecc")
+    );
+    assert_eq!(cc.id.len(), 32);
 }

@@ -93,3 +93,30 @@ impl AclProvider for DefaultAclProvider {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fabric_defaults_readers_writers_and_no_peer_wide_entries() {
+        let map = default_channel_policies();
+        assert_eq!(map[QSCC_GET_CHAIN_INFO], CHANNEL_READERS);
+        assert_eq!(map[PEER_PROPOSE], CHANNEL_WRITERS);
+        assert_eq!(map[CSCC_SIMULATE_CONFIG_TREE_UPDATE], CHANNEL_WRITERS);
+        assert_eq!(map[EVENT_FILTERED_BLOCK], CHANNEL_READERS);
+        for peer_wide in [
+            LSCC_INSTALL,
+            LSCC_GET_INSTALLED_CHAINCODES,
+            CSCC_JOIN_CHAIN,
+            CSCC_GET_CHANNELS,
+            LSCC_DEPLOY,
+        ] {
+            assert!(!map.contains_key(peer_wide), "{peer_wide}");
+        }
+        assert_eq!(
+            AclError::UnknownResource(LSCC_INSTALL.into()).to_string(),
+            "Unmapped policy for lscc/Install"
+        );
+    }
+}
