@@ -6,9 +6,6 @@
 //! Needs FABRIC_VECTORS (skipped otherwise).
 //! Run: `FABRIC_VECTORS=../shared/fabric-vectors cargo bench --bench endorse -- --warm-up-time 1 --measurement-time 5`
 
-#[path = "../tests/endorser_support/memledger.rs"]
-mod memledger;
-
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -43,7 +40,10 @@ fn endorse(c: &mut Criterion) {
     .expect("Org1 admin MSP")
     .default_signing_identity()
     .expect("admin signer");
-    let peer = Arc::new(Peer::new(Arc::new(memledger::MemProvider::default())));
+    let fs = tempfile::tempdir().expect("temp dir");
+    let provider = fabric::ledger::kvledger::KvLedgerProvider::open_default(fs.path())
+        .expect("ledger provider");
+    let peer = Arc::new(Peer::new(Arc::new(provider)));
     let genesis_bytes =
         std::fs::read(vectors.join("ledger/mychannel/ordered/mychannel_0.block")).expect("block");
     let genesis: Block = decode("Block", &genesis_bytes).expect("genesis block");

@@ -34,9 +34,7 @@ use fabric::scc::lscc::{ChaincodeStore, Lscc};
 use fabric::scc::qscc::Qscc;
 use fabric::scc::Registry;
 
-#[path = "endorser_support/memledger.rs"]
-mod memledger;
-use memledger::MemProvider;
+use fabric::ledger::kvledger::KvLedgerProvider;
 
 // ---------------------------------------------------------------- the peer under test
 
@@ -65,7 +63,9 @@ struct TestPeer {
 
 fn test_peer(vectors: &Path) -> TestPeer {
     let local_msp = local_msp(vectors, PEER0_ORG1, "Org1MSP");
-    let peer = Arc::new(Peer::new(Arc::new(MemProvider::default())));
+    let fs = tempfile::tempdir().unwrap();
+    let provider = KvLedgerProvider::open_default(fs.path()).expect("ledger provider");
+    let peer = Arc::new(Peer::new(Arc::new(provider)));
     let checker = PolicyChecker::new(peer.clone(), local_msp.clone());
     let acl = Arc::new(ResourceProvider::new(checker.clone()));
     let joined = Arc::new(Mutex::new(Vec::new()));
@@ -81,7 +81,6 @@ fn test_peer(vectors: &Path) -> TestPeer {
         Some(hook),
     )));
     sccs.register(Arc::new(Qscc::new(peer.clone(), acl.clone())));
-    let fs = tempfile::tempdir().unwrap();
     let store = ChaincodeStore::new(fs.path());
     let names = vec!["cscc".into(), "lscc".into(), "qscc".into()];
     sccs.register(Arc::new(Lscc::new(
@@ -496,6 +495,10 @@ fn block_with_tx(sp: &SignedProposal, previous: &Block) -> Block {
     let mut block =
         fabric::protoutil::new_block(1, block_header_hash(previous.header.as_ref().unwrap()));
     block.data.as_mut().unwrap().data.push(env.encode_to_vec());
+    // The committer's verdict; any code makes the tx id known to the ledger.
+    let code = fabric::protos::peer::TxValidationCode::InvalidOtherReason as u8;
+    block.metadata.as_mut().unwrap().metadata
+        [fabric::protos::common::BlockMetadataIndex::TransactionsFilter as usize] = vec![code];
     block
 }
 
