@@ -7,7 +7,14 @@ use crate::policy::SignedData;
 use crate::protos::common::Envelope;
 use crate::protos::peer::SignedProposal;
 
+pub mod defaultaclprovider;
+pub mod policy_checker;
+pub mod resourceprovider;
 pub mod resources;
+
+pub use defaultaclprovider::DefaultAclProvider;
+pub use policy_checker::{BundleSource, PolicyChecker};
+pub use resourceprovider::ResourceProvider;
 
 /// What a request is signed with.
 #[derive(Debug, Clone, Copy)]
@@ -24,10 +31,13 @@ pub enum AclError {
     Denied { resource: String, reason: String },
     #[error("channel {0} not found")]
     UnknownChannel(String),
-    #[error("no policy for resource {0}")]
+    #[error("Unmapped policy for {0}")]
     UnknownResource(String),
     #[error("{0}")]
     BadRequest(String),
+    /// A policy was evaluated and not satisfied (Fabric's wording, naming channel and policy).
+    #[error("{0}")]
+    Evaluation(String),
 }
 
 /// Decides whether a signed request may use a resource on a channel.

@@ -1,1 +1,363 @@
 //! The endorser (Fabric's `core/endorser`): ProcessProposal behind a chain of auth filters.
+//!
+//! A signed proposal is validated ([`validation`]), checked for a replayed tx id on its
+//! channel and, for application chaincodes, against the channel's `peer/Propose` ACL; the
+//! chaincode runs (system chaincodes in-process, with a transaction simulator when the
+//! proposal can write); the result is endorsed by the peer ([`crate::scc::escc`]) into a
+//! `ProposalResponse` whose payload is the `ProposalResponsePayload` Fabric builds.
+//!
+//! Failures before the chaincode runs are errors ([`EndorserError`], a gRPC error in Fabric);
+//! failures after are answered with a status-500 response, as Fabric does. [`service`] is
+//! the thin tonic transport.
+
+pub mod auth;
+pub mod service;
+pub mod validation;
+
+use std::sync::Arc;
+
+use prost::Message;
+use sha2::{Digest, Sha256};
+
+use crate::aclmgmt::resources::PEER_PROPOSE;
+use crate::aclmgmt::{AclProvider, AclSubject};
+use crate::msp::{IdentityDeserializer, X509Msp};
+use crate::peer::{Channel, Peer};
+use crate::protos::peer::{
+    ChaincodeAction, ChaincodeId, ChaincodeInvocationSpec, ChaincodeProposalPayload,
+    ProposalResponse, ProposalResponsePayload, Response, SignedProposal,
+};
+use crate::protoutil::proposal_payload_for_tx;
+use crate::scc::escc::DefaultEndorsement;
+use crate::scc::{self, InvocationContext, Registry};
+use validation::{validate_proposal_message, ValidatedProposal};
+
+/// Why a proposal was refused before it ran; the text is Fabric's. The gRPC service returns
+/// it as an error status, as Fabric's endorser does.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EndorserError {
+    #[error("{0}")]
+    Rejected(String),
+}
+
+impl EndorserError {
+    /// The status-500 response Fabric builds beside the error.
+    pub fn response(&self) -> ProposalResponse {
+        failure(self.to_string())
+    }
+}
+
+/// A response carrying only status 500 and `message`.
+pub fn failure(message: impl Into<String>) -> ProposalResponse {
+    ProposalResponse {
+        response: Some(scc::error(message)),
+        ..Default::default()
+    }
+}
+
+/// Anything that processes signed proposals: the endorser, or the endorser behind filters.
+pub trait ProposalProcessor: Send + Sync {
+    fn process_proposal(&self, signed: &SignedProposal) -> Result<ProposalResponse, EndorserError>;
+}
+
+/// Fabric's `Endorser`.
+pub struct Endorser {
+    peer: Arc<Peer>,
+    local_msp: X509Msp,
+    acl: Arc<dyn AclProvider>,
+    sccs: Arc<Registry>,
+    escc: DefaultEndorsement,
+}
+
+/// What simulation produced.
+struct Simulation {
+    response: Response,
+    results: Vec<u8>,
+    event: Vec<u8>,
+}
+
+impl Endorser {
+    /// An endorser over the peer's channels; `local_msp` validates channel-less proposals
+    /// and its default signing identity endorses.
+    pub fn new(
+        peer: Arc<Peer>,
+        local_msp: X509Msp,
+        acl: Arc<dyn AclProvider>,
+        sccs: Arc<Registry>,
+    ) -> Result<Self, crate::msp::MspError> {
+        let signer = local_msp.default_signing_identity()?;
+        Ok(Endorser {
+            peer,
+            local_msp,
+            acl,
+            sccs,
+            escc: DefaultEndorsement::new(signer),
+        })
+    }
+
+    /// Fabric's `preProcess`: validation, system chaincodes closed to proposals, duplicate
+    /// tx ids, and `peer/Propose` for application chaincodes.
+    fn pre_process(
+        &self,
+        signed: &SignedProposal,
+    ) -> Result<(ValidatedProposal, Option<Arc<Channel>>), EndorserError> {
+        let channel_id = peek_channel_id(signed);
+        let channel = (!channel_id.is_empty())
+            .then(|| self.peer.channel(&channel_id))
+            .flatten();
+        let bundle = channel.as_ref().map(|c| c.bundle());
+        let deserializer: Option<&dyn IdentityDeserializer> = if channel_id.is_empty() {
+            Some(&self.local_msp)
+        } else {
+            bundle
+                .as_ref()
+                .map(|b| b.msp_manager().as_ref() as &dyn IdentityDeserializer)
+        };
+        let vp =
+            validate_proposal_message(signed, deserializer).map_err(EndorserError::Rejected)?;
+        let name = vp.chaincode_name().to_string();
+        if self.sccs.is_sys_cc_and_not_invokable_external(&name) {
+            tracing::error!(target: "endorser", "an attempt was made to invoke system chaincode {name}");
+            return Err(EndorserError::Rejected(format!(
+                "chaincode {name} cannot be invoked through a proposal"
+            )));
+        }
+        let tx_id = &vp.channel_header.tx_id;
+        if let Some(channel) = &channel {
+            if channel.ledger().get_transaction_by_id(tx_id).is_ok() {
+                return Err(EndorserError::Rejected(format!(
+                    "duplicate transaction found [{tx_id}]. Creator [{}]",
+                    hex::encode(&vp.signature_header.creator)
+                )));
+            }
+            if !self.sccs.is_sys_cc(&name) {
+                self.acl
+                    .check_acl(PEER_PROPOSE, &channel_id, AclSubject::Proposal(signed))
+                    .map_err(|e| EndorserError::Rejected(e.to_string()))?;
+            }
+        }
+        Ok((vp, channel))
+    }
+
+    /// Runs the chaincode the proposal names; `Err` is the message of a status-500 answer.
+    fn simulate(
+        &self,
+        signed: &SignedProposal,
+        vp: &ValidatedProposal,
+        channel: Option<Arc<Channel>>,
+    ) -> Result<Simulation, String> {
+        let cis = invocation_spec(&vp.proposal.payload)?;
+        let name = vp.chaincode_name();
+        let Some(scc) = self.sccs.get(name) else {
+            return Err(format!(
+                "chaincode {name} cannot be executed: this peer has no chaincode runtime yet"
+            ));
+        };
+        let channel_id = vp.channel_header.channel_id.as_str();
+        let simulator = match &channel {
+            Some(c) if name != "qscc" && name != "cscc" => Some(
+                c.ledger()
+                    .new_tx_simulator(&vp.channel_header.tx_id)
+                    .map_err(|e| e.to_string())?,
+            ),
+            _ => None,
+        };
+        let args = cis
+            .chaincode_spec
+            .and_then(|s| s.input)
+            .map(|i| i.args)
+            .unwrap_or_default();
+        let mut ctx = InvocationContext {
+            args: &args,
+            signed_proposal: signed,
+            proposal: &vp.proposal,
+            channel_id,
+            tx_id: &vp.channel_header.tx_id,
+            channel,
+            simulator: simulator.as_deref(),
+            event: None,
+        };
+        tracing::info!(target: "endorser", "[{channel_id}][{}] Entry chaincode: {name}", short(ctx.tx_id));
+        let response = scc.invoke(&mut ctx);
+        let event = ctx
+            .event
+            .take()
+            .map(|e| e.encode_to_vec())
+            .unwrap_or_default();
+        if response.status < scc::ERROR_THRESHOLD && name == "lscc" {
+            let function = args.first().map(|f| f.as_slice());
+            if args.len() >= 3 && matches!(function, Some(b"deploy") | Some(b"upgrade")) {
+                let target = crate::scc::lscc::deployment_spec_name(&args[2]);
+                return Err(format!(
+                    "chaincode {target} cannot be executed: this peer has no chaincode runtime yet"
+                ));
+            }
+        }
+        let results = match &simulator {
+            Some(sim) if response.status < scc::ERROR => sim
+                .get_tx_simulation_results()
+                .map_err(|e| e.to_string())?
+                .encode_to_vec(),
+            _ => Vec::new(),
+        };
+        Ok(Simulation {
+            response,
+            results,
+            event,
+        })
+    }
+
+    /// The proposal response payload of a simulation, as Fabric's
+    /// `GetBytesProposalResponsePayload`.
+    fn response_payload(
+        &self,
+        vp: &ValidatedProposal,
+        sim: &Simulation,
+        chaincode_id: ChaincodeId,
+    ) -> Result<Vec<u8>, String> {
+        let hash = proposal_hash(vp)?;
+        let action = ChaincodeAction {
+            results: sim.results.clone(),
+            events: sim.event.clone(),
+            response: Some(sim.response.clone()),
+            chaincode_id: Some(chaincode_id),
+            ..Default::default()
+        };
+        Ok(ProposalResponsePayload {
+            proposal_hash: hash,
+            extension: action.encode_to_vec(),
+        }
+        .encode_to_vec())
+    }
+
+    fn process(&self, signed: &SignedProposal) -> Result<ProposalResponse, EndorserError> {
+        let (vp, channel) = self.pre_process(signed)?;
+        let sim = match self.simulate(signed, &vp, channel) {
+            Ok(sim) => sim,
+            Err(message) => return Ok(failure(message)),
+        };
+        let mut chaincode_id = vp.extension.chaincode_id.clone().unwrap_or_default();
+        if sim.response.status >= scc::ERROR {
+            tracing::error!(target: "endorser", "simulateProposal() resulted in chaincode {} response status {} for txid: {}", chaincode_id.name, sim.response.status, vp.channel_header.tx_id);
+            return Ok(match self.response_payload(&vp, &sim, chaincode_id) {
+                Ok(payload) => ProposalResponse {
+                    payload,
+                    response: Some(sim.response),
+                    ..Default::default()
+                },
+                Err(message) => failure(message),
+            });
+        }
+        if vp.channel_header.channel_id.is_empty() {
+            return Ok(ProposalResponse {
+                response: Some(sim.response),
+                ..Default::default()
+            });
+        }
+        if sim.response.status >= scc::ERROR_THRESHOLD {
+            return Ok(ProposalResponse {
+                response: Some(sim.response),
+                ..Default::default()
+            });
+        }
+        chaincode_id.version = crate::metadata::FABRIC_VERSION.to_string();
+        let payload = match self.response_payload(&vp, &sim, chaincode_id) {
+            Ok(p) => p,
+            Err(message) => return Ok(failure(message)),
+        };
+        let endorsement = match self.escc.endorse(&payload) {
+            Ok(e) => e,
+            Err(e) => {
+                return Ok(failure(format!(
+                    "could not sign the proposal response payload: {e}"
+                )))
+            }
+        };
+        Ok(ProposalResponse {
+            version: 1,
+            timestamp: None,
+            response: Some(sim.response),
+            payload,
+            endorsement: Some(endorsement),
+        })
+    }
+}
+
+impl ProposalProcessor for Endorser {
+    fn process_proposal(&self, signed: &SignedProposal) -> Result<ProposalResponse, EndorserError> {
+        self.process(signed)
+    }
+}
+
+/// The endorser behind its auth filters (Fabric's `auth.ChainFilters`).
+pub struct FilteredEndorser {
+    filters: Vec<Box<dyn auth::Filter>>,
+    inner: Arc<dyn ProposalProcessor>,
+}
+
+impl FilteredEndorser {
+    pub fn new(inner: Arc<dyn ProposalProcessor>, filters: Vec<Box<dyn auth::Filter>>) -> Self {
+        FilteredEndorser { filters, inner }
+    }
+}
+
+impl ProposalProcessor for FilteredEndorser {
+    fn process_proposal(&self, signed: &SignedProposal) -> Result<ProposalResponse, EndorserError> {
+        for filter in &self.filters {
+            filter.check(signed)?;
+        }
+        self.inner.process_proposal(signed)
+    }
+}
+
+/// The channel id a proposal names, if its headers decode (validation reports otherwise).
+fn peek_channel_id(signed: &SignedProposal) -> String {
+    use crate::protos::common::{ChannelHeader, Header};
+    use crate::protos::peer::Proposal;
+    Proposal::decode(signed.proposal_bytes.as_slice())
+        .ok()
+        .and_then(|p| Header::decode(p.header.as_slice()).ok())
+        .and_then(|h| ChannelHeader::decode(h.channel_header.as_slice()).ok())
+        .map(|c| c.channel_id)
+        .unwrap_or_default()
+}
+
+/// The ChaincodeInvocationSpec inside a proposal payload (Fabric's
+/// `GetChaincodeInvocationSpec`).
+fn invocation_spec(payload: &[u8]) -> Result<ChaincodeInvocationSpec, String> {
+    let cpp = ChaincodeProposalPayload::decode(payload)
+        .map_err(|e| format!("error unmarshaling ChaincodeProposalPayload: {e}"))?;
+    ChaincodeInvocationSpec::decode(cpp.input.as_slice())
+        .map_err(|e| format!("error unmarshaling ChaincodeInvocationSpec: {e}"))
+}
+
+/// Fabric's `GetProposalHash1` with no visibility: SHA-256 of the channel header bytes, the
+/// signature header bytes and the proposal payload as it goes into the transaction
+/// (transient map stripped).
+pub fn proposal_hash(vp: &ValidatedProposal) -> Result<Vec<u8>, String> {
+    let cpp = ChaincodeProposalPayload::decode(vp.proposal.payload.as_slice()).map_err(|e| {
+        format!("error computing proposal hash: error unmarshaling ChaincodeProposalPayload: {e}")
+    })?;
+    Ok(proposal_hash_of(
+        &vp.header.channel_header,
+        &vp.header.signature_header,
+        &proposal_payload_for_tx(&cpp),
+    ))
+}
+
+/// SHA-256(channel header ‖ signature header ‖ payload for tx).
+pub fn proposal_hash_of(
+    channel_header: &[u8],
+    signature_header: &[u8],
+    payload_for_tx: &[u8],
+) -> Vec<u8> {
+    let mut h = Sha256::new();
+    h.update(channel_header);
+    h.update(signature_header);
+    h.update(payload_for_tx);
+    h.finalize().to_vec()
+}
+
+fn short(tx_id: &str) -> &str {
+    tx_id.get(..8).unwrap_or(tx_id)
+}

@@ -65,15 +65,13 @@ impl AtomicBroadcast for AtomicBroadcastService {
     ) -> Result<Response<Self::DeliverStream>, Status> {
         let addr = peer_addr(&request);
         tracing::debug!(target: "common.deliver", "Starting new deliver loop for {addr}");
-        let mut inbound = request.into_inner();
+        let inbound = request.into_inner();
         let handler = self.deliver.clone();
         let (tx, rx) = mpsc::channel(16);
         tokio::spawn(async move {
-            while let Ok(Some(env)) = inbound.message().await {
-                if handler.handle(&env, &tx).await.is_err() {
-                    break;
-                }
-            }
+            // A receive error ends the stream like its end does (Fabric's Handle).
+            handler.handle(inbound.map_while(Result::ok), &tx).await;
+            tracing::debug!(target: "common.deliver", "Closing deliver stream for {addr}");
         });
         Ok(Response::new(Box::pin(ReceiverStream::new(rx).map(Ok))))
     }

@@ -1,0 +1,428 @@
+//! The Deliver handler shared by the orderer and the peer (Fabric's `common/deliver`), free
+//! of gRPC. A client sends signed SeekInfo envelopes; for each one the handler checks the
+//! channel header (timestamp within the time window), finds the channel through a
+//! [`ChainManager`], checks access with the caller's [`PolicyChecker`] (again whenever the
+//! channel's config sequence changes mid-stream, Fabric's `SessionAccessControl`), sends the
+//! blocks asked for (waiting for future ones under BLOCK_UNTIL_READY) and ends with a
+//! status. A stream ends after the first status that is not SUCCESS, as in Fabric.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::{mpsc, watch};
+use tokio_stream::{Stream, StreamExt};
+
+use crate::policy::SignedData;
+use crate::protos::common::{Block, ChannelHeader, Envelope, Status};
+use crate::protos::orderer::seek_info::{SeekBehavior, SeekErrorResponse};
+use crate::protos::orderer::seek_position::Type as Seek;
+use crate::protos::orderer::{SeekInfo, SeekPosition};
+use crate::protoutil::{channel_header, decode, payload};
+
+const LOG: &str = "common.deliver";
+
+/// Read access to a channel's chain of blocks (Fabric's `blockledger.Reader`).
+pub trait BlockReader: Send + Sync {
+    /// The number of blocks (the next block's number).
+    fn height(&self) -> u64;
+    /// Block `number`, or `None` when the chain is not that high yet.
+    fn block(&self, number: u64) -> Result<Option<Block>, String>;
+    /// A receiver of the height, updated after every new block.
+    fn watch_height(&self) -> watch::Receiver<u64>;
+}
+
+/// One channel as the handler sees it (Fabric's `deliver.Chain`).
+pub trait Chain: Send + Sync {
+    /// The current config sequence; a change triggers a new access check.
+    fn sequence(&self) -> u64;
+    fn reader(&self) -> Arc<dyn BlockReader>;
+    /// Turns `true` when the backing consenter failed; `None` when it never does (peer).
+    fn errored(&self) -> Option<watch::Receiver<bool>>;
+}
+
+/// Finds channels by id (Fabric's `deliver.ChainManager`).
+pub trait ChainManager: Send + Sync {
+    fn get_chain(&self, channel_id: &str) -> Option<Arc<dyn Chain>>;
+}
+
+/// Decides whether the signer of a deliver request may read the channel: the orderer checks
+/// `/Channel/Readers`, the peer the ACL of `event/Block` or `event/FilteredBlock`.
+pub trait PolicyChecker: Send + Sync {
+    fn check_policy(&self, envelope: &Envelope, channel_id: &str) -> Result<(), String>;
+}
+
+/// Turns handler output into the stream's message type (orderer or peer DeliverResponse,
+/// full or filtered block).
+pub trait ResponseSender: Send + Sync {
+    type Response: Send + 'static;
+    fn status_response(&self, status: Status) -> Self::Response;
+    fn block_response(&self, block: Block) -> Self::Response;
+}
+
+/// When a serialized identity expires (Fabric's `crypto.ExpiresAt`); `None` never expires.
+pub type ExpiresAt = fn(&[u8]) -> Option<SystemTime>;
+
+/// The client went away while blocks were being sent.
+#[derive(Debug, thiserror::Error)]
+#[error("the deliver client closed the stream")]
+pub struct ClientGone;
+
+/// Serves deliver requests over the channels of a [`ChainManager`].
+pub struct Handler {
+    chains: Arc<dyn ChainManager>,
+    time_window: Duration,
+    expires_at: ExpiresAt,
+}
+
+/// Where one request's answers go, and who decides access.
+pub struct Server<'a, R: ResponseSender> {
+    pub policy_checker: &'a dyn PolicyChecker,
+    pub sender: &'a R,
+    pub out: &'a mpsc::Sender<R::Response>,
+}
+
+impl<R: ResponseSender> Server<'_, R> {
+    async fn send(&self, response: R::Response) -> Result<(), ClientGone> {
+        self.out.send(response).await.map_err(|_| ClientGone)
+    }
+}
+
+impl Handler {
+    /// `time_window` bounds how far a request's timestamp may be from now (zero disables
+    /// the check); `expires_at` reads a requester's certificate expiry.
+    pub fn new(
+        chains: Arc<dyn ChainManager>,
+        time_window: Duration,
+        expires_at: ExpiresAt,
+    ) -> Self {
+        Handler {
+            chains,
+            time_window,
+            expires_at,
+        }
+    }
+
+    /// Answers every request of a stream until it ends, the client goes away or a request
+    /// ends with a status other than SUCCESS (Fabric's `Handle`).
+    pub async fn handle<R: ResponseSender>(
+        &self,
+        mut requests: impl Stream<Item = Envelope> + Unpin,
+        server: &Server<'_, R>,
+    ) {
+        while let Some(env) = requests.next().await {
+            match self.handle_request(&env, server).await {
+                Ok(Status::Success) => continue,
+                _ => return,
+            }
+        }
+        tracing::debug!(target: LOG, "Received EOF, hangup");
+    }
+
+    /// Answers one request: the blocks asked for, then a status, which is returned.
+    pub async fn handle_request<R: ResponseSender>(
+        &self,
+        env: &Envelope,
+        server: &Server<'_, R>,
+    ) -> Result<Status, ClientGone> {
+        let status = self.deliver_blocks(env, server).await?;
+        server
+            .send(server.sender.status_response(status))
+            .await
+            .map(|()| status)
+    }
+
+    async fn deliver_blocks<R: ResponseSender>(
+        &self,
+        env: &Envelope,
+        server: &Server<'_, R>,
+    ) -> Result<Status, ClientGone> {
+        let request = match self.parse_request(env) {
+            Ok(r) => r,
+            Err(status) => return Ok(status),
+        };
+        let channel = request.chdr.channel_id.clone();
+        let Some(chain) = self.chains.get_chain(&channel) else {
+            tracing::debug!(target: LOG, "Rejecting deliver because channel {channel} not found");
+            return Ok(Status::NotFound);
+        };
+        let Ok(seek) = decode::<SeekInfo>("SeekInfo", &request.data) else {
+            tracing::warn!(target: LOG,
+                "[channel: {channel}] Received a signed deliver request with malformed seekInfo payload");
+            return Ok(Status::BadRequest);
+        };
+        let mut errored = chain.errored();
+        if seek.error_response == SeekErrorResponse::BestEffort as i32 {
+            errored = None;
+        }
+        if errored.as_ref().is_some_and(|e| *e.borrow()) {
+            tracing::warn!(target: LOG,
+                "[channel: {channel}] Rejecting deliver request because of consenter error");
+            return Ok(Status::ServiceUnavailable);
+        }
+        let Ok(mut access) = SessionAc::new(env, &channel, server.policy_checker, self.expires_at)
+        else {
+            return Ok(Status::BadRequest);
+        };
+        if let Err(e) = access.evaluate(chain.sequence()) {
+            tracing::warn!(target: LOG,
+                "[channel: {channel}] Client authorization revoked for deliver request: {e}");
+            return Ok(Status::Forbidden);
+        }
+        let (Some(start), Some(stop)) = (&seek.start, &seek.stop) else {
+            tracing::warn!(target: LOG,
+                "[channel: {channel}] Received seekInfo message with missing start or stop");
+            return Ok(Status::BadRequest);
+        };
+        let reader = chain.reader();
+        let height = reader.height();
+        let Some(start_num) = start_number(start, height) else {
+            return Ok(Status::BadRequest);
+        };
+        let Some(stop_num) = stop_number(start, stop, start_num, height) else {
+            tracing::warn!(target: LOG,
+                "[channel: {channel}] Received invalid seekInfo message: start number {start_num} greater than stop number");
+            return Ok(Status::BadRequest);
+        };
+        let stream = Session {
+            channel: &channel,
+            chain: chain.as_ref(),
+            cursor: Cursor::new(reader, start_num),
+            stop: stop_num,
+            fail_if_not_ready: seek.behavior == SeekBehavior::FailIfNotReady as i32,
+            errored,
+            access,
+        };
+        stream.run(server).await
+    }
+
+    fn parse_request(&self, env: &Envelope) -> Result<Request, Status> {
+        let Ok(p) = payload(env) else {
+            tracing::warn!(target: LOG, "Received an envelope with no payload");
+            return Err(Status::BadRequest);
+        };
+        let Ok(chdr) = channel_header(&p) else {
+            tracing::warn!(target: LOG, "Malformed envelope received with bad header");
+            return Err(Status::BadRequest);
+        };
+        if let Err(e) = self.validate_channel_header(&chdr) {
+            tracing::warn!(target: LOG, "Rejecting deliver due to envelope validation error: {e}");
+            return Err(Status::BadRequest);
+        }
+        Ok(Request { chdr, data: p.data })
+    }
+
+    fn validate_channel_header(&self, chdr: &ChannelHeader) -> Result<(), String> {
+        if self.time_window.is_zero() {
+            return Ok(());
+        }
+        let Some(ts) = &chdr.timestamp else {
+            return Err("channel header in envelope must contain timestamp".into());
+        };
+        let when = SystemTime::UNIX_EPOCH
+            + Duration::from_secs(u64::try_from(ts.seconds).unwrap_or(0))
+            + Duration::from_nanos(u64::try_from(ts.nanos).unwrap_or(0));
+        let now = SystemTime::now();
+        let apart = now
+            .duration_since(when)
+            .or_else(|_| when.duration_since(now))
+            .unwrap_or_default();
+        if apart > self.time_window {
+            return Err(format!(
+                "envelope timestamp is more than {:?} apart from current server time",
+                self.time_window
+            ));
+        }
+        Ok(())
+    }
+}
+
+struct Request {
+    chdr: ChannelHeader,
+    data: Vec<u8>,
+}
+
+/// One accepted request being served block by block.
+struct Session<'a> {
+    channel: &'a str,
+    chain: &'a dyn Chain,
+    cursor: Cursor,
+    stop: u64,
+    fail_if_not_ready: bool,
+    errored: Option<watch::Receiver<bool>>,
+    access: SessionAc<'a>,
+}
+
+impl Session<'_> {
+    async fn run<R: ResponseSender>(
+        mut self,
+        server: &Server<'_, R>,
+    ) -> Result<Status, ClientGone> {
+        let channel = self.channel;
+        loop {
+            if self.fail_if_not_ready && !self.cursor.ready() {
+                return Ok(Status::NotFound);
+            }
+            let block = tokio::select! {
+                b = next_or_error(&mut self.cursor, self.errored.as_mut()) => b,
+                _ = server.out.closed() => return Err(ClientGone),
+            };
+            let block = match block {
+                Next::Block(b) => b,
+                Next::Errored => {
+                    tracing::warn!(target: LOG,
+                        "Aborting deliver for request because the backing consensus implementation indicates an error");
+                    return Ok(Status::ServiceUnavailable);
+                }
+                Next::ReadFailed(e) => {
+                    tracing::error!(target: LOG,
+                        "[channel: {channel}] Error reading from channel, cause was: {e}");
+                    return Ok(Status::ServiceUnavailable);
+                }
+            };
+            if let Err(e) = self.access.evaluate(self.chain.sequence()) {
+                tracing::warn!(target: LOG,
+                    "[channel: {channel}] Client authorization revoked for deliver request: {e}");
+                return Ok(Status::Forbidden);
+            }
+            let number = block.header.as_ref().map_or(0, |h| h.number);
+            tracing::debug!(target: LOG, "[channel: {channel}] Delivering block [{number}]");
+            server.send(server.sender.block_response(block)).await?;
+            if number >= self.stop {
+                return Ok(Status::Success);
+            }
+        }
+    }
+}
+
+enum Next {
+    Block(Block),
+    Errored,
+    ReadFailed(String),
+}
+
+async fn next_or_error(cursor: &mut Cursor, errored: Option<&mut watch::Receiver<bool>>) -> Next {
+    let read = async {
+        match cursor.next().await {
+            Ok(b) => Next::Block(b),
+            Err(e) => Next::ReadFailed(e),
+        }
+    };
+    match errored {
+        Some(e) => tokio::select! {
+            n = read => n,
+            _ = e.wait_for(|v| *v) => Next::Errored,
+        },
+        None => read.await,
+    }
+}
+
+/// Walks a chain from a starting block, waiting for blocks not yet written.
+struct Cursor {
+    reader: Arc<dyn BlockReader>,
+    next: u64,
+    height: watch::Receiver<u64>,
+}
+
+impl Cursor {
+    fn new(reader: Arc<dyn BlockReader>, start: u64) -> Self {
+        let height = reader.watch_height();
+        Cursor {
+            reader,
+            next: start,
+            height,
+        }
+    }
+
+    fn ready(&self) -> bool {
+        self.reader.height() > self.next
+    }
+
+    async fn next(&mut self) -> Result<Block, String> {
+        loop {
+            if self.reader.height() > self.next {
+                if let Some(block) = self.reader.block(self.next)? {
+                    self.next += 1;
+                    return Ok(block);
+                }
+            }
+            if self.height.changed().await.is_err() {
+                return Err("the ledger was closed".into());
+            }
+        }
+    }
+}
+
+/// Access of one deliver session: the policy is checked first, then again whenever the
+/// channel's config sequence moves; an expired certificate ends the session (Fabric's
+/// `SessionAccessControl`).
+struct SessionAc<'a> {
+    envelope: &'a Envelope,
+    channel_id: &'a str,
+    checker: &'a dyn PolicyChecker,
+    session_end: Option<SystemTime>,
+    checked_sequence: Option<u64>,
+}
+
+impl<'a> SessionAc<'a> {
+    fn new(
+        envelope: &'a Envelope,
+        channel_id: &'a str,
+        checker: &'a dyn PolicyChecker,
+        expires_at: ExpiresAt,
+    ) -> Result<Self, String> {
+        let signed = SignedData::from_envelope(envelope).map_err(|e| e.to_string())?;
+        let session_end = signed.first().and_then(|s| expires_at(&s.identity));
+        Ok(SessionAc {
+            envelope,
+            channel_id,
+            checker,
+            session_end,
+            checked_sequence: None,
+        })
+    }
+
+    fn evaluate(&mut self, sequence: u64) -> Result<(), String> {
+        if let Some(end) = self.session_end {
+            if let Ok(ago) = SystemTime::now().duration_since(end) {
+                return Err(format!("client identity expired {ago:?} before"));
+            }
+        }
+        if self.checked_sequence == Some(sequence) {
+            return Ok(());
+        }
+        self.checker.check_policy(self.envelope, self.channel_id)?;
+        self.checked_sequence = Some(sequence);
+        Ok(())
+    }
+}
+
+/// The first block to send, from the start position and the chain height.
+fn start_number(start: &SeekPosition, height: u64) -> Option<u64> {
+    match &start.r#type {
+        Some(Seek::Oldest(_)) => Some(0),
+        Some(Seek::Newest(_)) => Some(height.saturating_sub(1)),
+        Some(Seek::Specified(s)) => Some(s.number),
+        None => None,
+    }
+}
+
+/// The last block number to send, or `None` when the range is empty (stop before start).
+fn stop_number(
+    start: &SeekPosition,
+    stop: &SeekPosition,
+    start_num: u64,
+    height: u64,
+) -> Option<u64> {
+    match &stop.r#type {
+        Some(Seek::Oldest(_)) => Some(start_num),
+        // Newest..newest is the one block that is newest now, even if more arrive.
+        Some(Seek::Newest(_)) if start == stop => Some(start_num),
+        Some(Seek::Newest(_)) => Some(height.saturating_sub(1)),
+        Some(Seek::Specified(s)) if s.number < start_num => None,
+        Some(Seek::Specified(s)) => Some(s.number),
+        None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;

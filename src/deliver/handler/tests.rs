@@ -1,0 +1,345 @@
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use super::*;
+use crate::protos::common::HeaderType;
+use crate::protos::orderer::{SeekNewest, SeekOldest, SeekSpecified};
+use crate::protoutil::{create_signed_envelope, new_block};
+
+/// An in-memory chain whose blocks the test appends.
+struct MemChain {
+    blocks: Mutex<Vec<Block>>,
+    height: watch::Sender<u64>,
+    sequence: AtomicU64,
+    errored: watch::Sender<bool>,
+}
+
+impl MemChain {
+    fn new(n: u64) -> Arc<Self> {
+        let chain = Arc::new(MemChain {
+            blocks: Mutex::new(Vec::new()),
+            height: watch::channel(0).0,
+            sequence: AtomicU64::new(0),
+            errored: watch::channel(false).0,
+        });
+        for _ in 0..n {
+            chain.append();
+        }
+        chain
+    }
+
+    fn append(&self) {
+        let mut blocks = self.blocks.lock().unwrap();
+        let number = blocks.len() as u64;
+        blocks.push(new_block(number, vec![]));
+        self.height.send_replace(number + 1);
+    }
+}
+
+impl BlockReader for MemChain {
+    fn height(&self) -> u64 {
+        self.blocks.lock().unwrap().len() as u64
+    }
+    fn block(&self, number: u64) -> Result<Option<Block>, String> {
+        Ok(self.blocks.lock().unwrap().get(number as usize).cloned())
+    }
+    fn watch_height(&self) -> watch::Receiver<u64> {
+        self.height.subscribe()
+    }
+}
+
+struct MemChainRef(Arc<MemChain>);
+
+impl Chain for MemChainRef {
+    fn sequence(&self) -> u64 {
+        self.0.sequence.load(Ordering::SeqCst)
+    }
+    fn reader(&self) -> Arc<dyn BlockReader> {
+        self.0.clone()
+    }
+    fn errored(&self) -> Option<watch::Receiver<bool>> {
+        Some(self.0.errored.subscribe())
+    }
+}
+
+struct Manager(Arc<MemChain>);
+
+impl ChainManager for Manager {
+    fn get_chain(&self, channel_id: &str) -> Option<Arc<dyn Chain>> {
+        (channel_id == "ch").then(|| Arc::new(MemChainRef(self.0.clone())) as Arc<dyn Chain>)
+    }
+}
+
+/// Allows while `allow` is set; counts the checks.
+#[derive(Default)]
+struct Checker {
+    deny: AtomicBool,
+    checks: AtomicU64,
+}
+
+impl PolicyChecker for Checker {
+    fn check_policy(&self, _: &Envelope, _: &str) -> Result<(), String> {
+        self.checks.fetch_add(1, Ordering::SeqCst);
+        if self.deny.load(Ordering::SeqCst) {
+            Err("denied".into())
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Out {
+    Status(Status),
+    Block(u64),
+}
+
+struct Sender;
+
+impl ResponseSender for Sender {
+    type Response = Out;
+    fn status_response(&self, status: Status) -> Out {
+        Out::Status(status)
+    }
+    fn block_response(&self, block: Block) -> Out {
+        Out::Block(block.header.unwrap().number)
+    }
+}
+
+fn pos(t: Seek) -> Option<SeekPosition> {
+    Some(SeekPosition { r#type: Some(t) })
+}
+
+fn at(n: u64) -> Seek {
+    Seek::Specified(SeekSpecified { number: n })
+}
+
+fn request(channel: &str, start: Seek, stop: Seek, behavior: SeekBehavior) -> Envelope {
+    let info = SeekInfo {
+        start: pos(start),
+        stop: pos(stop),
+        behavior: behavior as i32,
+        error_response: 0,
+    };
+    create_signed_envelope(
+        HeaderType::DeliverSeekInfo,
+        channel,
+        None,
+        &info,
+        0,
+        0,
+        vec![],
+    )
+    .unwrap()
+}
+
+fn handler(chain: &Arc<MemChain>) -> Handler {
+    Handler::new(
+        Arc::new(Manager(chain.clone())),
+        Duration::from_secs(900),
+        |_| None,
+    )
+}
+
+/// Runs one request to its status and returns everything sent.
+async fn run(h: &Handler, checker: &Checker, env: Envelope) -> Vec<Out> {
+    let (tx, mut rx) = mpsc::channel(100);
+    let server = Server {
+        policy_checker: checker,
+        sender: &Sender,
+        out: &tx,
+    };
+    h.handle_request(&env, &server).await.unwrap();
+    drop(tx);
+    let mut out = Vec::new();
+    while let Some(o) = rx.recv().await {
+        out.push(o);
+    }
+    out
+}
+
+fn blocks(range: std::ops::RangeInclusive<u64>, status: Status) -> Vec<Out> {
+    range.map(Out::Block).chain([Out::Status(status)]).collect()
+}
+
+#[tokio::test]
+async fn seek_positions_select_the_blocks() {
+    let chain = MemChain::new(5);
+    let h = handler(&chain);
+    let c = Checker::default();
+    let ready = SeekBehavior::BlockUntilReady;
+    let oldest = || Seek::Oldest(SeekOldest {});
+    let newest = || Seek::Newest(SeekNewest {});
+    assert_eq!(
+        run(&h, &c, request("ch", oldest(), newest(), ready)).await,
+        blocks(0..=4, Status::Success)
+    );
+    assert_eq!(
+        run(&h, &c, request("ch", newest(), newest(), ready)).await,
+        blocks(4..=4, Status::Success)
+    );
+    assert_eq!(
+        run(&h, &c, request("ch", at(2), oldest(), ready)).await,
+        blocks(2..=2, Status::Success)
+    );
+    assert_eq!(
+        run(&h, &c, request("ch", at(1), at(3), ready)).await,
+        blocks(1..=3, Status::Success)
+    );
+}
+
+#[tokio::test]
+async fn bad_requests_get_fabric_statuses() {
+    let chain = MemChain::new(3);
+    let h = handler(&chain);
+    let c = Checker::default();
+    let ready = SeekBehavior::BlockUntilReady;
+    let status = |s| vec![Out::Status(s)];
+    assert_eq!(
+        run(&h, &c, request("ch", at(3), at(2), ready)).await,
+        status(Status::BadRequest)
+    );
+    assert_eq!(
+        run(&h, &c, request("other", at(0), at(0), ready)).await,
+        status(Status::NotFound)
+    );
+    let garbage = Envelope {
+        payload: vec![0xff, 0xff],
+        signature: vec![],
+    };
+    assert_eq!(run(&h, &c, garbage).await, status(Status::BadRequest));
+    // Blocks 1 and 2 exist, 3 does not: FAIL_IF_NOT_READY sends what is there, then NOT_FOUND.
+    assert_eq!(
+        run(
+            &h,
+            &c,
+            request("ch", at(1), at(5), SeekBehavior::FailIfNotReady)
+        )
+        .await,
+        blocks(1..=2, Status::NotFound)
+    );
+    c.deny.store(true, Ordering::SeqCst);
+    assert_eq!(
+        run(&h, &c, request("ch", at(0), at(0), ready)).await,
+        status(Status::Forbidden)
+    );
+}
+
+#[tokio::test]
+async fn stale_timestamps_are_bad_requests() {
+    let chain = MemChain::new(1);
+    let h = handler(&chain);
+    let mut env = request("ch", at(0), at(0), SeekBehavior::BlockUntilReady);
+    let mut p = payload(&env).unwrap();
+    let mut chdr = channel_header(&p).unwrap();
+    chdr.timestamp.as_mut().unwrap().seconds -= 3600;
+    p.header.as_mut().unwrap().channel_header = prost::Message::encode_to_vec(&chdr);
+    env.payload = prost::Message::encode_to_vec(&p);
+    assert_eq!(
+        run(&h, &Checker::default(), env).await,
+        vec![Out::Status(Status::BadRequest)]
+    );
+}
+
+#[tokio::test]
+async fn waits_for_future_blocks_and_rechecks_access_on_config_change() {
+    let chain = MemChain::new(1);
+    let h = Arc::new(handler(&chain));
+    let c = Arc::new(Checker::default());
+    let env = request("ch", at(0), at(10), SeekBehavior::BlockUntilReady);
+    let (tx, mut rx) = mpsc::channel(100);
+    let task = {
+        let (h, c) = (h.clone(), c.clone());
+        tokio::spawn(async move {
+            let server = Server {
+                policy_checker: c.as_ref(),
+                sender: &Sender,
+                out: &tx,
+            };
+            h.handle_request(&env, &server).await.unwrap()
+        })
+    };
+    assert_eq!(rx.recv().await, Some(Out::Block(0)));
+    chain.append();
+    assert_eq!(rx.recv().await, Some(Out::Block(1)));
+    // Same config: no new check. A config change is checked again and now denied.
+    assert_eq!(c.checks.load(Ordering::SeqCst), 1);
+    c.deny.store(true, Ordering::SeqCst);
+    chain.sequence.store(1, Ordering::SeqCst);
+    chain.append();
+    assert_eq!(rx.recv().await, Some(Out::Status(Status::Forbidden)));
+    assert_eq!(task.await.unwrap(), Status::Forbidden);
+    assert_eq!(c.checks.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn consenter_error_ends_the_stream_unless_best_effort() {
+    let chain = MemChain::new(1);
+    let h = handler(&chain);
+    let c = Checker::default();
+    chain.errored.send_replace(true);
+    let env = request("ch", at(0), at(0), SeekBehavior::BlockUntilReady);
+    assert_eq!(
+        run(&h, &c, env).await,
+        vec![Out::Status(Status::ServiceUnavailable)]
+    );
+    let info = SeekInfo {
+        start: pos(at(0)),
+        stop: pos(at(0)),
+        behavior: SeekBehavior::BlockUntilReady as i32,
+        error_response: SeekErrorResponse::BestEffort as i32,
+    };
+    let env = create_signed_envelope(HeaderType::DeliverSeekInfo, "ch", None, &info, 0, 0, vec![])
+        .unwrap();
+    assert_eq!(run(&h, &c, env).await, blocks(0..=0, Status::Success));
+}
+
+#[tokio::test]
+async fn a_stream_ends_after_the_first_failed_request() {
+    let chain = MemChain::new(2);
+    let h = handler(&chain);
+    let c = Checker::default();
+    let ready = SeekBehavior::BlockUntilReady;
+    let requests = vec![
+        request("ch", at(0), at(0), ready),
+        request("nope", at(0), at(0), ready),
+        request("ch", at(1), at(1), ready),
+    ];
+    let (tx, mut rx) = mpsc::channel(100);
+    let server = Server {
+        policy_checker: &c,
+        sender: &Sender,
+        out: &tx,
+    };
+    h.handle(tokio_stream::iter(requests), &server).await;
+    drop(tx);
+    let mut out = Vec::new();
+    while let Some(o) = rx.recv().await {
+        out.push(o);
+    }
+    assert_eq!(
+        out,
+        vec![
+            Out::Block(0),
+            Out::Status(Status::Success),
+            Out::Status(Status::NotFound)
+        ]
+    );
+}
+
+#[test]
+fn stop_positions_follow_fabric() {
+    let p = |t| SeekPosition { r#type: Some(t) };
+    let n = |number| p(at(number));
+    let newest = p(Seek::Newest(SeekNewest {}));
+    let oldest = p(Seek::Oldest(SeekOldest {}));
+    assert_eq!(stop_number(&n(3), &oldest, 3, 10), Some(3));
+    assert_eq!(stop_number(&n(3), &newest, 3, 10), Some(9));
+    assert_eq!(stop_number(&newest, &newest, 9, 10), Some(9));
+    assert_eq!(stop_number(&n(3), &n(5), 3, 10), Some(5));
+    assert_eq!(stop_number(&n(3), &n(2), 3, 10), None);
+    assert_eq!(stop_number(&n(3), &SeekPosition::default(), 3, 10), None);
+    assert_eq!(start_number(&oldest, 10), Some(0));
+    assert_eq!(start_number(&newest, 10), Some(9));
+    assert_eq!(start_number(&SeekPosition::default(), 10), None);
+}

@@ -1,0 +1,240 @@
+//! Checks of a signed proposal before anything runs (Fabric's
+//! `core/common/validation/msgvalidation.go` `ValidateProposalMessage`): headers decode and
+//! carry a supported type, epoch 0, a nonce and a creator; the creator is a valid identity of
+//! the channel's MSPs (the local MSP for channel-less proposals) and signed the proposal
+//! bytes; the tx id is the hash of nonce and creator; the chaincode header extension names a
+//! chaincode.
+
+use prost::Message;
+
+use crate::msp::IdentityDeserializer;
+use crate::protos::common::{ChannelHeader, Header, HeaderType, SignatureHeader};
+use crate::protos::msp::SerializedIdentity;
+use crate::protos::peer::{ChaincodeHeaderExtension, Proposal, SignedProposal};
+use crate::protoutil::compute_tx_id;
+
+/// A proposal that passed validation, with its decoded parts.
+#[derive(Debug, Clone)]
+pub struct ValidatedProposal {
+    pub proposal: Proposal,
+    pub header: Header,
+    pub channel_header: ChannelHeader,
+    pub signature_header: SignatureHeader,
+    pub extension: ChaincodeHeaderExtension,
+}
+
+impl ValidatedProposal {
+    /// The chaincode the proposal addresses.
+    pub fn chaincode_name(&self) -> &str {
+        self.extension
+            .chaincode_id
+            .as_ref()
+            .map_or("", |c| c.name.as_str())
+    }
+}
+
+fn decode<T: Message + Default>(what: &str, bytes: &[u8]) -> Result<T, String> {
+    T::decode(bytes).map_err(|e| format!("error unmarshaling {what}: {e}"))
+}
+
+/// Go's `%s` of a HeaderType: its name, or `HeaderType(n)` for unknown values.
+fn header_type_name(value: i32) -> String {
+    match HeaderType::try_from(value) {
+        Ok(t) => t.as_str_name().to_string(),
+        Err(_) => format!("{value}"),
+    }
+}
+
+fn validate_channel_header(chdr: &ChannelHeader) -> Result<(), String> {
+    let allowed = [
+        HeaderType::EndorserTransaction,
+        HeaderType::ConfigUpdate,
+        HeaderType::Config,
+        HeaderType::TokenTransaction,
+    ];
+    if !allowed.iter().any(|t| *t as i32 == chdr.r#type) {
+        return Err(format!(
+            "invalid header type {}",
+            header_type_name(chdr.r#type)
+        ));
+    }
+    if chdr.epoch != 0 {
+        return Err(format!(
+            "invalid Epoch in ChannelHeader. Expected 0, got [{}]",
+            chdr.epoch
+        ));
+    }
+    Ok(())
+}
+
+fn validate_signature_header(shdr: &SignatureHeader) -> Result<(), String> {
+    if shdr.nonce.is_empty() {
+        return Err("invalid nonce specified in the header".into());
+    }
+    if shdr.creator.is_empty() {
+        return Err("invalid creator specified in the header".into());
+    }
+    Ok(())
+}
+
+/// Fabric's `checkSignatureFromCreator`: deserialize with the channel's (or local) MSPs,
+/// validate, verify the signature.
+fn check_signature_from_creator(
+    deserializer: Option<&dyn IdentityDeserializer>,
+    signed: &SignedProposal,
+    creator: &[u8],
+    channel_id: &str,
+) -> Result<(), String> {
+    if signed.signature.is_empty() || signed.proposal_bytes.is_empty() {
+        return Err("nil arguments".into());
+    }
+    let deserializer =
+        deserializer.ok_or_else(|| format!("could not get msp for channel [{channel_id}]"))?;
+    let identity = deserializer
+        .deserialize_identity(creator)
+        .map_err(|e| format!("MSP error: {e}"))?;
+    identity
+        .validate()
+        .map_err(|e| format!("creator certificate is not valid: {e}"))?;
+    identity
+        .verify(&signed.proposal_bytes, &signed.signature)
+        .map_err(|e| format!("creator's signature over the proposal is not valid: {e}"))
+}
+
+/// Validates a signed proposal. `deserializer` is the identity deserializer of the channel
+/// the proposal names (the local MSP when it names none); `None` when the channel is
+/// unknown, which Fabric reports as access denied.
+pub fn validate_proposal_message(
+    signed: &SignedProposal,
+    deserializer: Option<&dyn IdentityDeserializer>,
+) -> Result<ValidatedProposal, String> {
+    let proposal: Proposal = decode("Proposal", &signed.proposal_bytes)?;
+    let header: Header = decode("Header", &proposal.header)?;
+    let chdr: ChannelHeader = decode("ChannelHeader", &header.channel_header)?;
+    let shdr: SignatureHeader = decode("SignatureHeader", &header.signature_header)?;
+    validate_channel_header(&chdr)?;
+    validate_signature_header(&shdr)?;
+    if let Err(e) =
+        check_signature_from_creator(deserializer, signed, &shdr.creator, &chdr.channel_id)
+    {
+        tracing::warn!(target: "protoutils", "channel [{}]: {e}", chdr.channel_id);
+        let msp_id = SerializedIdentity::decode(shdr.creator.as_slice())
+            .map(|s| s.mspid)
+            .unwrap_or_default();
+        return Err(format!(
+            "access denied: channel [{}] creator org [{msp_id}]",
+            chdr.channel_id
+        ));
+    }
+    let expected = compute_tx_id(&shdr.nonce, &shdr.creator);
+    if chdr.tx_id != expected {
+        return Err(format!(
+            "invalid txid. got [{}], expected [{expected}]",
+            chdr.tx_id
+        ));
+    }
+    let is_chaincode = chdr.r#type == HeaderType::Config as i32
+        || chdr.r#type == HeaderType::EndorserTransaction as i32;
+    if !is_chaincode {
+        return Err(format!("unsupported proposal type {}", chdr.r#type));
+    }
+    let extension = ChaincodeHeaderExtension::decode(chdr.extension.as_slice())
+        .map_err(|_| "invalid header extension for type CHAINCODE".to_string())?;
+    if extension.chaincode_id.is_none() {
+        return Err("ChaincodeHeaderExtension.ChaincodeId is nil".into());
+    }
+    if !extension.payload_visibility.is_empty() {
+        return Err("invalid payload visibility field".into());
+    }
+    Ok(ValidatedProposal {
+        proposal,
+        header,
+        channel_header: chdr,
+        signature_header: shdr,
+        extension,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signed_with(chdr: ChannelHeader, shdr: SignatureHeader) -> SignedProposal {
+        let header = Header {
+            channel_header: chdr.encode_to_vec(),
+            signature_header: shdr.encode_to_vec(),
+        };
+        SignedProposal {
+            proposal_bytes: Proposal {
+                header: header.encode_to_vec(),
+                ..Default::default()
+            }
+            .encode_to_vec(),
+            signature: vec![1],
+        }
+    }
+
+    #[test]
+    fn malformed_bytes_fail_with_fabric_wording() {
+        let signed = SignedProposal {
+            proposal_bytes: vec![0xff, 0xff],
+            signature: vec![],
+        };
+        let e = validate_proposal_message(&signed, None).unwrap_err();
+        assert!(e.starts_with("error unmarshaling Proposal: "), "{e}");
+    }
+
+    #[test]
+    fn header_checks_come_before_the_signature() {
+        let shdr = SignatureHeader {
+            creator: b"c".to_vec(),
+            nonce: b"n".to_vec(),
+        };
+        let chdr = ChannelHeader {
+            r#type: HeaderType::Message as i32,
+            ..Default::default()
+        };
+        let e = validate_proposal_message(&signed_with(chdr, shdr.clone()), None).unwrap_err();
+        assert_eq!(e, "invalid header type MESSAGE");
+        let chdr = ChannelHeader {
+            r#type: HeaderType::EndorserTransaction as i32,
+            epoch: 3,
+            ..Default::default()
+        };
+        let e = validate_proposal_message(&signed_with(chdr, shdr), None).unwrap_err();
+        assert_eq!(e, "invalid Epoch in ChannelHeader. Expected 0, got [3]");
+        let chdr = ChannelHeader {
+            r#type: HeaderType::EndorserTransaction as i32,
+            ..Default::default()
+        };
+        let no_nonce = SignatureHeader {
+            creator: b"c".to_vec(),
+            nonce: vec![],
+        };
+        let e = validate_proposal_message(&signed_with(chdr, no_nonce), None).unwrap_err();
+        assert_eq!(e, "invalid nonce specified in the header");
+    }
+
+    #[test]
+    fn unknown_channel_is_access_denied_naming_the_creator_org() {
+        let creator = SerializedIdentity {
+            mspid: "Org1MSP".into(),
+            id_bytes: b"pem".to_vec(),
+        }
+        .encode_to_vec();
+        let chdr = ChannelHeader {
+            r#type: HeaderType::EndorserTransaction as i32,
+            channel_id: "nochannel".into(),
+            ..Default::default()
+        };
+        let shdr = SignatureHeader {
+            creator,
+            nonce: b"n".to_vec(),
+        };
+        let e = validate_proposal_message(&signed_with(chdr, shdr), None).unwrap_err();
+        assert_eq!(
+            e,
+            "access denied: channel [nochannel] creator org [Org1MSP]"
+        );
+    }
+}

@@ -1,0 +1,163 @@
+//! Installed chaincode packages on the peer's file system (Fabric's
+//! `core/common/ccprovider`): `<peer.fileSystemPath>/chaincodes/<name>.<version>` holds the
+//! package bytes; a ChaincodeDeploymentSpec package is identified by its code hash and
+//! metadata hash (`CDSData`) and their fingerprint.
+
+use std::path::{Path, PathBuf};
+
+use prost::Message;
+use sha2::{Digest, Sha256};
+
+use super::chaincode_data::{CdsData, ChaincodeData};
+use crate::protos::peer::{ChaincodeDeploymentSpec, ChaincodeInfo, ChaincodeQueryResponse};
+
+/// A ChaincodeDeploymentSpec package (Fabric's `CDSPackage`).
+#[derive(Debug, Clone)]
+pub struct CdsPackage {
+    pub bytes: Vec<u8>,
+    pub spec: ChaincodeDeploymentSpec,
+    pub data: ChaincodeData,
+}
+
+impl CdsPackage {
+    /// Reads package bytes as a raw ChaincodeDeploymentSpec that names a chaincode.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
+        let spec = ChaincodeDeploymentSpec::decode(bytes)
+            .map_err(|_| "failed to unmarshal deployment spec from bytes".to_string())?;
+        let id = spec
+            .chaincode_spec
+            .as_ref()
+            .and_then(|s| s.chaincode_id.as_ref())
+            .ok_or("could not unmarshal chaincode package to CDS or SignedCDS")?;
+        let code_hash = Sha256::digest(&spec.code_package).to_vec();
+        let mut meta = Sha256::new();
+        meta.update(id.name.as_bytes());
+        meta.update(id.version.as_bytes());
+        let cds_data = CdsData {
+            code_hash,
+            meta_data_hash: meta.finalize().to_vec(),
+        };
+        let mut fingerprint = Sha256::new();
+        fingerprint.update(&cds_data.code_hash);
+        fingerprint.update(&cds_data.meta_data_hash);
+        let data = ChaincodeData {
+            name: id.name.clone(),
+            version: id.version.clone(),
+            data: cds_data.encode_to_vec(),
+            id: fingerprint.finalize().to_vec(),
+            ..Default::default()
+        };
+        Ok(CdsPackage {
+            bytes: bytes.to_vec(),
+            spec,
+            data,
+        })
+    }
+
+    /// The chaincode path the spec names.
+    pub fn path(&self) -> String {
+        self.spec
+            .chaincode_spec
+            .as_ref()
+            .and_then(|s| s.chaincode_id.as_ref())
+            .map(|id| id.path.clone())
+            .unwrap_or_default()
+    }
+
+    /// Fabric's `ValidateCC`: the ledger's definition names this package (same name, version
+    /// and hashes).
+    pub fn validate_cc(&self, ledger: &ChaincodeData) -> Result<(), String> {
+        if ledger.name != self.data.name || ledger.version != self.data.version {
+            return Err(format!(
+                "invalid chaincode data {}:{} ({}:{})",
+                ledger.name, ledger.version, self.data.name, self.data.version
+            ));
+        }
+        if ledger.data != self.data.data {
+            return Err("data mismatch".into());
+        }
+        Ok(())
+    }
+}
+
+/// The installed chaincodes folder.
+#[derive(Debug, Clone)]
+pub struct ChaincodeStore {
+    dir: PathBuf,
+}
+
+impl ChaincodeStore {
+    /// The store under `peer.fileSystemPath` (`<path>/chaincodes`).
+    pub fn new(file_system_path: &Path) -> Self {
+        ChaincodeStore {
+            dir: file_system_path.join("chaincodes"),
+        }
+    }
+
+    fn path_of(&self, name: &str, version: &str) -> PathBuf {
+        self.dir.join(format!("{name}.{version}"))
+    }
+
+    /// Writes a package; an existing `<name>.<version>` is an error, as in Fabric.
+    pub fn put(&self, package: &CdsPackage) -> Result<(), String> {
+        let path = self.path_of(&package.data.name, &package.data.version);
+        if path.exists() {
+            return Err(format!("chaincode {} exists", path.display()));
+        }
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|e| format!("cannot create {}: {e}", self.dir.display()))?;
+        std::fs::write(&path, &package.bytes)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    }
+
+    /// Reads the package of `name` at `version`.
+    pub fn get(&self, name: &str, version: &str) -> Result<CdsPackage, String> {
+        let path = self.path_of(name, version);
+        let bytes = std::fs::read(&path)
+            .map_err(|e| format!("open {}: {}", path.display(), io_text(&e)))?;
+        CdsPackage::from_bytes(&bytes)
+    }
+
+    /// Every readable package whose file name matches its content (Fabric's
+    /// `GetInstalledChaincodes`).
+    pub fn installed(&self) -> Result<ChaincodeQueryResponse, String> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) => return Err(format!("open {}: {}", self.dir.display(), io_text(&e))),
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        let mut chaincodes = Vec::new();
+        for file in names {
+            let Some((name, version)) = file.split_once('.') else {
+                continue;
+            };
+            let Ok(package) = self.get(name, version) else {
+                tracing::error!(target: "ccprovider", "Unreadable chaincode file found on filesystem: {file}");
+                continue;
+            };
+            if package.data.name != name || package.data.version != version {
+                tracing::error!(target: "ccprovider", "Chaincode file's name/version has been modified on the filesystem: {file}");
+                continue;
+            }
+            chaincodes.push(ChaincodeInfo {
+                name: name.to_string(),
+                version: version.to_string(),
+                path: package.path(),
+                id: package.data.id.clone(),
+                ..Default::default()
+            });
+        }
+        Ok(ChaincodeQueryResponse { chaincodes })
+    }
+}
+
+fn io_text(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        _ => e.to_string(),
+    }
+}
