@@ -8,6 +8,9 @@
 
 pub mod txvalidator;
 
+#[cfg(test)]
+pub(crate) mod testutil;
+
 use crate::ledger::{CommitResult, LedgerError};
 use crate::peer::Channel;
 use crate::protos::common::Block;

@@ -447,3 +447,6 @@ fn set_filter(block: &mut Block, codes: &[TxValidationCode]) {
     metadata.metadata[BlockMetadataIndex::TransactionsFilter as usize] =
         codes.iter().map(|c| *c as i32 as u8).collect();
 }
+
+#[cfg(test)]
+mod tests;
