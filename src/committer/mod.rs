@@ -85,3 +85,45 @@ impl LedgerCommitter {
         Ok(result)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::committer::testutil::{block_of, FakeLedger, Network};
+    use crate::protos::peer::TxValidationCode;
+
+    #[test]
+    fn a_config_block_replaces_the_bundle_after_commit_and_a_stale_one_stops() {
+        let net = Network::new("V1_4_2");
+        let ledger = Arc::new(FakeLedger::default());
+        let channel = Channel::new("mychannel".into(), ledger.clone(), net.bundle());
+        let committer = LedgerCommitter::new(TxValidator::new(2));
+        let config_tx = net.anchor_peer_config_tx(&channel.bundle());
+
+        let result = committer
+            .store_block(&channel, block_of(1, std::slice::from_ref(&config_tx)))
+            .unwrap();
+        assert_eq!(result.block_number, 1);
+        assert_eq!(result.tx_validation_codes, [TxValidationCode::Valid]);
+        assert_eq!(channel.bundle().sequence(), 1);
+        let bundle = channel.bundle();
+        let org1 = &bundle.application_config().unwrap().organizations()["Org1MSP"];
+        assert_eq!(org1.anchor_peers().len(), 1);
+        assert_eq!(ledger.committed.lock().unwrap().len(), 1);
+
+        // the same update again is not the next config: the block is refused whole
+        let err = committer
+            .store_block(&channel, block_of(2, &[config_tx]))
+            .unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "block 2 of channel mychannel failed validation: error validating config"
+            ),
+            "{err}"
+        );
+        assert_eq!(channel.bundle().sequence(), 1);
+        assert_eq!(ledger.committed.lock().unwrap().len(), 1);
+    }
+}

@@ -74,6 +74,8 @@ Organizations:
       Readers: {{Type: Signature, Rule: "OR('Org1MSP.member')"}}
       Writers: {{Type: Signature, Rule: "OR('Org1MSP.member')"}}
       Admins:  {{Type: Signature, Rule: "OR('Org1MSP.admin')"}}
+    AnchorPeers:
+      - {{Host: 127.0.0.1, Port: 7051}}
   - &Org2
     Name: Org2MSP
     ID: Org2MSP
@@ -116,6 +118,7 @@ Profiles:
 pub(crate) struct Network {
     dir: tempfile::TempDir,
     pub genesis: Block,
+    pub profile: crate::tools::configtxgen::localconfig::Profile,
 }
 
 impl Network {
@@ -132,8 +135,20 @@ impl Network {
         std::fs::write(dir.path().join("configtx.yaml"), configtx(app_capability)).unwrap();
         let env = Environment::new(Vec::<(String, String)>::new(), dir.path());
         let profile = load_profile("Committer", Some(dir.path()), &env).unwrap();
-        let genesis = genesis_block("mychannel", new_channel_group(&profile).unwrap());
-        Network { dir, genesis }
+        let mut group = new_channel_group(&profile).unwrap();
+        // as after channel creation, where the creation update bumped the application group
+        // and that carries no anchor peers yet
+        let application = group.groups.get_mut("Application").unwrap();
+        application.version = 1;
+        for org in application.groups.values_mut() {
+            org.values.remove("AnchorPeers");
+        }
+        let genesis = genesis_block("mychannel", group);
+        Network {
+            dir,
+            genesis,
+            profile,
+        }
     }
 
     pub(crate) fn bundle(&self) -> Bundle {
@@ -163,6 +178,67 @@ impl Network {
 
     pub(crate) fn user(&self, org: u8) -> Arc<dyn SigningIdentity> {
         self.signer(org, "User1")
+    }
+
+    pub(crate) fn admin(&self, org: u8) -> Arc<dyn SigningIdentity> {
+        self.signer(org, "Admin")
+    }
+
+    pub(crate) fn orderer(&self) -> Arc<dyn SigningIdentity> {
+        let dir = self
+            .dir
+            .path()
+            .join("crypto/ordererOrganizations/example.com/orderers/orderer.example.com/msp");
+        load_local_msp(&dir, "OrdererMSP", &SwOpts::default())
+            .unwrap()
+            .default_signing_identity()
+            .unwrap()
+    }
+
+    /// The CONFIG envelope of Org1's anchor peer update (the channel's next config), as the
+    /// orderer would put it in a block.
+    pub(crate) fn anchor_peer_config_tx(&self, bundle: &Bundle) -> Envelope {
+        use crate::protos::common::ConfigUpdateEnvelope;
+        let org1 = &self
+            .profile
+            .application
+            .as_ref()
+            .unwrap()
+            .organizations
+            .as_ref()
+            .unwrap()[0];
+        let unsigned =
+            crate::tools::configtxgen::encoder::make_anchor_peers_update("mychannel", org1);
+        let payload = crate::protoutil::payload(&unsigned).unwrap();
+        let mut update: ConfigUpdateEnvelope =
+            decode("ConfigUpdateEnvelope", &payload.data).unwrap();
+        let admin = self.admin(1);
+        crate::protoutil::sign_config_update(&mut update, admin.as_ref()).unwrap();
+        let update_env = crate::protoutil::create_signed_envelope(
+            HeaderType::ConfigUpdate,
+            "mychannel",
+            Some(admin.as_ref()),
+            &update,
+            0,
+            0,
+            vec![],
+        )
+        .unwrap();
+        let config = bundle
+            .validator()
+            .propose_config_update(&update_env)
+            .unwrap();
+        let orderer = self.orderer();
+        crate::protoutil::create_signed_envelope(
+            HeaderType::Config,
+            "mychannel",
+            Some(orderer.as_ref()),
+            &config,
+            0,
+            0,
+            vec![],
+        )
+        .unwrap()
     }
 }
 
