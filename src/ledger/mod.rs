@@ -136,8 +136,8 @@ pub trait TxSimulator: QueryExecutor {
     fn get_tx_simulation_results(&self) -> LedgerResult<TxReadWriteSet>;
 }
 
-/// History of a key across committed, valid transactions, newest first (as Fabric's
-/// leveldb history returns them).
+/// History of a key across committed, valid transactions, oldest first: in (block, tx)
+/// order, as Fabric v1.4's leveldb history returns them.
 pub trait HistoryQueryExecutor: Send + Sync {
     fn get_history_for_key(
         &self,
