@@ -65,7 +65,11 @@ fn replaying_the_ordered_blocks_commits_what_fabric_committed() {
             "committed block {number}"
         );
     }
-    assert_eq!(channel.bundle().sequence(), 2, "two anchor peer updates");
+    assert_eq!(
+        channel.bundle().sequence(),
+        3,
+        "the created channel (1) and two anchor peer updates"
+    );
 
     let block5 = vector_block(&vectors, COMMITTED, "mychannel", 5);
     let block6 = vector_block(&vectors, COMMITTED, "mychannel", 6);
