@@ -354,12 +354,13 @@ pub(crate) fn block_of(number: u64, envelopes: &[Envelope]) -> Block {
 }
 
 type State = BTreeMap<(String, String), Vec<u8>>;
+type Metadata = BTreeMap<(String, String), BTreeMap<String, Vec<u8>>>;
 
 /// An in-memory ledger: state, known tx ids, committed blocks.
 #[derive(Default)]
 pub(crate) struct FakeLedger {
     pub state: Mutex<State>,
-    pub metadata: Mutex<BTreeMap<(String, String), BTreeMap<String, Vec<u8>>>>,
+    pub metadata: Mutex<Metadata>,
     pub tx_ids: Mutex<HashSet<String>>,
     pub committed: Mutex<Vec<Block>>,
 }
@@ -375,7 +376,7 @@ impl FakeLedger {
 
 struct Snapshot {
     state: State,
-    metadata: BTreeMap<(String, String), BTreeMap<String, Vec<u8>>>,
+    metadata: Metadata,
 }
 
 fn unsupported<T>() -> LedgerResult<T> {
