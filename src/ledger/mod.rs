@@ -89,8 +89,9 @@ pub enum LedgerError {
 
 pub type LedgerResult<T> = Result<T, LedgerError>;
 
-/// An iterator over state range-query results. Dropping it ends the query (Fabric's
-/// `Close`), which is when a simulator records the range query info.
+/// An iterator over state range-query results. A simulator records the range query info
+/// of every iterator it opened (in opening order, whether dropped or not) when its results
+/// are taken, as Fabric does.
 pub trait ResultsIterator: Send {
     fn next(&mut self) -> LedgerResult<Option<QueryResult>>;
 }

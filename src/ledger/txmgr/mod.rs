@@ -136,6 +136,31 @@ impl LockBasedTxMgr {
         })
     }
 
+    /// Prepares the updates of a block whose final codes are already known, without MVCC
+    /// validation (Fabric's `ValidateAndPrepare(block, false)`, used when recommitting
+    /// blocks the state database lost in a crash). Every transaction valid in `codes` is
+    /// applied.
+    pub fn prepare_without_validation(
+        &self,
+        block: &Block,
+        codes: &[TxValidationCode],
+    ) -> LedgerResult<PreparedUpdates> {
+        let block_num = block.header.as_ref().map_or(0, |h| h.number);
+        let mut codes = codes.to_vec();
+        let txs = block_txs::preprocess(block, &mut codes)?;
+        let snap = self.db.snapshot()?;
+        let mut updates = PubAndHashUpdates::default();
+        for tx in txs {
+            let height = Height::new(block_num, tx.index as u64);
+            tx_ops::apply_write_set(&tx.rwset, height, &mut updates, &snap)?;
+        }
+        Ok(PreparedUpdates {
+            block_num,
+            savepoint: Height::new(block_num, (codes.len() as u64).saturating_sub(1)),
+            updates,
+        })
+    }
+
     /// Puts the state updates and the state savepoint into `wb`.
     pub fn commit_ops(&self, prepared: &PreparedUpdates, wb: &mut WriteBatch) -> LedgerResult<()> {
         self.db
@@ -150,4 +175,4 @@ impl LockBasedTxMgr {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -91,13 +91,16 @@ fn apply_metadata(e: &mut KeyOps, m: &KvMetadataWrite) {
     }
 }
 
+/// A key's latest value (`None` when a pending update deletes it) and metadata.
+type Latest = (Option<Vec<u8>>, Vec<u8>);
+
 /// The latest (value, metadata) of a key: the block's earlier updates first (a pending
 /// delete means "no value"), else committed state.
 fn latest(
     key: &OpKey,
     updates: &PubAndHashUpdates,
     snap: &StateSnapshot,
-) -> LedgerResult<Option<(Option<Vec<u8>>, Vec<u8>)>> {
+) -> LedgerResult<Option<Latest>> {
     let (ns, coll, k) = key;
     let pending = if coll.is_empty() {
         updates.pub_updates.get(ns, k)
