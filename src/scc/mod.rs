@@ -12,6 +12,7 @@ pub mod cscc;
 pub mod escc;
 pub mod lscc;
 pub mod qscc;
+pub mod vscc;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
