@@ -106,6 +106,10 @@ pub enum CliError {
         missing: &'static str,
     },
 
+    /// The peer node could not start or stopped with an error.
+    #[error("{0}")]
+    Node(String),
+
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(String),

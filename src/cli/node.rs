@@ -75,35 +75,42 @@ pub struct StartArgs {
 /// Runs a `peer node` subcommand.
 pub fn run(cmd: &NodeCmd, init: &InitCmd, out: &mut dyn Write) -> Result<(), CliError> {
     match &cmd.command {
-        NodeCommand::Reset(_) => {
-            init.run()?;
-            Err(CliError::NotAvailable {
-                command: "peer node reset",
-                missing: "the peer ledger is not available in this build yet",
+        NodeCommand::Reset(a) => {
+            let ctx = init.run()?;
+            confirm(
+                "peer node reset",
+                "Reset every channel of this peer to its genesis block? The ledgers are rebuilt at the next start",
+                a.yes,
+            )?;
+            offline_ledger_operation("peer node reset", &ctx, |fs| {
+                tracing::info!(target: "nodeCmd", "Resetting all channel ledgers to genesis block");
+                crate::ledger::kvledger::reset_all(fs).map_err(|e| e.to_string())
             })
         }
         NodeCommand::Rollback(a) => {
-            require(&a.channel_id, "-c/--channelID", "the channel ID")?;
-            if a.block_number.is_none() {
+            let channel = require(&a.channel_id, "-c/--channelID", "the channel ID")?;
+            let Some(block) = a.block_number else {
                 return Err(CliError::usage(
                     "the block number is required: pass it with -b/--blockNumber",
                 ));
-            }
-            init.run()?;
-            Err(CliError::NotAvailable {
-                command: "peer node rollback",
-                missing: "the peer ledger is not available in this build yet",
+            };
+            let ctx = init.run()?;
+            confirm(
+                "peer node rollback",
+                &format!("Roll channel {channel} of this peer back to block {block}? Later blocks are dropped"),
+                a.yes,
+            )?;
+            offline_ledger_operation("peer node rollback", &ctx, |fs| {
+                tracing::info!(target: "nodeCmd", "Rolling back channel [{channel}] to block [{block}]");
+                crate::ledger::kvledger::rollback(fs, channel, block).map_err(|e| e.to_string())
             })
         }
         NodeCommand::Start(a) => {
             let ctx = init.run_with(&start_overrides(a))?;
-            if ctx.config.chaincode.mode == DEV_MODE {
-                tracing::info!(target: "nodeCmd", "Running in chaincode development mode");
-            }
-            Err(CliError::NotAvailable {
-                command: "peer node start",
-                missing: "the peer server is not available in this build yet",
-            })
+            let settings = crate::node::NodeSettings::from_source(&ctx.source)
+                .map_err(|e| CliError::Config(e.to_string()))?;
+            crate::node::start(settings, ctx.logging.clone())
+                .map_err(|e| CliError::Node(e.to_string()))
         }
         NodeCommand::Status => {
             let ctx = init.run()?;

@@ -9,7 +9,9 @@
 //!   drains (stop accepting, finish in-flight calls, stop channel work, close ledgers).
 
 pub mod admin;
+pub mod channels;
 pub mod lock;
+pub mod metrics;
 pub mod server;
 
 use std::future::Future;
@@ -20,18 +22,30 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tonic::transport::ServerTlsConfig;
 
+use crate::aclmgmt::{PolicyChecker, ResourceProvider};
+use crate::committer::{LedgerCommitter, TxValidator};
 use crate::config::{ConfigError, ConfigSource, CoreConfig};
+use crate::deliver::client::DeliverClientConfig;
+use crate::deliver::peer::service::DeliverService;
+use crate::deliver::peer::DeliverServer;
+use crate::endorser::service::EndorserService;
+use crate::endorser::{auth, Endorser, FilteredEndorser, ProposalProcessor};
 use crate::flogging::Logging;
+use crate::ledger::kvledger::KvLedgerProvider;
 use crate::ledger::LedgerProvider;
 use crate::msp::{load_local_msp, MspError, SigningIdentity, X509Msp};
-use crate::operations::metrics::{MetricOpts, Metrics};
+use crate::operations::metrics::Metrics;
 use crate::operations::{OperationsError, OperationsSystem};
 use crate::peer::{Peer, PeerError};
 use crate::policy::cauthdsl::builder::signed_by_any_admin;
 use crate::policy::SignaturePolicyEvaluator;
 use crate::protos::protos::admin_server::AdminServer as AdminGrpcServer;
+use crate::scc::cscc::{Cscc, JoinHook};
+use crate::scc::qscc::Qscc;
+use crate::scc::Registry;
 
 use admin::{AdminServer, AdminService};
+use channels::ChannelServices;
 use lock::{FileSystemLock, LockError};
 
 /// Why the peer could not start or stopped serving; one line each.
@@ -59,20 +73,17 @@ pub enum NodeError {
     Operations(#[from] OperationsError),
     #[error("failed to initialize the local admin policy: {0}")]
     Policy(String),
+    #[error("cannot set up the endorser: {0}")]
+    Endorser(String),
+    #[error("bad peer.deliveryclient or peer.tls settings: {0}")]
+    DeliverClient(String),
+    #[error("cannot open the ledgers under {path}: {reason}; check peer.fileSystemPath")]
+    LedgerProvider { path: String, reason: String },
     #[error("the gRPC server failed: {0}")]
     Serve(String),
     #[error("cannot start the async runtime: {0}")]
     Runtime(String),
 }
-
-/// `ledger_blockchain_height{channel}` (Fabric's kvledger metric).
-pub const BLOCKCHAIN_HEIGHT: MetricOpts = MetricOpts {
-    namespace: "ledger",
-    subsystem: "",
-    name: "blockchain_height",
-    help: "Height of the chain in blocks.",
-    label_names: &["channel"],
-};
 
 /// The peer's local MSP and its default signer (Fabric's InitCrypto for the node).
 pub fn local_msp(config: &CoreConfig) -> Result<(X509Msp, Arc<dyn SigningIdentity>), NodeError> {
@@ -136,35 +147,74 @@ pub struct PeerNode {
     operations: OperationsSystem,
     tls: Option<ServerTlsConfig>,
     admin: Arc<AdminServer>,
+    endorser: Arc<dyn ProposalProcessor>,
+    deliver: Arc<DeliverServer>,
+    channels: Arc<ChannelServices>,
     _lock: FileSystemLock,
 }
 
 impl PeerNode {
-    /// Loads the local MSP, locks `peer.fileSystemPath`, brings every joined channel back
-    /// from `provider`, and binds the peer, admin and operations listeners (inside tokio).
-    pub async fn build(
+    /// Loads the local MSP, locks `peer.fileSystemPath`, opens the ledgers there, and binds
+    /// the peer, admin and operations listeners (inside tokio).
+    pub async fn build(settings: NodeSettings, logging: Logging) -> Result<Self, NodeError> {
+        let fs_path = file_system_path(&settings.config);
+        let lock = FileSystemLock::acquire(&fs_path)?;
+        let provider =
+            KvLedgerProvider::open_default(&fs_path).map_err(|e| NodeError::LedgerProvider {
+                path: fs_path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+        Self::build_with(settings, logging, Arc::new(provider), lock).await
+    }
+
+    /// As [`PeerNode::build`] over any ledger provider, with the fs lock already held.
+    pub async fn build_with(
         settings: NodeSettings,
         logging: Logging,
         provider: Arc<dyn LedgerProvider>,
+        lock: FileSystemLock,
     ) -> Result<Self, NodeError> {
         let NodeSettings {
             config,
             chaincode_listen_address,
         } = settings;
         let (msp, signer) = local_msp(&config)?;
-        let lock = FileSystemLock::acquire(&file_system_path(&config))?;
         let admin_policy = SignaturePolicyEvaluator::new(
             &signed_by_any_admin(&[config.peer.local_msp_id.as_str()]),
-            Arc::new(msp),
+            Arc::new(msp.clone()),
         )
         .map_err(|e| NodeError::Policy(e.to_string()))?;
         let admin = Arc::new(AdminServer::new(Arc::new(admin_policy), logging.clone()));
         let peer = Arc::new(Peer::new(provider));
-        let channels = peer.initialize()?;
-        for channel in &channels {
+        let metrics = Metrics::new();
+        let deliver_config = DeliverClientConfig::from_core(&config)
+            .map_err(|e| NodeError::DeliverClient(e.to_string()))?;
+        let pool = config.peer.validator_pool_size.unwrap_or(0).max(0) as usize;
+        let channels = Arc::new(ChannelServices::new(
+            LedgerCommitter::new(TxValidator::new(pool)),
+            signer.clone(),
+            deliver_config,
+            metrics.clone(),
+        ));
+        let checker = PolicyChecker::new(peer.clone(), msp.clone());
+        let acl = Arc::new(ResourceProvider::new(checker.clone()));
+        let endorser = compose_endorser(
+            &config,
+            &peer,
+            msp,
+            acl.clone(),
+            checker,
+            &channels,
+            &metrics,
+        )?;
+        let deliver = Arc::new(DeliverServer::new(
+            peer.clone(),
+            acl,
+            config.peer.authentication_timewindow,
+        ));
+        for channel in peer.initialize()? {
             tracing::info!(target: "peer", "Loaded channel {} from the ledger", channel.id());
         }
-        let metrics = Metrics::new();
         let tls = server::tls_config(&config)?;
         let listener = bind(&config.peer.listen_address, "peer.listenAddress").await?;
         let admin_address = config.peer.admin_service.listen_address.as_deref();
@@ -200,6 +250,9 @@ impl PeerNode {
             operations,
             tls,
             admin,
+            endorser,
+            deliver,
+            channels,
             _lock: lock,
         })
     }
@@ -267,7 +320,19 @@ impl PeerNode {
             }
             None => None,
         };
+        for channel in self.peer.channel_ids() {
+            if let Some(channel) = self.peer.channel(&channel) {
+                self.channels.start_channel(&channel);
+            }
+        }
         let router = server::builder(self.tls.clone())?
+            .add_service(
+                EndorserService::new(self.endorser.clone())
+                    .into_server()
+                    .max_decoding_message_size(MAX_MESSAGE_SIZE)
+                    .max_encoding_message_size(MAX_MESSAGE_SIZE),
+            )
+            .add_service(DeliverService::new(self.deliver.clone()).into_grpc())
             .add_optional_service(separate_admin.is_none().then(admin_svc));
         Self::log_start_line(&self.config, "Started");
         let incoming = tokio_stream::wrappers::TcpListenerStream::new(self.listener);
@@ -281,7 +346,11 @@ impl PeerNode {
         if let Some(task) = separate_admin {
             let _ = task.await;
         }
+        self.channels.stop_all().await;
         let _ = operations.await;
+        drop(self.endorser);
+        drop(self.deliver);
+        drop(self.peer);
         tracing::info!(target: "nodeCmd", "Peer stopped; channels closed");
         result.map_err(|e| NodeError::Serve(e.to_string()))
     }
@@ -307,3 +376,75 @@ impl PeerNode {
 }
 
 use server::MAX_MESSAGE_SIZE;
+
+/// The endorser with its system chaincodes (cscc with the after-join hook that starts the
+/// new channel's deliver client, qscc), the auth filters of `peer.handlers.authFilters` and
+/// the endorser metrics.
+fn compose_endorser(
+    config: &CoreConfig,
+    peer: &Arc<Peer>,
+    msp: X509Msp,
+    acl: Arc<ResourceProvider>,
+    checker: PolicyChecker,
+    channels: &Arc<ChannelServices>,
+    metrics: &Arc<Metrics>,
+) -> Result<Arc<dyn ProposalProcessor>, NodeError> {
+    let services = channels.clone();
+    let hook: JoinHook = Arc::new(move |channel| services.start_channel(channel));
+    let mut sccs = Registry::new();
+    let whitelist = &config.chaincode.system;
+    sccs.register_enabled(
+        Arc::new(Cscc::new(peer.clone(), acl.clone(), checker, Some(hook))),
+        whitelist,
+    );
+    sccs.register_enabled(Arc::new(Qscc::new(peer.clone(), acl.clone())), whitelist);
+    let endorser = Endorser::new(peer.clone(), msp, acl, Arc::new(sccs))
+        .map_err(|e| NodeError::Endorser(e.to_string()))?;
+    let mut filters = Vec::new();
+    for handler in &config.peer.handlers.auth_filters {
+        match auth::builtin_filter(&handler.name) {
+            Some(filter) => filters.push(filter),
+            None => {
+                return Err(NodeError::Endorser(format!(
+                    "auth filter {:?} of peer.handlers.authFilters is not built in (plugins are not supported); use DefaultAuth or ExpirationCheck",
+                    handler.name
+                )))
+            }
+        }
+    }
+    let filtered = Arc::new(FilteredEndorser::new(Arc::new(endorser), filters));
+    Ok(Arc::new(metrics::CountingEndorser::new(filtered, metrics)))
+}
+
+/// `peer node start`: builds the peer and serves until SIGINT or SIGTERM, then drains.
+pub fn start(settings: NodeSettings, logging: Logging) -> Result<(), NodeError> {
+    if settings.config.chaincode.mode == "dev" {
+        tracing::info!(target: "nodeCmd", "Running in chaincode development mode");
+        tracing::info!(target: "nodeCmd", "Disable loading validity system chaincode");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| NodeError::Runtime(e.to_string()))?;
+    runtime.block_on(async {
+        let node = PeerNode::build(settings, logging).await?;
+        node.serve(shutdown_signal()).await
+    })
+}
+
+/// Completes on SIGINT or SIGTERM, logging it as Fabric does.
+pub async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        tracing::error!(target: "nodeCmd", "cannot listen for SIGINT/SIGTERM; stop the peer with SIGKILL");
+        return std::future::pending().await;
+    };
+    let (number, name) = tokio::select! {
+        _ = int.recv() => (2, "interrupt"),
+        _ = term.recv() => (15, "terminated"),
+    };
+    tracing::info!(target: "nodeCmd", "Received signal: {number} ({name})");
+}
