@@ -12,11 +12,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod support;
+
 const PEER: &str = env!("CARGO_BIN_EXE_peer");
 const ORDERER: &str = env!("CARGO_BIN_EXE_orderer");
 const CONFIGTXGEN: &str = env!("CARGO_BIN_EXE_configtxgen");
 
-fn sampleconfig() -> PathBuf {
+fn repo_sampleconfig() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sampleconfig")
 }
 
@@ -76,6 +78,9 @@ impl Guard {
 
 impl Drop for Guard {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("--- {} log ---\n{}", self.name, self.log_text());
+        }
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
@@ -86,6 +91,8 @@ impl Drop for Guard {
 /// One local network: folders, ports and the environment each binary runs with.
 struct Network {
     dir: tempfile::TempDir,
+    /// A copy of sampleconfig whose orderer address is this network's orderer.
+    cfg: PathBuf,
     orderer_port: u16,
     peer_port: u16,
     peer_ops_port: u16,
@@ -93,9 +100,22 @@ struct Network {
 
 impl Network {
     fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("config");
+        support::copy_dir(&repo_sampleconfig(), &cfg);
+        let orderer_port = free_port();
+        let configtx = cfg.join("configtx.yaml");
+        let text = std::fs::read_to_string(&configtx).unwrap();
+        assert!(text.contains("127.0.0.1:7050"));
+        std::fs::write(
+            &configtx,
+            text.replace("127.0.0.1:7050", &format!("127.0.0.1:{orderer_port}")),
+        )
+        .unwrap();
         Network {
-            dir: tempfile::tempdir().unwrap(),
-            orderer_port: free_port(),
+            dir,
+            cfg,
+            orderer_port,
             peer_port: free_port(),
             peer_ops_port: free_port(),
         }
@@ -117,7 +137,7 @@ impl Network {
         let log = self.path("orderer.log");
         let child = Command::new(ORDERER)
             .env_clear()
-            .env("FABRIC_CFG_PATH", sampleconfig())
+            .env("FABRIC_CFG_PATH", &self.cfg)
             .env("FABRIC_LOGGING_SPEC", "info")
             .env("ORDERER_GENERAL_LISTENADDRESS", "127.0.0.1")
             .env("ORDERER_GENERAL_LISTENPORT", self.orderer_port.to_string())
@@ -141,7 +161,7 @@ impl Network {
     /// The environment of every `peer` process (server and CLI).
     fn peer_env(&self) -> Vec<(String, String)> {
         [
-            ("FABRIC_CFG_PATH", sampleconfig().display().to_string()),
+            ("FABRIC_CFG_PATH", self.cfg.display().to_string()),
             ("FABRIC_LOGGING_SPEC", "info".into()),
             ("CORE_PEER_LISTENADDRESS", self.peer_address()),
             ("CORE_PEER_ADDRESS", self.peer_address()),
@@ -166,6 +186,8 @@ impl Network {
 
     fn start_peer(&self) -> Guard {
         let log = self.path("peer.log");
+        let started = |text: &str| text.matches("Started peer with ID=").count();
+        let before = started(&std::fs::read_to_string(&log).unwrap_or_default());
         let child = Command::new(PEER)
             .args(["node", "start"])
             .env_clear()
@@ -186,7 +208,7 @@ impl Network {
             log,
         };
         let start = Instant::now();
-        while !guard.log_text().contains("Started peer with ID=") {
+        while started(&guard.log_text()) == before {
             assert!(
                 start.elapsed() < Duration::from_secs(30),
                 "peer did not start; log:\n{}",
@@ -222,7 +244,7 @@ impl Network {
             .args(args)
             .current_dir(self.dir.path())
             .env_clear()
-            .env("FABRIC_CFG_PATH", sampleconfig())
+            .env("FABRIC_CFG_PATH", &self.cfg)
             .output()
             .unwrap();
         assert!(
@@ -340,4 +362,181 @@ fn channel_create_and_fetch_from_the_orderer() {
         err.contains("mismatched channel ID mychannel != otherchannel"),
         "{err}"
     );
+}
+
+fn height(net: &Network, channel: &str) -> u64 {
+    let out = net.cli_ok(&["channel", "getinfo", "-c", channel]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let json = text
+        .strip_prefix("Blockchain info: ")
+        .unwrap_or_else(|| panic!("unexpected getinfo output {text:?}"));
+    let v: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    v["height"].as_u64().unwrap_or(0)
+}
+
+fn wait_height(net: &Network, channel: &str, at_least: u64) -> u64 {
+    let start = Instant::now();
+    loop {
+        let h = height(net, channel);
+        if h >= at_least {
+            return h;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "height stayed at {h}, wanted {at_least}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// A transaction that reaches a block: a qscc invocation endorsed by the peer and sent to
+/// the orderer (no user chaincode runtime is needed for it to be ordered and committed).
+fn send_tx(net: &Network, channel: &str) {
+    net.cli_ok(&[
+        "chaincode",
+        "invoke",
+        "-o",
+        &net.orderer_address(),
+        "-C",
+        channel,
+        "-n",
+        "qscc",
+        "-c",
+        &format!(r#"{{"Args":["GetChainInfo","{channel}"]}}"#),
+    ]);
+}
+
+/// The whole life of a peer: start, join, blocks flow (anchor-peer config update and
+/// transactions), admin and logging live, operations endpoints, restart with the channel
+/// back, SIGTERM exits 0, reset and rollback refused while running.
+#[test]
+fn peer_joins_commits_restarts_and_stops_cleanly() {
+    let net = Network::new();
+    let _orderer = net.start_orderer();
+    let block = net.create_channel("mychannel");
+    let mut peer = net.start_peer();
+    let out = net.cli_ok(&["node", "status"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "status:STARTED \n");
+    net.cli_ok(&["channel", "join", "-b", block.to_str().unwrap()]);
+    let out = net.cli_ok(&["channel", "list"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\nmychannel\n"));
+    assert_eq!(wait_height(&net, "mychannel", 1), 1);
+
+    let anchors = net.path("anchors.tx");
+    net.configtxgen(&[
+        "-profile",
+        "SampleSingleMSPChannel",
+        "-channelID",
+        "mychannel",
+        "-asOrg",
+        "SampleOrg",
+        "-outputAnchorPeersUpdate",
+        anchors.to_str().unwrap(),
+    ]);
+    net.cli_ok(&[
+        "channel",
+        "update",
+        "-o",
+        &net.orderer_address(),
+        "-c",
+        "mychannel",
+        "-f",
+        anchors.to_str().unwrap(),
+    ]);
+    assert_eq!(wait_height(&net, "mychannel", 2), 2);
+    send_tx(&net, "mychannel");
+    assert_eq!(wait_height(&net, "mychannel", 3), 3);
+    net.cli_ok(&["channel", "fetch", "config", "-c", "mychannel"]);
+    assert_eq!(block_number(&net.path("mychannel_config.block")), 1);
+
+    // Logging changes are live and visible through both the CLI and /logspec.
+    let out = net.cli_ok(&["logging", "setlevel", "gossip", "debug"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("'gossip': DEBUG"));
+    let out = net.cli_ok(&["logging", "getlevel", "gossip.comm"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DEBUG"));
+    let (code, body) = http(net.peer_ops_port, "GET", "/logspec", "");
+    assert_eq!(code, 200);
+    assert!(body.contains("gossip=debug"), "{body}");
+    net.cli_ok(&["logging", "revertlevels"]);
+    let (_, body) = http(net.peer_ops_port, "GET", "/logspec", "");
+    assert!(!body.contains("gossip=debug"), "{body}");
+
+    let (code, body) = http(net.peer_ops_port, "GET", "/healthz", "");
+    assert_eq!((code, body.contains("\"OK\"")), (200, true), "{body}");
+    let (_, body) = http(net.peer_ops_port, "GET", "/version", "");
+    assert!(body.contains("\"Version\":\"1.4.12\""), "{body}");
+    let (_, body) = http(net.peer_ops_port, "GET", "/metrics", "");
+    assert!(
+        body.contains("ledger_blockchain_height{channel=\"mychannel\"} 3"),
+        "{body}"
+    );
+    assert!(body.contains("endorser_proposals_received "), "{body}");
+
+    let out = net.cli(&["node", "reset", "--yes"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("in use by a running peer"));
+
+    peer.signal("TERM");
+    assert_eq!(peer.wait(Duration::from_secs(20)), Some(0));
+    assert!(peer.log_text().contains("Received signal: 15 (terminated)"));
+
+    // Offline: without --yes and without a terminal, reset is refused.
+    let out = net.cli(&["node", "rollback", "-c", "mychannel", "-b", "1"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pass --yes"));
+
+    let _peer = net.start_peer();
+    assert_eq!(height(&net, "mychannel"), 3);
+    send_tx(&net, "mychannel");
+    assert_eq!(wait_height(&net, "mychannel", 4), 4);
+}
+
+/// kill -9 while transactions commit, several times: after each restart the channel comes
+/// back consistent (height from getinfo equals the newest block the peer delivers plus one)
+/// and catches up with the orderer's height.
+#[test]
+fn kill_nine_during_commits_then_restart_is_consistent() {
+    let net = Network::new();
+    let _orderer = net.start_orderer();
+    let block = net.create_channel("mychannel");
+    let mut peer = net.start_peer();
+    net.cli_ok(&["channel", "join", "-b", block.to_str().unwrap()]);
+    wait_height(&net, "mychannel", 1);
+    let mut previous = 1;
+    for round in 0..3 {
+        for _ in 0..3 {
+            send_tx(&net, "mychannel");
+        }
+        std::thread::sleep(Duration::from_millis(2100 + 300 * round));
+        peer.signal("KILL");
+        assert_eq!(peer.wait(Duration::from_secs(10)), None, "round {round}");
+        net.cli_ok(&[
+            "channel",
+            "fetch",
+            "newest",
+            "-c",
+            "mychannel",
+            "-o",
+            &net.orderer_address(),
+            net.path("orderer_newest.block").to_str().unwrap(),
+        ]);
+        let ordered = block_number(&net.path("orderer_newest.block")) + 1;
+        assert!(
+            ordered > previous,
+            "round {round}: no new blocks were ordered"
+        );
+        previous = ordered;
+        peer = net.start_peer();
+        let h = wait_height(&net, "mychannel", ordered);
+        assert_eq!(h, ordered, "round {round}");
+        net.cli_ok(&["channel", "fetch", "newest", "-c", "mychannel"]);
+        let ours = net.path("mychannel_newest.block");
+        assert_eq!(block_number(&ours), h - 1, "round {round}");
+        assert_eq!(
+            decode_block(&ours).header,
+            decode_block(&net.path("orderer_newest.block")).header,
+            "round {round}: the peer's newest block is not the orderer's"
+        );
+    }
+    drop(peer);
 }

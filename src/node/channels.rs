@@ -95,7 +95,6 @@ impl BlockSink for CommitterSink {
             .committer
             .store_block(&self.channel, block)
             .map_err(|e| e.to_string())?;
-        tracing::info!(target: "kvledger", "Channel [{id}]: Committed block [{number}] with {} transaction(s)", labels.len());
         self.height.set(&[&id], (number + 1) as f64);
         for ((kind, chaincode), code) in labels.iter().zip(&result.tx_validation_codes) {
             self.transactions
