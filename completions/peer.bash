@@ -2291,12 +2291,20 @@ _peer() {
             return 0
             ;;
         peer__subcmd__node__subcmd__reset)
-            opts="-h --logging-level --help"
+            opts="-y -h --yes --logging-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --yes)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                -y)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --logging-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2309,12 +2317,20 @@ _peer() {
             return 0
             ;;
         peer__subcmd__node__subcmd__rollback)
-            opts="-b -c -h --blockNumber --channelID --logging-level --help"
+            opts="-y -b -c -h --yes --blockNumber --channelID --logging-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --yes)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                -y)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --blockNumber)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

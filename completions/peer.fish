@@ -382,8 +382,12 @@ complete -c peer -n "__fish_peer_using_subcommand node; and not __fish_seen_subc
 complete -c peer -n "__fish_peer_using_subcommand node; and not __fish_seen_subcommand_from reset rollback start status" -f -a "rollback" -d 'Roll a channel of the peer back to a block number (the peer must be stopped)'
 complete -c peer -n "__fish_peer_using_subcommand node; and not __fish_seen_subcommand_from reset rollback start status" -f -a "start" -d 'Start the peer'
 complete -c peer -n "__fish_peer_using_subcommand node; and not __fish_seen_subcommand_from reset rollback start status" -f -a "status" -d 'Ask a running peer for its status'
+complete -c peer -n "__fish_peer_using_subcommand node; and __fish_seen_subcommand_from reset" -s y -l yes -d 'Do not ask for confirmation (needed when stdin is not a terminal)' -r -f -a "true\t''
+false\t''"
 complete -c peer -n "__fish_peer_using_subcommand node; and __fish_seen_subcommand_from reset" -l logging-level -d 'Legacy logging level (no longer used; set FABRIC_LOGGING_SPEC instead)' -r
 complete -c peer -n "__fish_peer_using_subcommand node; and __fish_seen_subcommand_from reset" -s h -l help -d 'Print help'
+complete -c peer -n "__fish_peer_using_subcommand node; and __fish_seen_subcommand_from rollback" -s y -l yes -d 'Do not ask for confirmation (needed when stdin is not a terminal)' -r -f -a "true\t''
+false\t''"
 complete -c peer -n "__fish_peer_using_subcommand node; and __fish_seen_subcommand_from rollback" -s b -l blockNumber -d 'Block number to roll the channel back to' -r
 complete -c peer -n "__fish_peer_using_subcommand node; and __fish_seen_subcommand_from rollback" -s c -l channelID -d 'Channel to roll back' -r
 complete -c peer -n "__fish_peer_using_subcommand node; and __fish_seen_subcommand_from rollback" -l logging-level -d 'Legacy logging level (no longer used; set FABRIC_LOGGING_SPEC instead)' -r

@@ -164,7 +164,7 @@ fn allowed_extra(r: &Row) -> bool {
             r.3.as_str(),
             r.4.as_str(),
             r.5.as_str(),
-        ) == ("local", "y", "yes", "bool", "false")
+        ) == ("local", "y", "yes", "bool", "")
 }
 
 fn row_text(r: &Row) -> String {

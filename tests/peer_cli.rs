@@ -251,7 +251,7 @@ fn unreachable_orderer_is_one_clear_line() {
         return;
     };
     let out = peer(
-        &["channel", "create", "-c", "mych", "-o", &addr],
+        &["channel", "fetch", "newest", "-c", "mych", "-o", &addr],
         Some(dir.path()),
     );
     assert_eq!(out.status.code(), Some(1));
@@ -365,15 +365,29 @@ fn legacy_logging_level_warns() {
 }
 
 #[test]
-fn offline_commands_say_what_is_missing() {
+fn node_start_on_a_busy_port_is_one_clear_line() {
     let Some(dir) = config_dir("127.0.0.1:7051") else {
         return;
     };
-    let out = peer(&["node", "start"], Some(dir.path()));
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = busy.local_addr().unwrap().to_string();
+    let fs = tempfile::tempdir().unwrap();
+    let out = peer_with_env(
+        &["node", "start"],
+        Some(dir.path()),
+        &[
+            ("CORE_PEER_LISTENADDRESS", addr.as_str()),
+            ("CORE_PEER_FILESYSTEMPATH", fs.path().to_str().unwrap()),
+            ("CORE_OPERATIONS_LISTENADDRESS", "127.0.0.1:0"),
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
-        stderr(&out),
-        "Error: peer node start: the peer server is not available in this build yet\n"
+    let err = stderr(&out);
+    let last = err.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with(&format!("Error: failed to listen on {addr}: "))
+            && last.ends_with("check peer.listenAddress"),
+        "{err}"
     );
 }
 
