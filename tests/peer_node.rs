@@ -417,6 +417,11 @@ fn peer_joins_commits_restarts_and_stops_cleanly() {
     let mut peer = net.start_peer();
     let out = net.cli_ok(&["node", "status"]);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "status:STARTED \n");
+    let out = net.cli_ok(&["chaincode", "list", "--installed"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "Get installed chaincodes on peer:\n"
+    );
     net.cli_ok(&["channel", "join", "-b", block.to_str().unwrap()]);
     let out = net.cli_ok(&["channel", "list"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("\nmychannel\n"));

@@ -41,6 +41,7 @@ use crate::policy::cauthdsl::builder::signed_by_any_admin;
 use crate::policy::SignaturePolicyEvaluator;
 use crate::protos::protos::admin_server::AdminServer as AdminGrpcServer;
 use crate::scc::cscc::{Cscc, JoinHook};
+use crate::scc::lscc::{ChaincodeStore, Lscc};
 use crate::scc::qscc::Qscc;
 use crate::scc::Registry;
 
@@ -159,6 +160,12 @@ impl PeerNode {
     pub async fn build(settings: NodeSettings, logging: Logging) -> Result<Self, NodeError> {
         let fs_path = file_system_path(&settings.config);
         let lock = FileSystemLock::acquire(&fs_path)?;
+        // As Fabric's SetChaincodesPath: the install folder exists from the first start.
+        let chaincodes = fs_path.join("chaincodes");
+        std::fs::create_dir_all(&chaincodes).map_err(|e| NodeError::LedgerProvider {
+            path: chaincodes.display().to_string(),
+            reason: e.to_string(),
+        })?;
         let provider =
             KvLedgerProvider::open_default(&fs_path).map_err(|e| NodeError::LedgerProvider {
                 path: fs_path.display().to_string(),
@@ -393,6 +400,19 @@ fn compose_endorser(
     let hook: JoinHook = Arc::new(move |channel| services.start_channel(channel));
     let mut sccs = Registry::new();
     let whitelist = &config.chaincode.system;
+    let system_names = ["cscc", "lscc", "qscc", "escc", "vscc"]
+        .map(String::from)
+        .to_vec();
+    sccs.register_enabled(
+        Arc::new(Lscc::new(
+            peer.clone(),
+            acl.clone(),
+            checker.clone(),
+            ChaincodeStore::new(&file_system_path(config)),
+            system_names,
+        )),
+        whitelist,
+    );
     sccs.register_enabled(
         Arc::new(Cscc::new(peer.clone(), acl.clone(), checker, Some(hook))),
         whitelist,
