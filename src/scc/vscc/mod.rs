@@ -11,7 +11,7 @@
 //! [`ChaincodeData`] (what lscc stores per chaincode) lives here too: the committer reads the
 //! chaincode's policy from it.
 
-pub mod chaincode_data;
+pub use crate::scc::lscc::chaincode_data;
 pub mod lscc_validation;
 pub mod rwset;
 pub mod statebased;
