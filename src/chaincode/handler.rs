@@ -1,0 +1,302 @@
+//! Fabric's chaincode `Handler`: one per registered chaincode stream. The stream task
+//! ([`serve_stream`]) handles REGISTER and then routes every message of the chaincode to the
+//! transaction it belongs to, keyed by (channel, tx id); the executing thread
+//! ([`super::transaction_context`]) answers the shim's requests and waits for COMPLETED or
+//! ERROR.
+
+use std::collections::HashMap;
+use std::sync::mpsc as std_mpsc;
+use std::sync::{Arc, Mutex};
+
+use prost::Message;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::handler_registry::HandlerRegistry;
+use super::short_txid;
+use crate::protos::peer::chaincode_message::Type;
+use crate::protos::peer::{ChaincodeId, ChaincodeMessage};
+
+/// What goes out on the stream (a message, or the status that ends the stream).
+pub type Outbound = Result<ChaincodeMessage, tonic::Status>;
+
+type ContextKey = (String, String);
+
+/// A registered chaincode: its id, the stream to it and its open transaction contexts.
+pub struct Handler {
+    chaincode_id: ChaincodeId,
+    /// The chaincode name (before `:version`), the state namespace it writes.
+    name: String,
+    outbound: UnboundedSender<Outbound>,
+    contexts: Mutex<HashMap<ContextKey, std_mpsc::Sender<ChaincodeMessage>>>,
+}
+
+impl Handler {
+    /// A handler for a chaincode that registered as `chaincode_id`, sending on `outbound`.
+    pub fn new(chaincode_id: ChaincodeId, outbound: UnboundedSender<Outbound>) -> Self {
+        let name = parse_name(&chaincode_id.name).to_string();
+        Handler {
+            chaincode_id,
+            name,
+            outbound,
+            contexts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The name it registered under (`name:version`), the registry key.
+    pub fn canonical_name(&self) -> &str {
+        &self.chaincode_id.name
+    }
+
+    /// The chaincode name without version (Fabric's `ChaincodeName`).
+    pub fn chaincode_name(&self) -> &str {
+        &self.name
+    }
+
+    fn contexts(&self) -> std::sync::MutexGuard<'_, HashMap<ContextKey, std_mpsc::Sender<ChaincodeMessage>>> {
+        self.contexts.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Opens the context of one transaction; the receiver gets the chaincode's messages for
+    /// it. A second context for the same (channel, tx id) fails as in Fabric.
+    pub fn open_context(
+        &self,
+        channel: &str,
+        tx_id: &str,
+    ) -> Result<std_mpsc::Receiver<ChaincodeMessage>, String> {
+        let mut contexts = self.contexts();
+        let key = (channel.to_string(), tx_id.to_string());
+        if contexts.contains_key(&key) {
+            return Err(format!("txid: {tx_id}({channel}) exists"));
+        }
+        let (tx, rx) = std_mpsc::channel();
+        contexts.insert(key, tx);
+        Ok(rx)
+    }
+
+    /// Closes a transaction context.
+    pub fn close_context(&self, channel: &str, tx_id: &str) {
+        self.contexts()
+            .remove(&(channel.to_string(), tx_id.to_string()));
+    }
+
+    /// Sends a message to the chaincode.
+    pub fn send(&self, msg: ChaincodeMessage) -> Result<(), String> {
+        let kind = type_name(msg.r#type);
+        let tx = short_txid(&msg.txid).to_string();
+        self.outbound
+            .send(Ok(msg))
+            .map_err(|_| format!("[{tx}] error sending {kind}: the chaincode stream is closed"))
+    }
+
+    /// Routes a message from the chaincode (in ready state) to its transaction. `Err` ends
+    /// the stream.
+    fn route(&self, msg: ChaincodeMessage) -> Result<(), String> {
+        let kind = Type::try_from(msg.r#type).unwrap_or(Type::Undefined);
+        match kind {
+            Type::Keepalive => return Ok(()),
+            Type::Completed
+            | Type::Error
+            | Type::GetState
+            | Type::PutState
+            | Type::DelState
+            | Type::InvokeChaincode
+            | Type::GetStateByRange
+            | Type::GetQueryResult
+            | Type::QueryStateNext
+            | Type::QueryStateClose
+            | Type::GetHistoryForKey
+            | Type::GetStateMetadata
+            | Type::PutStateMetadata
+            | Type::GetPrivateDataHash => {}
+            _ => {
+                return Err(format!(
+                    "[{}] Fabric side handler cannot handle message ({}) while in ready state",
+                    msg.txid,
+                    type_name(msg.r#type)
+                ))
+            }
+        }
+        let key = (msg.channel_id.clone(), msg.txid.clone());
+        let target = self.contexts().get(&key).cloned();
+        match target {
+            Some(tx) => {
+                let _ = tx.send(msg);
+            }
+            None if matches!(kind, Type::Completed | Type::Error) => {
+                tracing::debug!(target: "chaincode", "notifier Txid:{}, channelID:{} does not exist for handling message {}", msg.txid, msg.channel_id, kind.as_str_name());
+            }
+            None => {
+                let text = format!(
+                    "{} failed: transaction ID: {}: no ledger context",
+                    kind.as_str_name(),
+                    msg.txid
+                );
+                tracing::error!(target: "chaincode", "[{}] Failed to handle {}. error: {text}", short_txid(&msg.txid), kind.as_str_name());
+                self.send(error_message(&msg, text))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The ERROR answer to `msg` carrying `text`.
+pub fn error_message(msg: &ChaincodeMessage, text: String) -> ChaincodeMessage {
+    ChaincodeMessage {
+        r#type: Type::Error as i32,
+        payload: text.into_bytes(),
+        txid: msg.txid.clone(),
+        channel_id: msg.channel_id.clone(),
+        ..Default::default()
+    }
+}
+
+/// A message type's protobuf name (`GET_STATE`), or its number when unknown.
+pub fn type_name(kind: i32) -> String {
+    Type::try_from(kind)
+        .map(|t| t.as_str_name().to_string())
+        .unwrap_or_else(|_| kind.to_string())
+}
+
+/// The chaincode name of `name[:version][/channel]` (Fabric's `ParseName`).
+pub fn parse_name(cname: &str) -> &str {
+    let before_channel = cname.split('/').next().unwrap_or(cname);
+    before_channel.split(':').next().unwrap_or(before_channel)
+}
+
+/// Handles one chaincode stream: REGISTER first (→ REGISTERED, READY, registered under its
+/// canonical name), then routes messages until the stream ends; the handler is then
+/// deregistered and its open transactions see the stream gone.
+pub async fn serve_stream(
+    mut inbound: tonic::Streaming<ChaincodeMessage>,
+    outbound: UnboundedSender<Outbound>,
+    registry: Arc<HandlerRegistry>,
+) {
+    let handler = match register(&mut inbound, &outbound, &registry).await {
+        Ok(h) => h,
+        Err(status) => {
+            let _ = outbound.send(Err(status));
+            return;
+        }
+    };
+    let end = loop {
+        match inbound.message().await {
+            Ok(Some(msg)) => {
+                if let Err(e) = handler.route(msg) {
+                    tracing::error!(target: "chaincode", "error handling message, ending stream: {e}");
+                    break Some(tonic::Status::unknown(format!(
+                        "error handling message, ending stream: {e}"
+                    )));
+                }
+            }
+            Ok(None) => break None,
+            Err(e) => {
+                tracing::error!(target: "chaincode", "handling chaincode support stream: receive failed: {}", e.message());
+                break None;
+            }
+        }
+    };
+    registry.deregister(&handler);
+    handler.contexts().clear();
+    tracing::info!(target: "chaincode", "chaincode {} disconnected", handler.canonical_name());
+    if let Some(status) = end {
+        let _ = outbound.send(Err(status));
+    }
+}
+
+async fn register(
+    inbound: &mut tonic::Streaming<ChaincodeMessage>,
+    outbound: &UnboundedSender<Outbound>,
+    registry: &Arc<HandlerRegistry>,
+) -> Result<Arc<Handler>, tonic::Status> {
+    let first = loop {
+        match inbound.message().await {
+            Ok(Some(m)) if m.r#type == Type::Keepalive as i32 => continue,
+            Ok(Some(m)) => break m,
+            Ok(None) => return Err(tonic::Status::cancelled("stream closed before REGISTER")),
+            Err(e) => return Err(e),
+        }
+    };
+    if first.r#type != Type::Register as i32 {
+        return Err(tonic::Status::unknown(format!(
+            "error handling message, ending stream: [{}] Fabric side handler cannot handle message ({}) while in created state",
+            first.txid,
+            type_name(first.r#type)
+        )));
+    }
+    let id = ChaincodeId::decode(first.payload.as_slice()).map_err(|e| {
+        tonic::Status::invalid_argument(format!(
+            "could not unmarshal the REGISTER chaincode id: {e}"
+        ))
+    })?;
+    let handler = Arc::new(Handler::new(id, outbound.clone()));
+    if let Err(e) = registry.register(handler.clone()) {
+        tracing::error!(target: "chaincode", "failed to start {}: {e}", handler.canonical_name());
+        return Err(tonic::Status::already_exists(e));
+    }
+    let sent = handler
+        .send(ChaincodeMessage {
+            r#type: Type::Registered as i32,
+            ..Default::default()
+        })
+        .and_then(|_| {
+            handler.send(ChaincodeMessage {
+                r#type: Type::Ready as i32,
+                ..Default::default()
+            })
+        });
+    if let Err(e) = sent {
+        registry.deregister(&handler);
+        return Err(tonic::Status::unavailable(e));
+    }
+    tracing::info!(target: "chaincode", "chaincode {} registered and ready", handler.canonical_name());
+    Ok(handler)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_name_strips_version_and_channel() {
+        assert_eq!(parse_name("mycc:1.0"), "mycc");
+        assert_eq!(parse_name("mycc:1.0/ch"), "mycc");
+        assert_eq!(parse_name("mycc"), "mycc");
+    }
+
+    #[test]
+    fn requests_without_context_get_fabric_error_and_contexts_are_unique() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let h = Handler::new(
+            ChaincodeId {
+                name: "cc:1".into(),
+                ..Default::default()
+            },
+            tx,
+        );
+        assert_eq!(h.chaincode_name(), "cc");
+        let msg = ChaincodeMessage {
+            r#type: Type::GetState as i32,
+            txid: "t1".into(),
+            channel_id: "ch".into(),
+            ..Default::default()
+        };
+        h.route(msg.clone()).unwrap();
+        let answer = rx.try_recv().unwrap().unwrap();
+        assert_eq!(answer.r#type, Type::Error as i32);
+        assert_eq!(
+            String::from_utf8(answer.payload).unwrap(),
+            "GET_STATE failed: transaction ID: t1: no ledger context"
+        );
+        let ctx = h.open_context("ch", "t1").unwrap();
+        assert_eq!(h.open_context("ch", "t1").unwrap_err(), "txid: t1(ch) exists");
+        h.route(msg).unwrap();
+        assert_eq!(ctx.try_recv().unwrap().r#type, Type::GetState as i32);
+        let reg = ChaincodeMessage {
+            r#type: Type::Register as i32,
+            ..Default::default()
+        };
+        assert!(h.route(reg).unwrap_err().contains("while in ready state"));
+        h.close_context("ch", "t1");
+        assert!(h.open_context("ch", "t1").is_ok());
+    }
+}

@@ -1,0 +1,57 @@
+//! Chaincode support (Fabric's `core/chaincode`): the peer side of the chaincode shim
+//! protocol.
+//!
+//! A chaincode process dials the peer's chaincode listener and opens the `Register` stream
+//! ([`chaincode_support::ChaincodeSupportService`]); its first message is REGISTER with its
+//! chaincode id, answered with REGISTERED and READY, after which its [`handler::Handler`] is
+//! found in the [`handler_registry::HandlerRegistry`] under the canonical name
+//! `name:version`. [`chaincode_support::ChaincodeSupport::execute`] sends one TRANSACTION
+//! (or INIT) and serves the shim's state requests against the proposal's transaction
+//! simulator ([`transaction_context::TransactionContext`]) until COMPLETED or ERROR.
+//!
+//! This build never launches chaincode processes: the user starts them (Fabric's dev mode,
+//! `--peer-chaincodedev`); a chaincode that is not registered fails with a line saying so.
+
+pub mod chaincode_support;
+pub mod handler;
+pub mod handler_registry;
+pub mod transaction_context;
+
+pub use chaincode_support::{ChaincodeSupport, ChaincodeSupportService, SupportConfig, TxParams};
+pub use handler::Handler;
+pub use handler_registry::HandlerRegistry;
+
+/// Why a chaincode execution failed; the texts follow Fabric's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExecError {
+    /// No chaincode with this canonical name is registered.
+    #[error("failed to execute transaction {tx_id}: [channel {channel}] could not launch chaincode {cname}: it is not running and this build does not launch chaincodes; start it with CORE_CHAINCODE_ID_NAME={cname} and --peer.address {address}")]
+    NotRunning {
+        tx_id: String,
+        channel: String,
+        cname: String,
+        address: String,
+    },
+    /// The execution could not complete (timeout, stream gone, duplicate tx id...).
+    #[error("failed to execute transaction {tx_id}: {reason}")]
+    Execute { tx_id: String, reason: String },
+    /// The chaincode answered ERROR.
+    #[error("transaction returned with failure: {0}")]
+    Failure(String),
+    /// The chaincode answered COMPLETED with a payload that is not a `Response`.
+    #[error("failed to unmarshal response for transaction {tx_id}: {reason}")]
+    BadResponse { tx_id: String, reason: String },
+    /// The chaincode answered something other than COMPLETED or ERROR.
+    #[error("unexpected response type {kind} for transaction {tx_id}")]
+    UnexpectedType { kind: i32, tx_id: String },
+}
+
+/// The canonical name of a chaincode (`name:version`), the registry key.
+pub fn canonical_name(name: &str, version: &str) -> String {
+    format!("{name}:{version}")
+}
+
+/// First eight characters of a tx id, for logs (Fabric's `shorttxid`).
+pub(crate) fn short_txid(tx_id: &str) -> &str {
+    tx_id.get(..8).unwrap_or(tx_id)
+}

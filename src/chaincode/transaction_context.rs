@@ -1,0 +1,375 @@
+//! One transaction executing in a chaincode (Fabric's `TransactionContext` and the request
+//! handlers of its `Handler`): answers the shim's state requests against the proposal's
+//! simulator, keeping the open query iterators by id. Answers are RESPONSE (with the
+//! payload Fabric puts there) or ERROR with `"<TYPE> failed: transaction ID: <txid>: <why>"`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use prost::Message;
+
+use super::chaincode_support::{ChaincodeSupport, TxParams};
+use super::handler::type_name;
+use crate::ledger::{LedgerResult, ResultsIterator};
+use crate::protos::peer::chaincode_message::Type;
+use crate::protos::peer::{
+    ChaincodeMessage, ChaincodeSpec, DelState, GetHistoryForKey, GetQueryResult, GetState,
+    GetStateByRange, GetStateMetadata, PutState, PutStateMetadata, QueryMetadata,
+    QueryResponse, QueryResultBytes, QueryStateClose, QueryStateNext, StateMetadata,
+    StateMetadataResult,
+};
+use crate::protos::queryresult::{KeyModification, Kv};
+
+/// Results per QueryResponse batch (Fabric's `MaxResultLimit`).
+pub const MAX_RESULT_LIMIT: usize = 100;
+
+type HistoryIter = Box<dyn Iterator<Item = LedgerResult<KeyModification>> + Send>;
+
+/// An open query: its iterator, a result read ahead, and how many it returned.
+struct OpenQuery {
+    source: QuerySource,
+    pending: Option<Vec<u8>>,
+    returned: usize,
+}
+
+enum QuerySource {
+    State(Box<dyn ResultsIterator>),
+    History(HistoryIter),
+}
+
+impl QuerySource {
+    /// The next result, marshalled as the shim expects (a `KV` or a `KeyModification`).
+    fn next_bytes(&mut self) -> Result<Option<Vec<u8>>, String> {
+        match self {
+            QuerySource::State(it) => Ok(it.next().map_err(|e| e.to_string())?.map(|r| {
+                Kv {
+                    namespace: r.namespace,
+                    key: r.key,
+                    value: r.value,
+                }
+                .encode_to_vec()
+            })),
+            QuerySource::History(it) => match it.next() {
+                None => Ok(None),
+                Some(Ok(m)) => Ok(Some(m.encode_to_vec())),
+                Some(Err(e)) => Err(e.to_string()),
+            },
+        }
+    }
+}
+
+/// The state of one executing transaction.
+pub struct TransactionContext<'a> {
+    support: &'a ChaincodeSupport,
+    params: &'a TxParams<'a>,
+    /// The namespace of the chaincode running this transaction.
+    chaincode: String,
+    is_init: bool,
+    queries: HashMap<String, OpenQuery>,
+}
+
+type Answer = Result<Vec<u8>, String>;
+
+impl<'a> TransactionContext<'a> {
+    pub fn new(
+        support: &'a ChaincodeSupport,
+        params: &'a TxParams<'a>,
+        chaincode: &str,
+        is_init: bool,
+    ) -> Self {
+        TransactionContext {
+            support,
+            params,
+            chaincode: chaincode.to_string(),
+            is_init,
+            queries: HashMap::new(),
+        }
+    }
+
+    /// The answer to one request of the shim.
+    pub fn handle(&mut self, msg: &ChaincodeMessage) -> ChaincodeMessage {
+        let kind = Type::try_from(msg.r#type).unwrap_or(Type::Undefined);
+        let answer = self.dispatch(kind, msg);
+        let (r#type, payload) = match answer {
+            Ok(payload) => (Type::Response, payload),
+            Err(why) => {
+                let text = format!(
+                    "{} failed: transaction ID: {}: {why}",
+                    type_name(msg.r#type),
+                    msg.txid
+                );
+                tracing::error!(target: "chaincode", "[{}] Failed to handle {}. error: {text}", super::short_txid(&msg.txid), type_name(msg.r#type));
+                (Type::Error, text.into_bytes())
+            }
+        };
+        ChaincodeMessage {
+            r#type: r#type as i32,
+            payload,
+            txid: msg.txid.clone(),
+            channel_id: msg.channel_id.clone(),
+            ..Default::default()
+        }
+    }
+
+    fn dispatch(&mut self, kind: Type, msg: &ChaincodeMessage) -> Answer {
+        let p = msg.payload.as_slice();
+        match kind {
+            Type::GetState => self.get_state(decode::<GetState>(p)?),
+            Type::PutState => self.put_state(decode::<PutState>(p)?),
+            Type::DelState => self.del_state(decode::<DelState>(p)?),
+            Type::GetStateByRange => self.get_state_by_range(decode::<GetStateByRange>(p)?),
+            Type::QueryStateNext => {
+                let id = decode::<QueryStateNext>(p)?.id;
+                if !self.queries.contains_key(&id) {
+                    return Err("query iterator not found".into());
+                }
+                self.batch(&id)
+            }
+            Type::QueryStateClose => {
+                let id = decode::<QueryStateClose>(p)?.id;
+                self.queries.remove(&id);
+                Ok(QueryResponse {
+                    has_more: false,
+                    id,
+                    ..Default::default()
+                }
+                .encode_to_vec())
+            }
+            Type::GetQueryResult => {
+                let q = decode::<GetQueryResult>(p)?;
+                self.no_private_data(&q.collection)?;
+                Err("ExecuteQuery not supported for leveldb".into())
+            }
+            Type::GetHistoryForKey => self.get_history(decode::<GetHistoryForKey>(p)?),
+            Type::GetStateMetadata => self.get_state_metadata(decode::<GetStateMetadata>(p)?),
+            Type::PutStateMetadata => self.put_state_metadata(decode::<PutStateMetadata>(p)?),
+            Type::GetPrivateDataHash => {
+                let q = decode::<GetState>(p)?;
+                self.no_private_data(if q.collection.is_empty() {
+                    "?"
+                } else {
+                    &q.collection
+                })?;
+                Err("no collection given".into())
+            }
+            Type::InvokeChaincode => self.invoke_chaincode(decode::<ChaincodeSpec>(p)?),
+            _ => Err(format!(
+                "message type {} is not a chaincode request",
+                type_name(msg.r#type)
+            )),
+        }
+    }
+
+    /// Private data (collections) is refused: this build has no private data store.
+    fn no_private_data(&self, collection: &str) -> Result<(), String> {
+        if collection.is_empty() {
+            return Ok(());
+        }
+        if self.is_init {
+            return Err("private data APIs are not allowed in chaincode Init()".into());
+        }
+        Err(format!("private data (collection {collection}) is not supported by this peer build; use public state"))
+    }
+
+    fn get_state(&mut self, q: GetState) -> Answer {
+        self.no_private_data(&q.collection)?;
+        let value = self
+            .params
+            .simulator
+            .get_state(&self.chaincode, &q.key)
+            .map_err(|e| e.to_string())?;
+        Ok(value.unwrap_or_default())
+    }
+
+    fn put_state(&mut self, q: PutState) -> Answer {
+        self.no_private_data(&q.collection)?;
+        self.params
+            .simulator
+            .set_state(&self.chaincode, &q.key, q.value)
+            .map_err(|e| e.to_string())?;
+        Ok(Vec::new())
+    }
+
+    fn del_state(&mut self, q: DelState) -> Answer {
+        self.no_private_data(&q.collection)?;
+        self.params
+            .simulator
+            .delete_state(&self.chaincode, &q.key)
+            .map_err(|e| e.to_string())?;
+        Ok(Vec::new())
+    }
+
+    fn check_metadata_capability(&self) -> Result<(), String> {
+        if self.params.key_level_endorsement {
+            Ok(())
+        } else {
+            Err("key level endorsement is not enabled, channel application capability of V1_3 or later is required".into())
+        }
+    }
+
+    fn get_state_metadata(&mut self, q: GetStateMetadata) -> Answer {
+        self.check_metadata_capability()?;
+        self.no_private_data(&q.collection)?;
+        let metadata = self
+            .params
+            .simulator
+            .get_state_metadata(&self.chaincode, &q.key)
+            .map_err(|e| e.to_string())?;
+        Ok(StateMetadataResult {
+            entries: metadata
+                .into_iter()
+                .map(|(metakey, value)| StateMetadata { metakey, value })
+                .collect(),
+        }
+        .encode_to_vec())
+    }
+
+    fn put_state_metadata(&mut self, q: PutStateMetadata) -> Answer {
+        self.check_metadata_capability()?;
+        self.no_private_data(&q.collection)?;
+        let entry = q.metadata.unwrap_or_default();
+        let metadata = BTreeMap::from([(entry.metakey, entry.value)]);
+        self.params
+            .simulator
+            .set_state_metadata(&self.chaincode, &q.key, metadata)
+            .map_err(|e| e.to_string())?;
+        Ok(Vec::new())
+    }
+
+    fn get_state_by_range(&mut self, q: GetStateByRange) -> Answer {
+        self.no_private_data(&q.collection)?;
+        if !q.metadata.is_empty() {
+            let m = decode::<QueryMetadata>(&q.metadata)?;
+            if m.page_size != 0 || !m.bookmark.is_empty() {
+                return Err("paginated range queries are not supported by this peer build; query without a page size".into());
+            }
+        }
+        let iter = self
+            .params
+            .simulator
+            .get_state_range_scan_iterator(&self.chaincode, &q.start_key, &q.end_key)
+            .map_err(|e| e.to_string())?;
+        self.open_query(QuerySource::State(iter))
+    }
+
+    fn get_history(&mut self, q: GetHistoryForKey) -> Answer {
+        let Some(history) = self.params.history else {
+            return Err("history database is not available on this channel".into());
+        };
+        let iter = history
+            .get_history_for_key(&self.chaincode, &q.key)
+            .map_err(|e| e.to_string())?;
+        self.open_query(QuerySource::History(iter))
+    }
+
+    fn open_query(&mut self, source: QuerySource) -> Answer {
+        let id = new_iterator_id();
+        self.queries.insert(
+            id.clone(),
+            OpenQuery {
+                source,
+                pending: None,
+                returned: 0,
+            },
+        );
+        self.batch(&id)
+    }
+
+    /// The next batch of an open query (Fabric's `BuildQueryResponse`): at most
+    /// [`MAX_RESULT_LIMIT`] results, `has_more` when another one was read ahead; an
+    /// exhausted (or over-limit) query is closed.
+    fn batch(&mut self, id: &str) -> Answer {
+        let limit = self.support.config().total_query_limit;
+        let Some(query) = self.queries.get_mut(id) else {
+            return Err("query iterator not found".into());
+        };
+        let mut results: Vec<QueryResultBytes> = query
+            .pending
+            .take()
+            .map(|b| QueryResultBytes { result_bytes: b })
+            .into_iter()
+            .collect();
+        let mut has_more = false;
+        loop {
+            if query.returned >= limit {
+                break;
+            }
+            let next = match query.source.next_bytes() {
+                Ok(n) => n,
+                Err(e) => {
+                    self.queries.remove(id);
+                    return Err(e);
+                }
+            };
+            let Some(bytes) = next else { break };
+            query.returned += 1;
+            if results.len() == MAX_RESULT_LIMIT {
+                query.pending = Some(bytes);
+                has_more = true;
+                break;
+            }
+            results.push(QueryResultBytes {
+                result_bytes: bytes,
+            });
+        }
+        if !has_more {
+            self.queries.remove(id);
+        }
+        Ok(QueryResponse {
+            results,
+            has_more,
+            id: id.to_string(),
+            metadata: Vec::new(),
+        }
+        .encode_to_vec())
+    }
+
+    /// Chaincode-to-chaincode on the same channel with the same simulator; the answer is
+    /// the callee's final message (COMPLETED or ERROR), as in Fabric.
+    fn invoke_chaincode(&mut self, spec: ChaincodeSpec) -> Answer {
+        let target = spec.chaincode_id.unwrap_or_default().name;
+        let mut parts = target.splitn(2, '/');
+        let name = super::handler::parse_name(parts.next().unwrap_or_default()).to_string();
+        let channel = parts.next().unwrap_or_default();
+        if !channel.is_empty() && channel != self.params.channel_id {
+            return Err(format!("invoking chaincode {name} on channel {channel} from channel {} is not supported by this peer build; invoke it on the same channel", self.params.channel_id));
+        }
+        if self.support.is_sys_cc_and_not_invokable_cc2cc(&name) {
+            return Err(format!(
+                "system chaincode {name} cannot be invoked with a cc2cc invocation"
+            ));
+        }
+        if self.support.is_sys_cc(&name) {
+            return Err(format!("invoking system chaincode {name} from a chaincode is not supported by this peer build"));
+        }
+        let version = self
+            .support
+            .chaincode_version(self.params.simulator, &name)
+            .map_err(|e| format!("execute failed: {e}"))?;
+        let input = spec.input.unwrap_or_default();
+        let answer = self
+            .support
+            .invoke(self.params, &name, &version, input, false)
+            .map_err(|e| format!("execute failed: {e}"))?;
+        Ok(answer.encode_to_vec())
+    }
+}
+
+fn decode<M: Message + Default>(bytes: &[u8]) -> Result<M, String> {
+    M::decode(bytes).map_err(|e| format!("unmarshal failed: {e}"))
+}
+
+/// A random UUID (v4) as Fabric's iterator ids.
+fn new_iterator_id() -> String {
+    let mut b: [u8; 16] = rand::random();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
