@@ -20,11 +20,12 @@ use prost::Message;
 use sha2::{Digest, Sha256};
 
 use crate::aclmgmt::resources::PEER_PROPOSE;
+use crate::chaincode::{ChaincodeSupport, TxParams};
 use crate::aclmgmt::{AclProvider, AclSubject};
 use crate::msp::{IdentityDeserializer, X509Msp};
 use crate::peer::{Channel, Peer};
 use crate::protos::peer::{
-    ChaincodeAction, ChaincodeId, ChaincodeInvocationSpec, ChaincodeProposalPayload,
+    ChaincodeAction, ChaincodeDeploymentSpec, ChaincodeId, ChaincodeInvocationSpec, ChaincodeProposalPayload,
     ProposalResponse, ProposalResponsePayload, Response, SignedProposal,
 };
 use crate::protoutil::proposal_payload_for_tx;
@@ -67,6 +68,7 @@ pub struct Endorser {
     acl: Arc<dyn AclProvider>,
     sccs: Arc<Registry>,
     escc: DefaultEndorsement,
+    chaincodes: Option<Arc<ChaincodeSupport>>,
 }
 
 /// What simulation produced.
@@ -74,6 +76,8 @@ struct Simulation {
     response: Response,
     results: Vec<u8>,
     event: Vec<u8>,
+    /// The instantiated version of a user chaincode (system chaincodes: none).
+    version: Option<String>,
 }
 
 impl Endorser {
@@ -92,7 +96,14 @@ impl Endorser {
             acl,
             sccs,
             escc: DefaultEndorsement::new(signer),
+            chaincodes: None,
         })
+    }
+
+    /// Runs user chaincodes through `support` (without it they fail as not running).
+    pub fn with_chaincode_support(mut self, support: Arc<ChaincodeSupport>) -> Self {
+        self.chaincodes = Some(support);
+        self
     }
 
     /// Fabric's `preProcess`: validation, system chaincodes closed to proposals, duplicate
@@ -149,9 +160,7 @@ impl Endorser {
         let cis = invocation_spec(&vp.proposal.payload)?;
         let name = vp.chaincode_name();
         let Some(scc) = self.sccs.get(name) else {
-            return Err(format!(
-                "chaincode {name} cannot be executed: this peer has no chaincode runtime yet"
-            ));
+            return self.simulate_user(signed, vp, channel, cis);
         };
         let channel_id = vp.channel_header.channel_id.as_str();
         let simulator = match &channel {
@@ -187,10 +196,11 @@ impl Endorser {
         if response.status < scc::ERROR_THRESHOLD && name == "lscc" {
             let function = args.first().map(|f| f.as_slice());
             if args.len() >= 3 && matches!(function, Some(b"deploy") | Some(b"upgrade")) {
-                let target = crate::scc::lscc::deployment_spec_name(&args[2]);
-                return Err(format!(
-                    "chaincode {target} cannot be executed: this peer has no chaincode runtime yet"
-                ));
+                let (Some(sim), Some(channel)) = (simulator.as_deref(), ctx.channel.clone())
+                else {
+                    return Err(format!("channel {channel_id} not found"));
+                };
+                self.legacy_init(signed, vp, &channel, sim, &args[2])?;
             }
         }
         let results = match &simulator {
@@ -204,7 +214,96 @@ impl Endorser {
             response,
             results,
             event,
+            version: None,
         })
+    }
+
+    fn support(&self) -> Result<&Arc<ChaincodeSupport>, String> {
+        self.chaincodes.as_ref().ok_or_else(|| {
+            "chaincode support is not configured on this endorser; user chaincodes cannot run"
+                .to_string()
+        })
+    }
+
+    /// Runs a user chaincode: its definition from lscc (read through the simulator), then
+    /// one TRANSACTION in its registered process (Fabric's `callChaincode`).
+    fn simulate_user(
+        &self,
+        signed: &SignedProposal,
+        vp: &ValidatedProposal,
+        channel: Option<Arc<Channel>>,
+        cis: ChaincodeInvocationSpec,
+    ) -> Result<Simulation, String> {
+        let name = vp.chaincode_name();
+        let channel_id = vp.channel_header.channel_id.as_str();
+        let Some(channel) = channel else {
+            return Err(format!(
+                "chaincode {name} can only be invoked on a channel this peer has joined (channel '{channel_id}')"
+            ));
+        };
+        let support = self.support()?;
+        let tx_id = vp.channel_header.tx_id.as_str();
+        let sim = channel
+            .ledger()
+            .new_tx_simulator(tx_id)
+            .map_err(|e| e.to_string())?;
+        let history = channel.ledger().new_history_query_executor().ok();
+        let definition = support
+            .chaincode_definition(sim.as_ref(), name)
+            .map_err(|e| format!("make sure the chaincode {name} has been successfully instantiated and try again: {e}"))?;
+        let params = tx_params(signed, vp, &channel, sim.as_ref(), history.as_deref());
+        let input = cis.chaincode_spec.and_then(|s| s.input).unwrap_or_default();
+        let cid = format!("name:\"{name}\" version:\"{}\" ", definition.version);
+        tracing::info!(target: "endorser", "[{channel_id}][{}] Entry chaincode: {cid}", short(tx_id));
+        let started = std::time::Instant::now();
+        let outcome = support.execute(&params, name, &definition.version, input, false);
+        tracing::info!(target: "endorser", "[{channel_id}][{}] Exit chaincode: {cid} ({}ms)", short(tx_id), started.elapsed().as_millis());
+        let (response, event) = outcome.map_err(|e| e.to_string())?;
+        let results = sim
+            .get_tx_simulation_results()
+            .map_err(|e| e.to_string())?
+            .encode_to_vec();
+        Ok(Simulation {
+            response,
+            results,
+            event: event.map(|e| e.encode_to_vec()).unwrap_or_default(),
+            version: Some(definition.version),
+        })
+    }
+
+    /// After lscc deploy/upgrade: the chaincode's Init in the same simulator (Fabric's
+    /// `ExecuteLegacyInit`); its response is not looked at, only a failure is.
+    fn legacy_init(
+        &self,
+        signed: &SignedProposal,
+        vp: &ValidatedProposal,
+        channel: &Arc<Channel>,
+        sim: &dyn crate::ledger::TxSimulator,
+        cds_bytes: &[u8],
+    ) -> Result<(), String> {
+        let cds = ChaincodeDeploymentSpec::decode(cds_bytes)
+            .map_err(|e| format!("error unmarshaling ChaincodeDeploymentSpec: {e}"))?;
+        let spec = cds.chaincode_spec.unwrap_or_default();
+        let id = spec.chaincode_id.unwrap_or_default();
+        if self.sccs.is_sys_cc(&id.name) {
+            return Err(format!(
+                "attempting to deploy a system chaincode {}/{}",
+                id.name, vp.channel_header.channel_id
+            ));
+        }
+        let support = self.support()?;
+        let history = channel.ledger().new_history_query_executor().ok();
+        let params = tx_params(signed, vp, channel, sim, history.as_deref());
+        support
+            .execute(
+                &params,
+                &id.name,
+                &id.version,
+                spec.input.unwrap_or_default(),
+                true,
+            )
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 
     /// The proposal response payload of a simulation, as Fabric's
@@ -260,7 +359,10 @@ impl Endorser {
                 ..Default::default()
             });
         }
-        chaincode_id.version = crate::metadata::FABRIC_VERSION.to_string();
+        chaincode_id.version = sim
+            .version
+            .clone()
+            .unwrap_or_else(|| crate::metadata::FABRIC_VERSION.to_string());
         let payload = match self.response_payload(&vp, &sim, chaincode_id) {
             Ok(p) => p,
             Err(message) => return Ok(failure(message)),
@@ -356,6 +458,28 @@ pub fn proposal_hash_of(
     h.update(signature_header);
     h.update(payload_for_tx);
     h.finalize().to_vec()
+}
+
+/// The transaction parameters of a proposal on `channel`.
+fn tx_params<'a>(
+    signed: &'a SignedProposal,
+    vp: &'a ValidatedProposal,
+    channel: &Arc<Channel>,
+    simulator: &'a dyn crate::ledger::TxSimulator,
+    history: Option<&'a dyn crate::ledger::HistoryQueryExecutor>,
+) -> TxParams<'a> {
+    TxParams {
+        channel_id: &vp.channel_header.channel_id,
+        tx_id: &vp.channel_header.tx_id,
+        signed_proposal: Some(signed),
+        proposal: Some(&vp.proposal),
+        simulator,
+        history,
+        key_level_endorsement: channel
+            .bundle()
+            .application_config()
+            .is_some_and(|a| a.capabilities().key_level_endorsement()),
+    }
 }
 
 fn short(tx_id: &str) -> &str {

@@ -23,6 +23,7 @@ use tokio::net::TcpListener;
 use tonic::transport::ServerTlsConfig;
 
 use crate::aclmgmt::{PolicyChecker, ResourceProvider};
+use crate::chaincode::{ChaincodeSupport, SupportConfig};
 use crate::committer::{LedgerCommitter, TxValidator};
 use crate::config::{ConfigError, ConfigSource, CoreConfig};
 use crate::deliver::client::DeliverClientConfig;
@@ -139,12 +140,13 @@ impl NodeSettings {
 /// A configured peer, its listeners bound, ready to serve.
 pub struct PeerNode {
     config: CoreConfig,
-    chaincode_listen_address: Option<String>,
     peer: Arc<Peer>,
     signer: Arc<dyn SigningIdentity>,
     metrics: Arc<Metrics>,
     listener: TcpListener,
     admin_listener: Option<TcpListener>,
+    chaincode_listener: TcpListener,
+    chaincode_support: Arc<ChaincodeSupport>,
     operations: OperationsSystem,
     tls: Option<ServerTlsConfig>,
     admin: Arc<AdminServer>,
@@ -205,8 +207,15 @@ impl PeerNode {
         ));
         let checker = PolicyChecker::new(peer.clone(), msp.clone());
         let acl = Arc::new(ResourceProvider::new(checker.clone()));
-        let endorser = compose_endorser(
+        let chaincode_address = chaincode_listen_address
+            .clone()
+            .unwrap_or_else(|| default_chaincode_listen_address(&config.peer.address));
+        if chaincode_listen_address.is_none() {
+            tracing::warn!(target: "nodeCmd", "peer.chaincodeListenAddress is not set, using {chaincode_address}");
+        }
+        let (endorser, chaincode_support) = compose_endorser(
             &config,
+            &chaincode_address,
             &peer,
             msp,
             acl.clone(),
@@ -238,6 +247,7 @@ impl PeerNode {
             ),
             false => None,
         };
+        let chaincode_listener = bind(&chaincode_address, "peer.chaincodeListenAddress").await?;
         let operations = OperationsSystem::bind_with_metrics(
             &config.operations.listen_address,
             config.operations.tls.enabled,
@@ -248,12 +258,13 @@ impl PeerNode {
         .await?;
         Ok(PeerNode {
             config,
-            chaincode_listen_address,
             peer,
             signer,
             metrics,
             listener,
             admin_listener,
+            chaincode_listener,
+            chaincode_support,
             operations,
             tls,
             admin,
@@ -267,6 +278,16 @@ impl PeerNode {
     /// The peer's gRPC address actually bound (useful with port 0).
     pub fn local_addr(&self) -> Option<SocketAddr> {
         self.listener.local_addr().ok()
+    }
+
+    /// The chaincode listener's address actually bound.
+    pub fn chaincode_addr(&self) -> Option<SocketAddr> {
+        self.chaincode_listener.local_addr().ok()
+    }
+
+    /// The chaincode support (registered chaincodes).
+    pub fn chaincode_support(&self) -> &Arc<ChaincodeSupport> {
+        &self.chaincode_support
     }
 
     /// The operations endpoint's address.
@@ -327,6 +348,20 @@ impl PeerNode {
             }
             None => None,
         };
+        let cc_address = self
+            .chaincode_listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        tracing::info!(target: "nodeCmd", "Starting chaincode support on {cc_address} (without TLS: chaincodes are started by the user and connect in plaintext)");
+        let chaincode_server = tokio::spawn(
+            tonic::transport::Server::builder()
+                .add_service(self.chaincode_support.service())
+                .serve_with_incoming_shutdown(
+                    tokio_stream::wrappers::TcpListenerStream::new(self.chaincode_listener),
+                    stopped(stop_rx.clone()),
+                ),
+        );
         for channel in self.peer.channel_ids() {
             if let Some(channel) = self.peer.channel(&channel) {
                 self.channels.start_channel(&channel);
@@ -353,6 +388,7 @@ impl PeerNode {
         if let Some(task) = separate_admin {
             let _ = task.await;
         }
+        let _ = chaincode_server.await;
         self.channels.stop_all().await;
         let _ = operations.await;
         drop(self.endorser);
@@ -364,13 +400,10 @@ impl PeerNode {
 
     /// One line per part of Fabric's peer this build does not run, said once at start.
     fn log_unavailable_parts(&self) {
-        let cc_listen = self
-            .chaincode_listen_address
-            .clone()
-            .unwrap_or_else(|| "peer.chaincodeListenAddress".into());
         tracing::warn!(
             target: "nodeCmd",
-            "Chaincode support is not available in this build: nothing listens on {cc_listen} and user chaincodes cannot be run"
+            "This build does not launch chaincodes: start each chaincode yourself (as in dev mode) with CORE_CHAINCODE_ID_NAME=<name>:<version> and --peer.address {}",
+            self.chaincode_support.config().peer_address
         );
         if self.config.peer.profile.enabled {
             tracing::warn!(
@@ -387,15 +420,17 @@ use server::MAX_MESSAGE_SIZE;
 /// The endorser with its system chaincodes (cscc with the after-join hook that starts the
 /// new channel's deliver client, qscc), the auth filters of `peer.handlers.authFilters` and
 /// the endorser metrics.
+#[allow(clippy::too_many_arguments)]
 fn compose_endorser(
     config: &CoreConfig,
+    chaincode_address: &str,
     peer: &Arc<Peer>,
     msp: X509Msp,
     acl: Arc<ResourceProvider>,
     checker: PolicyChecker,
     channels: &Arc<ChannelServices>,
     metrics: &Arc<Metrics>,
-) -> Result<Arc<dyn ProposalProcessor>, NodeError> {
+) -> Result<(Arc<dyn ProposalProcessor>, Arc<ChaincodeSupport>), NodeError> {
     let services = channels.clone();
     let hook: JoinHook = Arc::new(move |channel| services.start_channel(channel));
     let mut sccs = Registry::new();
@@ -418,8 +453,19 @@ fn compose_endorser(
         whitelist,
     );
     sccs.register_enabled(Arc::new(Qscc::new(peer.clone(), acl.clone())), whitelist);
-    let endorser = Endorser::new(peer.clone(), msp, acl, Arc::new(sccs))
-        .map_err(|e| NodeError::Endorser(e.to_string()))?;
+    let sccs = Arc::new(sccs);
+    let support = Arc::new(ChaincodeSupport::new(
+        SupportConfig {
+            execute_timeout: config.chaincode.executetimeout,
+            user_runs_cc: config.chaincode.mode == "dev",
+            peer_address: chaincode_address.to_string(),
+            total_query_limit: config.ledger.state.total_query_limit.max(1) as usize,
+        },
+        sccs.clone(),
+    ));
+    let endorser = Endorser::new(peer.clone(), msp, acl, sccs)
+        .map_err(|e| NodeError::Endorser(e.to_string()))?
+        .with_chaincode_support(support.clone());
     let mut filters = Vec::new();
     for handler in &config.peer.handlers.auth_filters {
         match auth::builtin_filter(&handler.name) {
@@ -433,7 +479,19 @@ fn compose_endorser(
         }
     }
     let filtered = Arc::new(FilteredEndorser::new(Arc::new(endorser), filters));
-    Ok(Arc::new(metrics::CountingEndorser::new(filtered, metrics)))
+    Ok((
+        Arc::new(metrics::CountingEndorser::new(filtered, metrics)),
+        support,
+    ))
+}
+
+/// Fabric's default chaincode listen address: the host of `peer.address` on port 7052.
+pub fn default_chaincode_listen_address(peer_address: &str) -> String {
+    let host = match peer_address.rsplit_once(':') {
+        Some((host, _)) => host,
+        None => peer_address,
+    };
+    format!("{host}:7052")
 }
 
 /// `peer node start`: builds the peer and serves until SIGINT or SIGTERM, then drains.
