@@ -141,11 +141,12 @@ impl ChaincodeSupport {
         });
         match Type::try_from(msg.r#type) {
             Ok(Type::Completed) => {
-                let response = Response::decode(msg.payload.as_slice())
-                    .map_err(|e| ExecError::BadResponse {
+                let response = Response::decode(msg.payload.as_slice()).map_err(|e| {
+                    ExecError::BadResponse {
                         tx_id,
                         reason: e.to_string(),
-                    })?;
+                    }
+                })?;
                 Ok((response, event))
             }
             Ok(Type::Error) => Err(ExecError::Failure(
@@ -200,7 +201,11 @@ impl ChaincodeSupport {
         is_init: bool,
         inbox: std::sync::mpsc::Receiver<ChaincodeMessage>,
     ) -> Result<ChaincodeMessage, String> {
-        let kind = if is_init { Type::Init } else { Type::Transaction };
+        let kind = if is_init {
+            Type::Init
+        } else {
+            Type::Transaction
+        };
         if params.proposal.is_some() && params.signed_proposal.is_none() {
             return Err("failed getting proposal context. Signed proposal is nil".into());
         }
@@ -209,10 +214,7 @@ impl ChaincodeSupport {
             payload: input.encode_to_vec(),
             txid: params.tx_id.to_string(),
             channel_id: params.channel_id.to_string(),
-            proposal: params
-                .proposal
-                .and(params.signed_proposal)
-                .cloned(),
+            proposal: params.proposal.and(params.signed_proposal).cloned(),
             ..Default::default()
         };
         handler.send(start)?;

@@ -52,7 +52,9 @@ impl Handler {
         &self.name
     }
 
-    fn contexts(&self) -> std::sync::MutexGuard<'_, HashMap<ContextKey, std_mpsc::Sender<ChaincodeMessage>>> {
+    fn contexts(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<ContextKey, std_mpsc::Sender<ChaincodeMessage>>> {
         self.contexts.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -288,7 +290,10 @@ mod tests {
             "GET_STATE failed: transaction ID: t1: no ledger context"
         );
         let ctx = h.open_context("ch", "t1").unwrap();
-        assert_eq!(h.open_context("ch", "t1").unwrap_err(), "txid: t1(ch) exists");
+        assert_eq!(
+            h.open_context("ch", "t1").unwrap_err(),
+            "txid: t1(ch) exists"
+        );
         h.route(msg).unwrap();
         assert_eq!(ctx.try_recv().unwrap().r#type, Type::GetState as i32);
         let reg = ChaincodeMessage {

@@ -13,9 +13,8 @@ use crate::ledger::{LedgerResult, ResultsIterator};
 use crate::protos::peer::chaincode_message::Type;
 use crate::protos::peer::{
     ChaincodeMessage, ChaincodeSpec, DelState, GetHistoryForKey, GetQueryResult, GetState,
-    GetStateByRange, GetStateMetadata, PutState, PutStateMetadata, QueryMetadata,
-    QueryResponse, QueryResultBytes, QueryStateClose, QueryStateNext, StateMetadata,
-    StateMetadataResult,
+    GetStateByRange, GetStateMetadata, PutState, PutStateMetadata, QueryMetadata, QueryResponse,
+    QueryResultBytes, QueryStateClose, QueryStateNext, StateMetadata, StateMetadataResult,
 };
 use crate::protos::queryresult::{KeyModification, Kv};
 

@@ -20,13 +20,13 @@ use prost::Message;
 use sha2::{Digest, Sha256};
 
 use crate::aclmgmt::resources::PEER_PROPOSE;
-use crate::chaincode::{ChaincodeSupport, TxParams};
 use crate::aclmgmt::{AclProvider, AclSubject};
+use crate::chaincode::{ChaincodeSupport, TxParams};
 use crate::msp::{IdentityDeserializer, X509Msp};
 use crate::peer::{Channel, Peer};
 use crate::protos::peer::{
-    ChaincodeAction, ChaincodeDeploymentSpec, ChaincodeId, ChaincodeInvocationSpec, ChaincodeProposalPayload,
-    ProposalResponse, ProposalResponsePayload, Response, SignedProposal,
+    ChaincodeAction, ChaincodeDeploymentSpec, ChaincodeId, ChaincodeInvocationSpec,
+    ChaincodeProposalPayload, ProposalResponse, ProposalResponsePayload, Response, SignedProposal,
 };
 use crate::protoutil::proposal_payload_for_tx;
 use crate::scc::escc::DefaultEndorsement;
@@ -196,8 +196,7 @@ impl Endorser {
         if response.status < scc::ERROR_THRESHOLD && name == "lscc" {
             let function = args.first().map(|f| f.as_slice());
             if args.len() >= 3 && matches!(function, Some(b"deploy") | Some(b"upgrade")) {
-                let (Some(sim), Some(channel)) = (simulator.as_deref(), ctx.channel.clone())
-                else {
+                let (Some(sim), Some(channel)) = (simulator.as_deref(), ctx.channel.clone()) else {
                     return Err(format!("channel {channel_id} not found"));
                 };
                 self.legacy_init(signed, vp, &channel, sim, &args[2])?;
