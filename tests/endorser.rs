@@ -457,14 +457,14 @@ async fn bad_requests_get_fabrics_answers_and_the_server_keeps_serving() {
         format!("duplicate transaction found [{tx_id}]. Creator [{creator}]")
     );
 
-    // A user chaincode: no runtime yet, one line.
+    // A user chaincode that was never instantiated: Fabric's line.
     let (sp, _) = proposal("mychannel", "mycc", &[b"query", b"a"], admin.as_ref());
     let r = call(&mut client, sp).await.unwrap();
     assert_eq!(
         status(&r),
         (
             500,
-            "chaincode mycc cannot be executed: this peer has no chaincode runtime yet".into()
+            "make sure the chaincode mycc has been successfully instantiated and try again: could not find chaincode with name 'mycc'".into()
         )
     );
 

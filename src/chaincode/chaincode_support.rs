@@ -100,26 +100,18 @@ impl ChaincodeSupport {
         self.sccs.is_sys_cc_and_not_invokable_cc2cc(name)
     }
 
-    /// The definition lscc stored for `name`, read through `qe` (so a simulator records the
-    /// read, as Fabric's `ChaincodeDefinition`).
+    /// The definition lscc stored for `name` (see [`chaincode_definition`]).
     pub fn chaincode_definition(
         &self,
         qe: &dyn QueryExecutor,
         name: &str,
     ) -> Result<ChaincodeData, String> {
-        let bytes = qe
-            .get_state(LSCC_NAMESPACE, name)
-            .map_err(|e| format!("could not retrieve state for chaincode {name}: {e}"))?;
-        let Some(bytes) = bytes.filter(|b| !b.is_empty()) else {
-            return Err(format!("could not find chaincode with name '{name}'"));
-        };
-        ChaincodeData::from_bytes(&bytes)
-            .map_err(|e| format!("chaincode {name} has bad definition: {e}"))
+        chaincode_definition(qe, name)
     }
 
     /// The instantiated version of `name`.
     pub fn chaincode_version(&self, qe: &dyn QueryExecutor, name: &str) -> Result<String, String> {
-        self.chaincode_definition(qe, name).map(|d| d.version)
+        chaincode_definition(qe, name).map(|d| d.version)
     }
 
     /// Runs one transaction (INIT when `is_init`) in chaincode `name:version` and returns
@@ -239,6 +231,19 @@ impl ChaincodeSupport {
             handler.send(ctx.handle(&msg))?;
         }
     }
+}
+
+/// The definition lscc stored for `name`, read through `qe` (so a simulator records the
+/// read, as Fabric's `ChaincodeDefinition`); a missing one is lscc's "could not find".
+pub fn chaincode_definition(qe: &dyn QueryExecutor, name: &str) -> Result<ChaincodeData, String> {
+    let bytes = qe
+        .get_state(LSCC_NAMESPACE, name)
+        .map_err(|e| format!("could not retrieve state for chaincode {name}: {e}"))?;
+    let Some(bytes) = bytes.filter(|b| !b.is_empty()) else {
+        return Err(format!("could not find chaincode with name '{name}'"));
+    };
+    ChaincodeData::from_bytes(&bytes)
+        .map_err(|e| format!("chaincode {name} has bad definition: {e}"))
 }
 
 /// The tonic `ChaincodeSupport` service: each `Register` stream is served by a task.

@@ -240,16 +240,15 @@ impl Endorser {
                 "chaincode {name} can only be invoked on a channel this peer has joined (channel '{channel_id}')"
             ));
         };
-        let support = self.support()?;
         let tx_id = vp.channel_header.tx_id.as_str();
         let sim = channel
             .ledger()
             .new_tx_simulator(tx_id)
             .map_err(|e| e.to_string())?;
         let history = channel.ledger().new_history_query_executor().ok();
-        let definition = support
-            .chaincode_definition(sim.as_ref(), name)
+        let definition = crate::chaincode::chaincode_support::chaincode_definition(sim.as_ref(), name)
             .map_err(|e| format!("make sure the chaincode {name} has been successfully instantiated and try again: {e}"))?;
+        let support = self.support()?;
         let params = tx_params(signed, vp, &channel, sim.as_ref(), history.as_deref());
         let input = cis.chaincode_spec.and_then(|s| s.input).unwrap_or_default();
         let cid = format!("name:\"{name}\" version:\"{}\" ", definition.version);
