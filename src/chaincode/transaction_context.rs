@@ -372,3 +372,198 @@ fn new_iterator_id() -> String {
         &h[20..32]
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::{LedgerError, QueryExecutor, QueryResult, TxSimulator};
+    use crate::protos::rwset::TxReadWriteSet;
+    use std::sync::Mutex;
+
+    /// An in-memory simulator: state by (namespace, key).
+    #[derive(Default)]
+    struct MemSim(Mutex<BTreeMap<(String, String), Vec<u8>>>);
+
+    struct Iter(std::vec::IntoIter<QueryResult>);
+    impl ResultsIterator for Iter {
+        fn next(&mut self) -> LedgerResult<Option<QueryResult>> {
+            Ok(self.0.next())
+        }
+    }
+
+    impl QueryExecutor for MemSim {
+        fn get_state(&self, ns: &str, key: &str) -> LedgerResult<Option<Vec<u8>>> {
+            Ok(self
+                .0
+                .lock()
+                .unwrap()
+                .get(&(ns.into(), key.into()))
+                .cloned())
+        }
+        fn get_state_multiple_keys(
+            &self,
+            ns: &str,
+            keys: &[String],
+        ) -> LedgerResult<Vec<Option<Vec<u8>>>> {
+            keys.iter().map(|k| self.get_state(ns, k)).collect()
+        }
+        fn get_state_range_scan_iterator(
+            &self,
+            ns: &str,
+            start: &str,
+            end: &str,
+        ) -> LedgerResult<Box<dyn ResultsIterator>> {
+            let items: Vec<QueryResult> = self
+                .0
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|((n, k), _)| {
+                    n == ns && k.as_str() >= start && (end.is_empty() || k.as_str() < end)
+                })
+                .map(|((n, k), v)| QueryResult {
+                    namespace: n.clone(),
+                    key: k.clone(),
+                    value: v.clone(),
+                })
+                .collect();
+            Ok(Box::new(Iter(items.into_iter())))
+        }
+        fn get_state_metadata(
+            &self,
+            _ns: &str,
+            _key: &str,
+        ) -> LedgerResult<BTreeMap<String, Vec<u8>>> {
+            Ok(BTreeMap::new())
+        }
+    }
+
+    impl TxSimulator for MemSim {
+        fn set_state(&self, ns: &str, key: &str, value: Vec<u8>) -> LedgerResult<()> {
+            self.0
+                .lock()
+                .unwrap()
+                .insert((ns.into(), key.into()), value);
+            Ok(())
+        }
+        fn delete_state(&self, ns: &str, key: &str) -> LedgerResult<()> {
+            self.0.lock().unwrap().remove(&(ns.into(), key.into()));
+            Ok(())
+        }
+        fn set_state_metadata(
+            &self,
+            _ns: &str,
+            _key: &str,
+            _m: BTreeMap<String, Vec<u8>>,
+        ) -> LedgerResult<()> {
+            Err(LedgerError::InvalidRequest("no metadata".into()))
+        }
+        fn delete_state_metadata(&self, _ns: &str, _key: &str) -> LedgerResult<()> {
+            Ok(())
+        }
+        fn get_tx_simulation_results(&self) -> LedgerResult<TxReadWriteSet> {
+            Ok(TxReadWriteSet::default())
+        }
+    }
+
+    fn request(kind: Type, payload: Vec<u8>) -> ChaincodeMessage {
+        ChaincodeMessage {
+            r#type: kind as i32,
+            payload,
+            txid: "tx1".into(),
+            channel_id: "ch".into(),
+            ..Default::default()
+        }
+    }
+
+    fn query_response(m: &ChaincodeMessage) -> QueryResponse {
+        assert_eq!(m.r#type, Type::Response as i32, "{m:?}");
+        QueryResponse::decode(m.payload.as_slice()).unwrap()
+    }
+
+    #[test]
+    fn state_requests_and_range_batches_of_one_hundred() {
+        let support = ChaincodeSupport::new(Default::default(), Default::default());
+        let sim = MemSim::default();
+        let params = TxParams {
+            channel_id: "ch",
+            tx_id: "tx1",
+            signed_proposal: None,
+            proposal: None,
+            simulator: &sim,
+            history: None,
+            key_level_endorsement: false,
+        };
+        let mut ctx = TransactionContext::new(&support, &params, "mycc", false);
+        for i in 0..150 {
+            let put = PutState {
+                key: format!("k{i:03}"),
+                value: vec![b'v'],
+                ..Default::default()
+            };
+            let r = ctx.handle(&request(Type::PutState, put.encode_to_vec()));
+            assert_eq!(r.r#type, Type::Response as i32);
+        }
+        let get = GetState {
+            key: "k007".into(),
+            ..Default::default()
+        };
+        let r = ctx.handle(&request(Type::GetState, get.encode_to_vec()));
+        assert_eq!(
+            (r.r#type, r.payload),
+            (Type::Response as i32, b"v".to_vec())
+        );
+
+        let range = GetStateByRange {
+            start_key: "k".into(),
+            end_key: "l".into(),
+            ..Default::default()
+        };
+        let first =
+            query_response(&ctx.handle(&request(Type::GetStateByRange, range.encode_to_vec())));
+        assert_eq!((first.results.len(), first.has_more), (100, true));
+        let kv = Kv::decode(first.results[0].result_bytes.as_slice()).unwrap();
+        assert_eq!((kv.namespace.as_str(), kv.key.as_str()), ("mycc", "k000"));
+        let next = QueryStateNext {
+            id: first.id.clone(),
+        };
+        let second =
+            query_response(&ctx.handle(&request(Type::QueryStateNext, next.encode_to_vec())));
+        assert_eq!((second.results.len(), second.has_more), (50, false));
+        let r = ctx.handle(&request(Type::QueryStateNext, next.encode_to_vec()));
+        assert_eq!(r.r#type, Type::Error as i32);
+        assert_eq!(
+            String::from_utf8(r.payload).unwrap(),
+            "QUERY_STATE_NEXT failed: transaction ID: tx1: query iterator not found"
+        );
+
+        let q = GetQueryResult {
+            query: "{}".into(),
+            ..Default::default()
+        };
+        let r = ctx.handle(&request(Type::GetQueryResult, q.encode_to_vec()));
+        assert!(String::from_utf8(r.payload)
+            .unwrap()
+            .ends_with("ExecuteQuery not supported for leveldb"));
+        let md = GetStateMetadata {
+            key: "k001".into(),
+            ..Default::default()
+        };
+        let r = ctx.handle(&request(Type::GetStateMetadata, md.encode_to_vec()));
+        assert!(String::from_utf8(r.payload)
+            .unwrap()
+            .contains("capability of V1_3 or later is required"));
+        let private = GetState {
+            key: "k".into(),
+            collection: "secret".into(),
+        };
+        let r = ctx.handle(&request(Type::GetState, private.encode_to_vec()));
+        assert_eq!(r.r#type, Type::Error as i32);
+        let del = DelState {
+            key: "k007".into(),
+            ..Default::default()
+        };
+        ctx.handle(&request(Type::DelState, del.encode_to_vec()));
+        assert!(sim.get_state("mycc", "k007").unwrap().is_none());
+    }
+}
