@@ -164,7 +164,6 @@ fn map_key_value(key: &MapKey) -> Value {
 mod tests {
     use super::*;
     use crate::protos::common;
-    use prost::Message as _;
     use prost_reflect::DescriptorPool;
 
     fn dynamic(name: &str, bytes: &[u8]) -> DynamicMessage {
