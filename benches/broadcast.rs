@@ -3,6 +3,12 @@
 //! Broadcast handler (header parsing, filters, Writers policy, enqueue) on the vector
 //! system channel with the vector orderer's MSP.
 //!
+//! `end_to_end` is the whole ordering path as a client sees it: the orderer server
+//! in process on a loopback port (sampleconfig orderer.yaml, provisional genesis from
+//! SampleInsecureSolo: solo, BatchSize MaxMessageCount 500), 2,000 small signed envelopes
+//! broadcast on one gRPC stream, timed from the first send until Deliver hands back the last
+//! block holding them (envelopes per second = the reported element throughput).
+//!
 //! Run: `cargo bench --bench broadcast -- --warm-up-time 1 --measurement-time 3`
 
 use std::path::Path;
@@ -124,5 +130,171 @@ fn broadcast_handler(c: &mut Criterion) {
     registrar.halt();
 }
 
-criterion_group!(benches, block_cutter, block_writer, broadcast_handler);
+/// How many envelopes one end-to-end round broadcasts.
+const ROUND: u64 = 2_000;
+
+/// The orderer of sampleconfig, serving on an ephemeral loopback port until `stop` fires.
+async fn start_sample_orderer(
+    ledger: &Path,
+    stop: tokio::sync::oneshot::Receiver<()>,
+) -> (String, tokio::task::JoinHandle<()>) {
+    use fabric::config::Environment;
+    use fabric::orderer::localconfig::TopLevel;
+    use fabric::orderer::server::OrdererServer;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let env = Environment::new(
+        [
+            (
+                "FABRIC_CFG_PATH",
+                root.join("sampleconfig").display().to_string(),
+            ),
+            ("ORDERER_GENERAL_LISTENADDRESS", "127.0.0.1".to_string()),
+            ("ORDERER_GENERAL_LISTENPORT", "0".to_string()),
+            (
+                "ORDERER_OPERATIONS_LISTENADDRESS",
+                "127.0.0.1:0".to_string(),
+            ),
+            ("ORDERER_FILELEDGER_LOCATION", ledger.display().to_string()),
+        ],
+        root,
+    );
+    let (source, config) = TopLevel::load(env).expect("sampleconfig orderer.yaml");
+    let server = OrdererServer::new(&config, source.environment(), None)
+        .await
+        .expect("the orderer starts");
+    let addr = format!("http://{}", server.local_addr().expect("bound"));
+    let task = tokio::spawn(async move {
+        server
+            .serve(async {
+                let _ = stop.await;
+            })
+            .await
+            .expect("serve");
+    });
+    (addr, task)
+}
+
+/// One round: broadcasts `envs` and waits until Deliver returns the blocks `first..=last`.
+async fn round(
+    client: &mut fabric::protos::orderer::atomic_broadcast_client::AtomicBroadcastClient<
+        tonic::transport::Channel,
+    >,
+    envs: Vec<Envelope>,
+    seek: Envelope,
+) -> usize {
+    use fabric::protos::orderer::deliver_response::Type;
+    let n = envs.len();
+    let mut acks = client
+        .broadcast(tokio_stream::iter(envs))
+        .await
+        .expect("broadcast stream")
+        .into_inner();
+    let mut blocks = client
+        .deliver(tokio_stream::iter(vec![seek]))
+        .await
+        .expect("deliver stream")
+        .into_inner();
+    for _ in 0..n {
+        let ack = acks
+            .message()
+            .await
+            .expect("ack")
+            .expect("an ack per envelope");
+        assert_eq!(ack.status, 200, "{}", ack.info);
+    }
+    let mut delivered = 0;
+    while let Some(reply) = blocks.message().await.expect("deliver reply") {
+        match reply.r#type.expect("a block or a status") {
+            Type::Block(b) => delivered += b.data.map_or(0, |d| d.data.len()),
+            Type::Status(s) => {
+                assert_eq!(s, 200, "deliver status");
+                break;
+            }
+        }
+    }
+    delivered
+}
+
+fn seek_blocks(signer: &dyn SigningIdentity, channel: &str, first: u64, last: u64) -> Envelope {
+    use fabric::protos::orderer::seek_position::Type as Seek;
+    use fabric::protos::orderer::{seek_info::SeekBehavior, SeekInfo, SeekPosition, SeekSpecified};
+    let pos = |number| {
+        Some(SeekPosition {
+            r#type: Some(Seek::Specified(SeekSpecified { number })),
+        })
+    };
+    let info = SeekInfo {
+        start: pos(first),
+        stop: pos(last),
+        behavior: SeekBehavior::BlockUntilReady as i32,
+        error_response: 0,
+    };
+    create_signed_envelope(
+        HeaderType::DeliverSeekInfo,
+        channel,
+        Some(signer),
+        &info,
+        0,
+        0,
+        Vec::new(),
+    )
+    .expect("sign")
+}
+
+fn end_to_end(c: &mut Criterion) {
+    let signer = sample_signer();
+    let channel = "testchainid";
+    let envs: Vec<Envelope> = (0..ROUND)
+        .map(|i| envelope(signer.as_ref(), channel, i))
+        .collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let ledger = tempfile::tempdir().expect("temp dir");
+    let (stop, stopped) = tokio::sync::oneshot::channel();
+    let (addr, server) = runtime.block_on(start_sample_orderer(ledger.path(), stopped));
+    let mut client = runtime.block_on(async {
+        fabric::protos::orderer::atomic_broadcast_client::AtomicBroadcastClient::connect(addr)
+            .await
+            .expect("connect")
+            .max_decoding_message_size(200 << 20)
+    });
+    // MaxMessageCount 500 in sampleconfig: a round fills exactly four blocks.
+    let blocks_per_round = ROUND / 500;
+    let mut next_block = 1;
+    let mut group = c.benchmark_group("orderer");
+    group.throughput(Throughput::Elements(ROUND));
+    group.sample_size(10);
+    group.bench_function(
+        "end_to_end: broadcast 2000 signed envelopes until delivered",
+        |b| {
+            b.iter_custom(|iters| {
+                let mut total = std::time::Duration::ZERO;
+                for _ in 0..iters {
+                    let last = next_block + blocks_per_round - 1;
+                    let seek = seek_blocks(signer.as_ref(), channel, next_block, last);
+                    let batch = envs.clone();
+                    let started = std::time::Instant::now();
+                    let delivered = runtime.block_on(round(&mut client, batch, seek));
+                    total += started.elapsed();
+                    assert_eq!(delivered as u64, ROUND);
+                    next_block = last + 1;
+                }
+                total
+            })
+        },
+    );
+    group.finish();
+    let _ = stop.send(());
+    runtime.block_on(server).expect("the server stops");
+}
+
+criterion_group!(
+    benches,
+    block_cutter,
+    block_writer,
+    broadcast_handler,
+    end_to_end
+);
 criterion_main!(benches);

@@ -1,8 +1,9 @@
 //! The configtxgen binary against Fabric v1.4.12's own outputs: with the vector network's
 //! configtx.yaml (found through FABRIC_CFG_PATH), our genesis blocks (solo and etcdraft),
 //! channel creation transaction and anchor peer updates equal `network/artifacts/*` field for
-//! field once timestamps, nonces and transaction ids are blanked. Also the command line
-//! itself: flag spellings, errors and exit codes.
+//! field once timestamps, nonces and transaction ids are blanked, and byte for byte once
+//! those per-run fields are set to Fabric's (so map entries, field order and sizes are Go's).
+//! Also the command line itself: flag spellings, errors and exit codes.
 
 mod support;
 
@@ -104,6 +105,125 @@ fn blanked_headers(payload: &Payload) -> (ChannelHeader, SignatureHeader) {
     (channel, signature)
 }
 
+/// `ours` (an envelope's bytes) with its per-run header fields (timestamp, tx id, nonce)
+/// replaced by those of `theirs`, re-encoded. The header messages have no map fields, so
+/// this re-encoding is the same in prost and Go; everything else keeps our bytes.
+fn with_their_run_fields(ours: &[u8], theirs: &[u8]) -> Vec<u8> {
+    use prost::Message;
+    let envelope: Envelope = decode("Envelope", ours).unwrap();
+    let mut payload: Payload = decode("Payload", &envelope.payload).unwrap();
+    let their_envelope: Envelope = decode("Envelope", theirs).unwrap();
+    let their_payload: Payload = decode("Payload", &their_envelope.payload).unwrap();
+    let their_header = their_payload.header.unwrap();
+    let header = payload.header.as_mut().unwrap();
+    let mut channel: ChannelHeader = decode("ChannelHeader", &header.channel_header).unwrap();
+    let theirs_ch: ChannelHeader = decode("ChannelHeader", &their_header.channel_header).unwrap();
+    channel.timestamp = theirs_ch.timestamp;
+    channel.tx_id = theirs_ch.tx_id;
+    header.channel_header = channel.encode_to_vec();
+    if !header.signature_header.is_empty() {
+        let mut signature: SignatureHeader =
+            decode("SignatureHeader", &header.signature_header).unwrap();
+        let theirs_sh: SignatureHeader =
+            decode("SignatureHeader", &their_header.signature_header).unwrap();
+        signature.nonce = theirs_sh.nonce;
+        header.signature_header = signature.encode_to_vec();
+    }
+    Envelope {
+        payload: payload.encode_to_vec(),
+        signature: envelope.signature,
+    }
+    .encode_to_vec()
+}
+
+/// Every map in a config group (its groups, values and policies, and the Capabilities and
+/// ACLs values) re-marshaled in key order, as Go's deterministic marshal writes them.
+fn canonical_group(group: &mut ConfigGroup) {
+    use fabric::protos::common::Capabilities;
+    use fabric::protos::protos::AcLs;
+    use fabric::protoutil::marshal;
+    for (key, value) in group.values.iter_mut() {
+        match key.as_str() {
+            "Capabilities" => {
+                let caps: Capabilities = decode("Capabilities", &value.value).unwrap();
+                value.value = marshal("common.Capabilities", &caps);
+            }
+            "ACLs" => {
+                let acls: AcLs = decode("ACLs", &value.value).unwrap();
+                value.value = marshal("protos.ACLs", &acls);
+            }
+            _ => {}
+        }
+    }
+    group.groups.values_mut().for_each(canonical_group);
+}
+
+/// A configtxgen envelope (config update or, with `config`, a config envelope) in canonical
+/// form. Go marshals maps in random order, so two runs of Fabric's configtxgen may differ
+/// in entry order only; this form is what its deterministic marshal would write.
+fn canonical_envelope(bytes: &[u8], config: bool) -> Vec<u8> {
+    use fabric::protoutil::marshal;
+    use prost::Message;
+    let envelope: Envelope = decode("Envelope", bytes).unwrap();
+    let mut payload: Payload = decode("Payload", &envelope.payload).unwrap();
+    payload.data = if config {
+        let mut ce: ConfigEnvelope = decode("ConfigEnvelope", &payload.data).unwrap();
+        let config = ce.config.as_mut().unwrap();
+        canonical_group(config.channel_group.as_mut().unwrap());
+        marshal("common.ConfigEnvelope", &ce)
+    } else {
+        let mut cue: ConfigUpdateEnvelope = decode("ConfigUpdateEnvelope", &payload.data).unwrap();
+        let mut update: ConfigUpdate = decode("ConfigUpdate", &cue.config_update).unwrap();
+        canonical_group(update.read_set.as_mut().unwrap());
+        canonical_group(update.write_set.as_mut().unwrap());
+        cue.config_update = marshal("common.ConfigUpdate", &update);
+        cue.encode_to_vec()
+    };
+    Envelope {
+        payload: payload.encode_to_vec(),
+        signature: envelope.signature,
+    }
+    .encode_to_vec()
+}
+
+/// Our file equals Fabric's byte for byte apart from the per-run fields and Go's random
+/// map order: ours is already canonical, and has the size of Fabric's file.
+fn assert_update_bytes_equal(ours: &Path, theirs: &Path) {
+    let (ours, theirs) = (std::fs::read(ours).unwrap(), std::fs::read(theirs).unwrap());
+    assert_eq!(canonical_envelope(&ours, false), ours, "ours is canonical");
+    let spliced = with_their_run_fields(&ours, &theirs);
+    assert_eq!(spliced.len(), theirs.len(), "file size");
+    assert_eq!(spliced, canonical_envelope(&theirs, false), "bytes");
+}
+
+/// The same for a genesis block: its one envelope with Fabric's per-run fields and the data
+/// hash recomputed over it.
+fn assert_block_bytes_equal(ours: &Path, theirs: &Path) {
+    use prost::Message;
+    let theirs = std::fs::read(theirs).unwrap();
+    let their_block: Block = decode("Block", &theirs).unwrap();
+    let their_envelope = &their_block.data.as_ref().unwrap().data[0];
+    let rebuild = |mut block: Block, envelope: Vec<u8>| {
+        let data = block.data.as_mut().unwrap();
+        data.data[0] = envelope;
+        let hash = fabric::protoutil::block_data_hash(data);
+        block.header.as_mut().unwrap().data_hash = hash;
+        block.encode_to_vec()
+    };
+    let block: Block = decode("Block", &std::fs::read(ours).unwrap()).unwrap();
+    let envelope = &block.data.as_ref().unwrap().data[0];
+    assert_eq!(
+        &canonical_envelope(envelope, true),
+        envelope,
+        "ours is canonical"
+    );
+    let spliced = with_their_run_fields(envelope, their_envelope);
+    let spliced = rebuild(block, spliced);
+    assert_eq!(spliced.len(), theirs.len(), "block size");
+    let canonical = canonical_envelope(their_envelope, true);
+    assert_eq!(spliced, rebuild(their_block, canonical), "bytes");
+}
+
 fn block_parts(bytes: &[u8]) -> (Block, ChannelHeader, SignatureHeader, ConfigEnvelope) {
     let mut block: Block = decode("Block", bytes).unwrap();
     let data = block.data.take().unwrap();
@@ -194,6 +314,7 @@ fn genesis_blocks_match_fabric() {
             ],
         );
         compare_blocks(&tmp.path().join(file), &artifacts.join(file));
+        assert_block_bytes_equal(&tmp.path().join(file), &artifacts.join(file));
     }
 }
 
@@ -213,6 +334,10 @@ fn channel_creation_tx_matches_fabric() {
         ],
     );
     compare_updates(
+        &tmp.path().join("mychannel.tx"),
+        &artifacts.join("mychannel.tx"),
+    );
+    assert_update_bytes_equal(
         &tmp.path().join("mychannel.tx"),
         &artifacts.join("mychannel.tx"),
     );
@@ -240,6 +365,7 @@ fn anchor_peer_updates_match_fabric() {
             ],
         );
         compare_updates(&tmp.path().join(&file), &artifacts.join(&file));
+        assert_update_bytes_equal(&tmp.path().join(&file), &artifacts.join(&file));
     }
 }
 

@@ -8,14 +8,15 @@ use prost::Message;
 
 use super::ChannelConfigError;
 use crate::protos::common::{
-    BlockDataHashingStructure, Capability, ConfigGroup, Consortium,
+    BlockDataHashingStructure, Capabilities, Capability, ConfigGroup, Consortium,
     HashingAlgorithm as HashingAlgorithmProto, OrdererAddresses, Policy,
 };
 use crate::protos::msp::MspConfig;
 use crate::protos::orderer::{
     BatchSize, BatchTimeout, ChannelRestrictions, ConsensusType, KafkaBrokers,
 };
-use crate::protos::protos::{AnchorPeer, AnchorPeers, ApiResource};
+use crate::protos::protos::{AcLs, AnchorPeer, AnchorPeers, ApiResource};
+use crate::protoutil::marshal;
 
 pub const HASHING_ALGORITHM_KEY: &str = "HashingAlgorithm";
 pub const BLOCK_DATA_HASHING_STRUCTURE_KEY: &str = "BlockDataHashingStructure";
@@ -83,31 +84,21 @@ pub fn consortium_value(name: &str) -> StandardValue {
     standard(CONSORTIUM_KEY, &Consortium { name: name.into() })
 }
 
-/// Only the capabilities set to `true` are written (presence means required). Encoded as
-/// Go's protobuf does: each map entry carries its (empty) `Capability` value explicitly, so
-/// the bytes equal what Fabric writes.
+/// Only the capabilities set to `true` are written (presence means required). Marshaled as
+/// Go does: each map entry carries its (empty) `Capability` value explicitly, so the bytes
+/// equal what Fabric writes.
 pub fn capabilities_value(capabilities: &BTreeMap<String, bool>) -> StandardValue {
-    let mut value = Vec::new();
-    for (name, _) in capabilities.iter().filter(|(_, required)| **required) {
-        go_map_entry(1, name, &Capability::default().encode_to_vec(), &mut value);
-    }
+    let message = Capabilities {
+        capabilities: capabilities
+            .iter()
+            .filter(|(_, required)| **required)
+            .map(|(name, _)| (name.clone(), Capability::default()))
+            .collect(),
+    };
     StandardValue {
         key: CAPABILITIES_KEY,
-        value,
+        value: marshal("common.Capabilities", &message),
     }
-}
-
-/// Appends one `map<string, message>` entry as field `field`, always writing both the key
-/// and the value (prost leaves a default value out; Go does not).
-fn go_map_entry(field: u32, key: &str, value: &[u8], out: &mut Vec<u8>) {
-    let mut entry = Vec::with_capacity(key.len() + value.len() + 8);
-    prost::encoding::string::encode(1, &key.to_string(), &mut entry);
-    prost::encoding::encode_key(2, prost::encoding::WireType::LengthDelimited, &mut entry);
-    prost::encoding::encode_varint(value.len() as u64, &mut entry);
-    entry.extend_from_slice(value);
-    prost::encoding::encode_key(field, prost::encoding::WireType::LengthDelimited, out);
-    prost::encoding::encode_varint(entry.len() as u64, out);
-    out.extend_from_slice(&entry);
 }
 
 pub fn consensus_type_value(consensus_type: &str, metadata: Vec<u8>) -> StandardValue {
@@ -181,20 +172,23 @@ pub fn anchor_peers_value(anchor_peers: &[AnchorPeer]) -> StandardValue {
     )
 }
 
-/// Resource name to policy reference (map entries encoded as Go does, see
+/// Resource name to policy reference (map entries marshaled as Go does, see
 /// [`capabilities_value`]).
 pub fn acls_value(acls: &BTreeMap<String, String>) -> StandardValue {
-    let mut value = Vec::new();
-    for (name, policy_ref) in acls {
-        let resource = ApiResource {
-            policy_ref: policy_ref.clone(),
-        }
-        .encode_to_vec();
-        go_map_entry(1, name, &resource, &mut value);
-    }
+    let message = AcLs {
+        acls: acls
+            .iter()
+            .map(|(name, policy_ref)| {
+                let resource = ApiResource {
+                    policy_ref: policy_ref.clone(),
+                };
+                (name.clone(), resource)
+            })
+            .collect(),
+    };
     StandardValue {
         key: ACLS_KEY,
-        value,
+        value: marshal("protos.ACLs", &message),
     }
 }
 
@@ -256,9 +250,7 @@ impl<'a> GroupValues<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protos::common::Capabilities;
     use crate::protos::common::ConfigValue;
-    use crate::protos::protos::AcLs;
 
     #[test]
     fn capabilities_keep_only_required_ones() {
@@ -280,7 +272,11 @@ mod tests {
             "/Channel/Application/Writers".to_string(),
         )]
         .into();
-        let decoded = AcLs::decode(acls_value(&acls).value.as_slice()).unwrap();
+        let value = acls_value(&acls).value;
+        let decoded = AcLs::decode(value.as_slice()).unwrap();
+        // A default ApiResource would be written as an explicit empty value too.
+        let empty: BTreeMap<String, String> = [("a".to_string(), String::new())].into();
+        assert_eq!(acls_value(&empty).value, b"\x0a\x05\x0a\x01a\x12\x00");
         assert_eq!(
             decoded.acls["peer/Propose"].policy_ref,
             "/Channel/Application/Writers"

@@ -5,6 +5,7 @@
 
 mod blockutils;
 mod commonutils;
+mod marshal;
 mod proputils;
 mod txutils;
 
@@ -15,6 +16,7 @@ pub use commonutils::{
     channel_header, create_nonce, decode, make_channel_header, make_payload_header,
     make_signature_header, payload, signature_header, utc_timestamp, NONCE_SIZE,
 };
+pub use marshal::{marshal, marshal_dynamic, try_marshal};
 pub use proputils::{
     check_tx_id, compute_proposal_binding, compute_tx_id, create_chaincode_proposal,
     proposal_payload_for_tx, sign_proposal, ChaincodeProposal,

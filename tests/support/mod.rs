@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod orderer;
 pub mod typed;
 
 use std::path::PathBuf;

@@ -495,7 +495,7 @@ pub fn genesis_block(channel_id: &str, channel_group: ConfigGroup) -> Block {
             &channel_header,
             &signature_header,
         )),
-        data: config.encode_to_vec(),
+        data: protoutil::marshal("common.ConfigEnvelope", &config),
     };
     let envelope = Envelope {
         payload: payload.encode_to_vec(),
@@ -589,7 +589,7 @@ pub fn make_channel_creation_transaction(
     let template = default_config_template(profile)?;
     let update = new_channel_create_config_update(channel_id, profile, &template)?;
     let envelope = ConfigUpdateEnvelope {
-        config_update: update.encode_to_vec(),
+        config_update: protoutil::marshal("common.ConfigUpdate", &update),
         signatures: Vec::new(),
     };
     protoutil::create_signed_envelope(
@@ -643,7 +643,7 @@ pub fn make_anchor_peers_update(channel_id: &str, org: &Organization) -> Envelop
         ..Default::default()
     };
     let envelope = ConfigUpdateEnvelope {
-        config_update: update.encode_to_vec(),
+        config_update: protoutil::marshal("common.ConfigUpdate", &update),
         signatures: Vec::new(),
     };
     let channel_header = crate::protos::common::ChannelHeader {

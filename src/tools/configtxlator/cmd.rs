@@ -109,17 +109,20 @@ pub enum CommandError {
         #[source]
         source: std::io::Error,
     },
-    #[error(
-        "the configtxlator REST server (start) is not available in this build yet; \
-         use proto_decode, proto_encode or compute_update"
-    )]
-    StartUnavailable,
+    #[error(transparent)]
+    Rest(#[from] super::rest::RestError),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
 }
 
 /// Runs one parsed command with the given standard input and output.
 pub fn run(cli: Cli, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<(), CommandError> {
     match cli.command {
-        Command::Start { .. } => Err(CommandError::StartUnavailable),
+        Command::Start {
+            hostname,
+            port,
+            cors,
+        } => start(&hostname, port, cors),
         Command::ProtoEncode {
             message_type,
             input,
@@ -152,13 +155,31 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<(),
             let original = read_config(&original, "original")?;
             let updated = read_config(&updated, "updated")?;
             let update = compute_update(&channel_id, &original, &updated)?;
-            write_output(output.as_deref(), stdout, &update.encode_to_vec())
+            let bytes = crate::protoutil::marshal("common.ConfigUpdate", &update);
+            write_output(output.as_deref(), stdout, &bytes)
         }
         Command::Version => {
             let text = crate::metadata::version_info("configtxlator");
             write_output(None, stdout, text.as_bytes())
         }
     }
+}
+
+/// Serves the REST API on `hostname:port` until interrupted (Ctrl-C / SIGINT).
+fn start(hostname: &str, port: u16, cors: Vec<String>) -> Result<(), CommandError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(CommandError::Runtime)?;
+    runtime.block_on(async {
+        let server = super::rest::RestServer::bind(hostname, port, cors).await?;
+        server
+            .serve(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        Ok(())
+    })
 }
 
 fn read_config(path: &Path, which: &'static str) -> Result<Config, CommandError> {
@@ -245,15 +266,27 @@ mod tests {
     }
 
     #[test]
-    fn start_fails_with_one_clear_line() {
+    fn start_on_a_taken_port_fails_with_one_clear_line() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = taken.local_addr().unwrap().port().to_string();
         let err = run(
-            parse(&["configtxlator", "start"]),
+            parse(&[
+                "configtxlator",
+                "start",
+                "--hostname=127.0.0.1",
+                "--port",
+                &port,
+            ]),
             &mut &b""[..],
             &mut Vec::new(),
         )
         .unwrap_err();
-        assert!(err.to_string().contains("not available"));
-        assert!(!err.to_string().contains('\n'));
+        let text = err.to_string();
+        assert!(
+            text.starts_with(&format!("Could not bind to address '127.0.0.1:{port}': ")),
+            "{text}"
+        );
+        assert!(!text.contains('\n'));
     }
 
     #[test]

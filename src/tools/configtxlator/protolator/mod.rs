@@ -11,7 +11,6 @@ mod gojson;
 mod populate;
 mod render;
 mod rules;
-mod wire;
 
 pub use gojson::to_go_json;
 
@@ -94,7 +93,7 @@ impl Protolator {
             .as_object()
             .ok_or_else(|| ProtolatorError::NotAnObject(message_type.to_string()))?;
         let msg = populate::populate(&Context::plain(message_type), desc, tree, message_type)?;
-        Ok(wire::encode(&msg))
+        Ok(crate::protoutil::marshal_dynamic(&msg))
     }
 }
 

@@ -14,7 +14,7 @@ use serde_json::{Map, Value as Json};
 use std::collections::HashMap;
 
 use super::rules::{Context, Key, Stage};
-use super::{wire, ProtolatorError};
+use super::ProtolatorError;
 
 /// Builds the message `ctx` describes from its JSON object.
 pub(super) fn populate(
@@ -122,7 +122,9 @@ fn element_value(
         Kind::Bytes => {
             let desc = super::message_descriptor(pool, ctx.message_name())?;
             let inner = populate(ctx, desc, object, path)?;
-            Ok(Value::Bytes(wire::encode(&inner).into()))
+            Ok(Value::Bytes(
+                crate::protoutil::marshal_dynamic(&inner).into(),
+            ))
         }
         _ => Err(ProtolatorError::at(
             path,

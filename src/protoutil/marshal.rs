@@ -1,13 +1,52 @@
-//! Deterministic protobuf encoding of dynamic messages, byte for byte as Go's
-//! `proto.Buffer.SetDeterministic(true)` marshals (Fabric's `MostlyDeterministicMarshal`):
-//! fields in field-number order, proto3 defaults left out, repeated scalars packed, map
-//! entries sorted by key and always carrying both their key and their value.
+//! Protobuf encoding byte for byte as Fabric's Go code marshals (golang/protobuf with
+//! `SetDeterministic(true)`, Fabric's `MostlyDeterministicMarshal`): fields in field-number
+//! order, proto3 defaults left out, repeated scalars packed, map entries sorted by key and
+//! always carrying both their key and their value.
+//!
+//! prost differs from Go only in that last point: inside a map entry it leaves out a key or
+//! a value that equals its default (an empty `ConfigGroup` in a read set, an empty
+//! `Capability`), where Go writes `12 00`. Hashes, signatures and file sizes of config
+//! artifacts depend on it, so everything Fabric would marshal with maps goes through
+//! [`marshal`].
 
 use prost::encoding::{encode_key, encode_varint, WireType};
-use prost_reflect::{DynamicMessage, FieldDescriptor, Kind, MapKey, ReflectMessage, Value};
+use prost::Message;
+use prost_reflect::{
+    DescriptorPool, DynamicMessage, FieldDescriptor, Kind, MapKey, ReflectMessage, Value,
+};
 
-/// The message's bytes.
-pub(crate) fn encode(msg: &DynamicMessage) -> Vec<u8> {
+use super::ProtoutilError;
+
+/// `message`'s bytes exactly as Go marshals it; `full_name` is its name in Fabric's schema
+/// (`common.ConfigUpdate`). Equal to `encode_to_vec` for messages without map fields.
+pub fn try_marshal(full_name: &str, message: &impl Message) -> Result<Vec<u8>, ProtoutilError> {
+    let pool = DescriptorPool::decode(crate::protos::FILE_DESCRIPTOR_SET)
+        .map_err(|e| ProtoutilError::Invalid(format!("built-in descriptors unreadable: {e}")))?;
+    let descriptor = pool
+        .get_message_by_name(full_name)
+        .ok_or_else(|| ProtoutilError::Invalid(format!("unknown message type {full_name}")))?;
+    let dynamic = DynamicMessage::decode(descriptor, message.encode_to_vec().as_slice()).map_err(
+        |source| ProtoutilError::Decode {
+            what: "message for Go marshaling",
+            source,
+        },
+    )?;
+    Ok(marshal_dynamic(&dynamic))
+}
+
+/// [`try_marshal`] for the crate's own types, whose names are fixed in the code: the
+/// failures it can report (a corrupt built-in descriptor set, a misspelt type name) are
+/// build defects that the unit tests below rule out; should one happen anyway the prost
+/// encoding (same message, map entries without defaults) is returned and logged.
+pub fn marshal(full_name: &str, message: &impl Message) -> Vec<u8> {
+    try_marshal(full_name, message).unwrap_or_else(|e| {
+        tracing::error!(target: "protoutil", "Go-compatible marshal of {full_name} failed ({e}); using the plain encoding");
+        message.encode_to_vec()
+    })
+}
+
+/// A dynamic (reflected) message's bytes, as Go marshals it.
+pub fn marshal_dynamic(msg: &DynamicMessage) -> Vec<u8> {
     let mut buf = Vec::new();
     encode_into(msg, &mut buf);
     buf
@@ -102,7 +141,7 @@ fn encode_raw(kind: &Kind, value: &Value, buf: &mut Vec<u8>) {
             buf.extend_from_slice(b);
         }
         (_, Value::Message(m)) => {
-            let body = encode(m);
+            let body = marshal_dynamic(m);
             encode_varint(body.len() as u64, buf);
             buf.extend_from_slice(&body);
         }
@@ -125,7 +164,6 @@ fn map_key_value(key: &MapKey) -> Value {
 mod tests {
     use super::*;
     use crate::protos::common;
-    use prost::Message as _;
     use prost_reflect::DescriptorPool;
 
     fn dynamic(name: &str, bytes: &[u8]) -> DynamicMessage {
@@ -144,7 +182,10 @@ mod tests {
             ..Default::default()
         };
         let bytes = header.encode_to_vec();
-        assert_eq!(encode(&dynamic("common.ChannelHeader", &bytes)), bytes);
+        assert_eq!(
+            marshal_dynamic(&dynamic("common.ChannelHeader", &bytes)),
+            bytes
+        );
     }
 
     #[test]
@@ -156,11 +197,31 @@ mod tests {
         group
             .groups
             .insert("a".into(), common::ConfigGroup::default());
-        let out = encode(&dynamic("common.ConfigGroup", &group.encode_to_vec()));
+        let out = marshal_dynamic(&dynamic("common.ConfigGroup", &group.encode_to_vec()));
         // field 2, entry {1: "a", 2: <empty group>} then "b"
         assert_eq!(
             out,
             [0x12, 5, 0x0a, 1, b'a', 0x12, 0, 0x12, 5, 0x0a, 1, b'b', 0x12, 0]
+        );
+        // The typed entry point gives the same bytes; prost alone leaves the values out.
+        assert_eq!(marshal("common.ConfigGroup", &group), out);
+        assert_eq!(
+            group.encode_to_vec(),
+            [0x12, 3, 0x0a, 1, b'a', 0x12, 3, 0x0a, 1, b'b']
+        );
+    }
+
+    #[test]
+    fn unknown_names_are_reported_and_fall_back_to_prost() {
+        let header = common::ChannelHeader {
+            channel_id: "c".into(),
+            ..Default::default()
+        };
+        let err = try_marshal("common.NoSuchMessage", &header).unwrap_err();
+        assert_eq!(err.to_string(), "unknown message type common.NoSuchMessage");
+        assert_eq!(
+            marshal("common.NoSuchMessage", &header),
+            header.encode_to_vec()
         );
     }
 
@@ -170,6 +231,9 @@ mod tests {
             r#type: Some(common::signature_policy::Type::SignedBy(-1)),
         };
         let bytes = envelope.encode_to_vec();
-        assert_eq!(encode(&dynamic("common.SignaturePolicy", &bytes)), bytes);
+        assert_eq!(
+            marshal_dynamic(&dynamic("common.SignaturePolicy", &bytes)),
+            bytes
+        );
     }
 }
