@@ -14,7 +14,7 @@ use prost::Message;
 use fabric::aclmgmt::{PolicyChecker, ResourceProvider};
 use fabric::crypto::SwOpts;
 use fabric::endorser::service::EndorserService;
-use fabric::endorser::{auth, proposal_hash_of, Endorser, FilteredEndorser, ProposalProcessor};
+use fabric::endorser::{auth, Endorser, FilteredEndorser, ProposalProcessor};
 use fabric::msp::{load_local_msp, IdentityDeserializer, SigningIdentity, X509Msp};
 use fabric::peer::Peer;
 use fabric::protos::common::{
@@ -26,6 +26,7 @@ use fabric::protos::peer::{
     ChaincodeAction, ChaincodeActionPayload, ChaincodeProposalPayload, ChannelQueryResponse,
     ProposalResponse, ProposalResponsePayload, SignedProposal, Transaction,
 };
+use fabric::protoutil::proposal_hash as proposal_hash_of;
 use fabric::protoutil::{
     block_header_hash, create_chaincode_proposal, envelope_from_block_data, payload, sign_proposal,
 };

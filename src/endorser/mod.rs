@@ -17,7 +17,6 @@ pub mod validation;
 use std::sync::Arc;
 
 use prost::Message;
-use sha2::{Digest, Sha256};
 
 use crate::aclmgmt::resources::PEER_PROPOSE;
 use crate::aclmgmt::{AclProvider, AclSubject};
@@ -438,24 +437,11 @@ pub fn proposal_hash(vp: &ValidatedProposal) -> Result<Vec<u8>, String> {
     let cpp = ChaincodeProposalPayload::decode(vp.proposal.payload.as_slice()).map_err(|e| {
         format!("error computing proposal hash: error unmarshaling ChaincodeProposalPayload: {e}")
     })?;
-    Ok(proposal_hash_of(
+    Ok(crate::protoutil::proposal_hash(
         &vp.header.channel_header,
         &vp.header.signature_header,
         &proposal_payload_for_tx(&cpp),
     ))
-}
-
-/// SHA-256(channel header ‖ signature header ‖ payload for tx).
-pub fn proposal_hash_of(
-    channel_header: &[u8],
-    signature_header: &[u8],
-    payload_for_tx: &[u8],
-) -> Vec<u8> {
-    let mut h = Sha256::new();
-    h.update(channel_header);
-    h.update(signature_header);
-    h.update(payload_for_tx);
-    h.finalize().to_vec()
 }
 
 /// The transaction parameters of a proposal on `channel`.

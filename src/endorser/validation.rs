@@ -7,6 +7,9 @@
 
 use prost::Message;
 
+use crate::committer::txvalidator::msgvalidation::{
+    check_signature_from_creator, validate_signature_header,
+};
 use crate::msp::IdentityDeserializer;
 use crate::protos::common::{ChannelHeader, Header, HeaderType, SignatureHeader};
 use crate::protos::msp::SerializedIdentity;
@@ -67,19 +70,10 @@ fn validate_channel_header(chdr: &ChannelHeader) -> Result<(), String> {
     Ok(())
 }
 
-fn validate_signature_header(shdr: &SignatureHeader) -> Result<(), String> {
-    if shdr.nonce.is_empty() {
-        return Err("invalid nonce specified in the header".into());
-    }
-    if shdr.creator.is_empty() {
-        return Err("invalid creator specified in the header".into());
-    }
-    Ok(())
-}
-
-/// Fabric's `checkSignatureFromCreator`: deserialize with the channel's (or local) MSPs,
-/// validate, verify the signature.
-fn check_signature_from_creator(
+/// Fabric's `checkSignatureFromCreator` for a proposal: the channel's (or local) MSPs
+/// must know the creator; the check itself is the committer's, as in Fabric's one
+/// `core/common/validation`.
+fn check_proposal_creator(
     deserializer: Option<&dyn IdentityDeserializer>,
     signed: &SignedProposal,
     creator: &[u8],
@@ -90,15 +84,12 @@ fn check_signature_from_creator(
     }
     let deserializer =
         deserializer.ok_or_else(|| format!("could not get msp for channel [{channel_id}]"))?;
-    let identity = deserializer
-        .deserialize_identity(creator)
-        .map_err(|e| format!("MSP error: {e}"))?;
-    identity
-        .validate()
-        .map_err(|e| format!("creator certificate is not valid: {e}"))?;
-    identity
-        .verify(&signed.proposal_bytes, &signed.signature)
-        .map_err(|e| format!("creator's signature over the proposal is not valid: {e}"))
+    check_signature_from_creator(
+        creator,
+        &signed.signature,
+        &signed.proposal_bytes,
+        deserializer,
+    )
 }
 
 /// Validates a signed proposal. `deserializer` is the identity deserializer of the channel
@@ -114,9 +105,7 @@ pub fn validate_proposal_message(
     let shdr: SignatureHeader = decode("SignatureHeader", &header.signature_header)?;
     validate_channel_header(&chdr)?;
     validate_signature_header(&shdr)?;
-    if let Err(e) =
-        check_signature_from_creator(deserializer, signed, &shdr.creator, &chdr.channel_id)
-    {
+    if let Err(e) = check_proposal_creator(deserializer, signed, &shdr.creator, &chdr.channel_id) {
         tracing::warn!(target: "protoutils", "channel [{}]: {e}", chdr.channel_id);
         let msp_id = SerializedIdentity::decode(shdr.creator.as_slice())
             .map(|s| s.mspid)

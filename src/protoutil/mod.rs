@@ -18,7 +18,7 @@ pub use commonutils::{
 };
 pub use marshal::{marshal, marshal_dynamic, try_marshal};
 pub use proputils::{
-    check_tx_id, compute_proposal_binding, compute_tx_id, create_chaincode_proposal,
+    check_tx_id, compute_proposal_binding, compute_tx_id, create_chaincode_proposal, proposal_hash,
     proposal_payload_for_tx, sign_proposal, ChaincodeProposal,
 };
 pub use txutils::{

@@ -126,6 +126,22 @@ pub fn proposal_payload_for_tx(payload: &ChaincodeProposalPayload) -> Vec<u8> {
     .encode_to_vec()
 }
 
+/// The hash an endorsement binds to (Fabric's `GetProposalHash2`): SHA-256 of the channel
+/// header bytes ‖ signature header bytes ‖ the proposal payload as carried in the
+/// transaction (transient map stripped).
+pub fn proposal_hash(
+    channel_header: &[u8],
+    signature_header: &[u8],
+    payload_for_tx: &[u8],
+) -> Vec<u8> {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(channel_header);
+    h.update(signature_header);
+    h.update(payload_for_tx);
+    h.finalize().to_vec()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,6 @@
 //! Each failure maps to the validation code Fabric gives it, in Fabric's order.
 
 use prost::Message;
-use sha2::{Digest, Sha256};
 
 use crate::msp::IdentityDeserializer;
 use crate::protos::common::{
@@ -60,7 +59,7 @@ fn validate_common_header(
     Ok((chdr, shdr))
 }
 
-fn validate_signature_header(shdr: &SignatureHeader) -> Result<(), String> {
+pub fn validate_signature_header(shdr: &SignatureHeader) -> Result<(), String> {
     if shdr.nonce.is_empty() {
         return Err("invalid nonce specified in the header".into());
     }
@@ -91,19 +90,7 @@ pub fn check_signature_from_creator(
         .map_err(|e| format!("creator's signature over the proposal is not valid: {e}"))
 }
 
-/// The proposal hash an endorsement covers: SHA-256 of channel header ‖ signature header ‖
-/// the proposal payload as carried in the transaction (Fabric's `GetProposalHash2`).
-pub fn proposal_hash(
-    channel_header: &[u8],
-    signature_header: &[u8],
-    cc_proposal_payload: &[u8],
-) -> Vec<u8> {
-    let mut h = Sha256::new();
-    h.update(channel_header);
-    h.update(signature_header);
-    h.update(cc_proposal_payload);
-    h.finalize().to_vec()
-}
+pub use crate::protoutil::proposal_hash;
 
 /// An endorser transaction carries exactly one action, with a valid signature header and a
 /// proposal response bound to the proposal by its hash.
