@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use prost::Message;
 
+use super::cache::MspCaches;
 use super::cert::Certificate;
 use super::chain::CertPool;
 use super::crl::Crl;
@@ -95,6 +96,8 @@ pub(crate) struct MspCore {
     pub(crate) orderer_ou: Option<OuIdentifier>,
     pub(crate) tls_root_certs: Vec<Vec<u8>>,
     pub(crate) tls_intermediate_certs: Vec<Vec<u8>>,
+    /// Deserialize, validate and principal caches; they live and die with this setup.
+    pub(crate) caches: MspCaches,
 }
 
 impl MspCore {
@@ -185,7 +188,26 @@ impl X509Msp {
     }
 
     /// Turns the PEM certificate of a serialized identity into an identity of this MSP
-    /// (the mspid is not checked: callers that have it use [`IdentityDeserializer`]).
+    /// (the mspid is not checked: callers that have it use [`IdentityDeserializer`]),
+    /// reusing the identity when the same bytes were deserialized recently. Failures are
+    /// not remembered.
+    pub fn deserialize_identity_shared(
+        &self,
+        id_bytes: &[u8],
+    ) -> Result<Arc<X509Identity>, MspError> {
+        if let Some(id) = self.core.caches.deserialized.get(id_bytes) {
+            return Ok(id);
+        }
+        let id = Arc::new(self.deserialize_identity_bytes(id_bytes)?);
+        self.core
+            .caches
+            .deserialized
+            .insert(id_bytes.to_vec(), id.clone());
+        Ok(id)
+    }
+
+    /// Turns the PEM certificate of a serialized identity into an identity of this MSP,
+    /// always parsing and sanitizing the certificate (no cache).
     pub fn deserialize_identity_bytes(&self, id_bytes: &[u8]) -> Result<X509Identity, MspError> {
         let (block, _) = pem::decode(id_bytes).ok_or_else(|| {
             MspError::MalformedIdentity("could not decode the PEM structure of the identity".into())
@@ -233,7 +255,7 @@ impl IdentityDeserializer for X509Msp {
                 got: sid.mspid,
             });
         }
-        Ok(Arc::new(self.deserialize_identity_bytes(&sid.id_bytes)?))
+        Ok(self.deserialize_identity_shared(&sid.id_bytes)?)
     }
 }
 

@@ -9,7 +9,7 @@ use crate::protos::common::MspPrincipal;
 
 /// What went wrong while loading, deserializing, validating or using an identity.
 /// Each message is one line a user can act on.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum MspError {
     #[error("cannot read MSP folder {path}: {reason}")]
     Folder { path: String, reason: String },

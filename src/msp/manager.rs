@@ -56,6 +56,6 @@ impl IdentityDeserializer for MspManager {
             .msps
             .get(&sid.mspid)
             .ok_or_else(|| MspError::UnknownMsp(sid.mspid.clone()))?;
-        Ok(Arc::new(msp.deserialize_identity_bytes(&sid.id_bytes)?))
+        Ok(msp.deserialize_identity_shared(&sid.id_bytes)?)
     }
 }

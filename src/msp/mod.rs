@@ -7,6 +7,7 @@
 //! [`mgmt`] loads a node's local MSP and [`manager`] holds a channel's MSPs.
 
 mod bccspmsp;
+mod cache;
 pub mod cert;
 pub mod chain;
 pub mod config;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use prost::Message;
 
 use super::bccspmsp::{IdHash, MspCore, MspVersion};
+use super::cache::MspCaches;
 use super::cert::Certificate;
 use super::chain::CertPool;
 use super::config::{SHA2, SHA256};
@@ -40,6 +41,7 @@ impl MspCore {
             orderer_ou: None,
             tls_root_certs: Vec::new(),
             tls_intermediate_certs: Vec::new(),
+            caches: MspCaches::new(),
         }
     }
 

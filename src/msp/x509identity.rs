@@ -58,6 +58,11 @@ impl X509Identity {
         &self.cert
     }
 
+    /// The identity's id, without a copy.
+    pub(crate) fn id(&self) -> &IdentityIdentifier {
+        &self.id
+    }
+
     pub(crate) fn ous(&self) -> Vec<OuIdentifier> {
         self.ous
             .get_or_init(|| self.core.identity_ous(&self.cert))
@@ -80,7 +85,7 @@ impl Identity for X509Identity {
     }
 
     fn validate(&self) -> Result<(), MspError> {
-        self.core.validate_identity(self)
+        self.core.validate_identity_cached(self)
     }
 
     fn organizational_units(&self) -> Vec<OuIdentifier> {
@@ -102,7 +107,7 @@ impl Identity for X509Identity {
     }
 
     fn satisfies_principal(&self, principal: &MspPrincipal) -> Result<(), MspError> {
-        self.core.satisfies_principal(self, principal)
+        self.core.satisfies_principal_cached(self, principal)
     }
 }
 
