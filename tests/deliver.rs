@@ -12,8 +12,8 @@
 mod support;
 
 use support::orderer::{
-    at, broadcast, connect_port, deliver, free_port, msp_signer, seek, signed_update,
-    spawn_vector_orderer, tx, vector_user, OrdererProcess, VECTOR_ORDERER_ORG,
+    at, broadcast, connect_port, deliver, free_port, msp_signer, mutual_tls_env, seek,
+    signed_update, spawn_vector_orderer, tx, vector_user, OrdererProcess, VECTOR_ORDERER_ORG,
 };
 
 use std::collections::BTreeMap;
@@ -312,26 +312,7 @@ async fn client_uses_mutual_tls_with_the_orderer_orgs_tls_roots() {
     let port = free_port();
     let server_tls = v.join(ORDERER_ORG).join("orderers/orderer.example.com/tls");
     let client_tls = v.join(ORG1).join("peers/peer0.org1.example.com/tls");
-    let extra = [
-        ("ORDERER_GENERAL_TLS_ENABLED", PathBuf::from("true")),
-        (
-            "ORDERER_GENERAL_TLS_CERTIFICATE",
-            server_tls.join("server.crt"),
-        ),
-        (
-            "ORDERER_GENERAL_TLS_PRIVATEKEY",
-            server_tls.join("server.key"),
-        ),
-        ("ORDERER_GENERAL_TLS_ROOTCAS", server_tls.join("ca.crt")),
-        (
-            "ORDERER_GENERAL_TLS_CLIENTAUTHREQUIRED",
-            PathBuf::from("true"),
-        ),
-        (
-            "ORDERER_GENERAL_TLS_CLIENTROOTCAS",
-            client_tls.join("ca.crt"),
-        ),
-    ];
+    let extra = mutual_tls_env(&server_tls, &client_tls.join("ca.crt"));
     let _orderer = spawn_vector_orderer(&v, ledger.path(), port, &extra);
     let genesis: Block = decode(
         "Block",

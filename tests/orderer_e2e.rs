@@ -7,8 +7,8 @@
 mod support;
 
 use support::orderer::{
-    at, broadcast, connect, deliver, free_port, seek, spawn_vector_orderer, tx, tx_count,
-    vector_user, OrdererProcess, VECTOR_ORDERER_ORG,
+    at, broadcast, connect, deliver, free_port, mutual_tls_env, seek, spawn_vector_orderer, tx,
+    tx_count, vector_user, OrdererProcess, VECTOR_ORDERER_ORG,
 };
 
 use std::path::{Path, PathBuf};
@@ -468,26 +468,7 @@ async fn mutual_tls_admits_only_clients_with_a_trusted_certificate() {
     let ledger = tempfile::tempdir().unwrap();
     let server_tls = v.join(ORDERER_ORG).join("orderers/orderer.example.com/tls");
     let client_tls = v.join(ORDERER_ORG).join("users/Admin@example.com/tls");
-    let extra = [
-        ("ORDERER_GENERAL_TLS_ENABLED", PathBuf::from("true")),
-        (
-            "ORDERER_GENERAL_TLS_CERTIFICATE",
-            server_tls.join("server.crt"),
-        ),
-        (
-            "ORDERER_GENERAL_TLS_PRIVATEKEY",
-            server_tls.join("server.key"),
-        ),
-        ("ORDERER_GENERAL_TLS_ROOTCAS", server_tls.join("ca.crt")),
-        (
-            "ORDERER_GENERAL_TLS_CLIENTAUTHREQUIRED",
-            PathBuf::from("true"),
-        ),
-        (
-            "ORDERER_GENERAL_TLS_CLIENTROOTCAS",
-            client_tls.join("ca.crt"),
-        ),
-    ];
+    let extra = mutual_tls_env(&server_tls, &client_tls.join("ca.crt"));
     let mut orderer = start_orderer_with(&v, ledger.path(), &extra, "https");
     let admin = vector_user(&v, ORDERER_ORG, "Admin@example.com", "OrdererMSP");
     let ca = server_tls.join("ca.crt");

@@ -113,6 +113,29 @@ pub fn spawn_vector_orderer(
     )
 }
 
+/// The orderer settings for mutual TLS with the server TLS folder `server_tls` (cryptogen's
+/// `server.crt`, `server.key`, `ca.crt`), admitting clients whose certificates chain to
+/// `client_ca`; pass as `extra` to [`spawn_orderer_with`].
+pub fn mutual_tls_env(server_tls: &Path, client_ca: &Path) -> Vec<(&'static str, PathBuf)> {
+    vec![
+        ("ORDERER_GENERAL_TLS_ENABLED", PathBuf::from("true")),
+        (
+            "ORDERER_GENERAL_TLS_CERTIFICATE",
+            server_tls.join("server.crt"),
+        ),
+        (
+            "ORDERER_GENERAL_TLS_PRIVATEKEY",
+            server_tls.join("server.key"),
+        ),
+        ("ORDERER_GENERAL_TLS_ROOTCAS", server_tls.join("ca.crt")),
+        (
+            "ORDERER_GENERAL_TLS_CLIENTAUTHREQUIRED",
+            PathBuf::from("true"),
+        ),
+        ("ORDERER_GENERAL_TLS_CLIENTROOTCAS", client_ca.to_path_buf()),
+    ]
+}
+
 /// The signing identity of user `name` of the vectors' organisation folder `org`
 /// (e.g. `("…/org1.example.com", "Admin@org1.example.com", "Org1MSP")`).
 pub fn vector_user(
