@@ -38,20 +38,25 @@ fn create_and_join(net: &Network, channel: &str) {
     net.cli_ok(&["channel", "join", "-b", block.to_str().unwrap()]);
 }
 
+/// `peer chaincode query -C <channel> -n mycc -c <ctor>`.
+fn query(net: &Network, channel: &str, ctor: &str) -> std::process::Output {
+    net.cli(&[
+        "chaincode",
+        "query",
+        "-C",
+        channel,
+        "-n",
+        "mycc",
+        "-c",
+        ctor,
+    ])
+}
+
 /// `peer chaincode query` until it prints `want` (the commit is asynchronous).
 fn query_until(net: &Network, channel: &str, ctor: &str, want: &str) {
     let start = Instant::now();
     loop {
-        let out = net.cli(&[
-            "chaincode",
-            "query",
-            "-C",
-            channel,
-            "-n",
-            "mycc",
-            "-c",
-            ctor,
-        ]);
+        let out = query(net, channel, ctor);
         let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
         if out.status.success() && text == want {
             return;
@@ -184,16 +189,7 @@ fn node_chaincode_instantiate_invoke_query_through_the_real_shim() {
     );
 
     // A chaincode error response fails endorsement with its message and status.
-    let out = net.cli(&[
-        "chaincode",
-        "query",
-        "-C",
-        "ccchannel",
-        "-n",
-        "mycc",
-        "-c",
-        r#"{"Args":["fail","boom"]}"#,
-    ]);
+    let out = query(&net, "ccchannel", r#"{"Args":["fail","boom"]}"#);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("boom") && err.contains("500"), "{err}");
@@ -201,16 +197,7 @@ fn node_chaincode_instantiate_invoke_query_through_the_real_shim() {
     // The chaincode goes away: the next call says it is not running.
     drop(cc);
     peer.wait_log("chaincode mycc:1.0 disconnected");
-    let out = net.cli(&[
-        "chaincode",
-        "query",
-        "-C",
-        "ccchannel",
-        "-n",
-        "mycc",
-        "-c",
-        r#"{"Args":["query","a"]}"#,
-    ]);
+    let out = query(&net, "ccchannel", r#"{"Args":["query","a"]}"#);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("it is not running"), "{err}");
