@@ -7,274 +7,66 @@
 //! Needs node and `npm ci --prefix tests/chaincode_support` (CI does both); without them the
 //! test says `skipped: ...` and passes. Every process is stopped by a kill-on-drop guard.
 
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use prost::Message;
 
 mod support;
 
-const PEER: &str = env!("CARGO_BIN_EXE_peer");
-const ORDERER: &str = env!("CARGO_BIN_EXE_orderer");
-const CONFIGTXGEN: &str = env!("CARGO_BIN_EXE_configtxgen");
+use support::network::{Guard, Network};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A child process killed (and reaped) when dropped.
-struct Guard {
-    name: &'static str,
-    child: Child,
-    log: PathBuf,
-}
-
-impl Guard {
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn wait_log(&self, needle: &str) {
-        let start = Instant::now();
-        while !self.log_text().contains(needle) {
-            assert!(
-                start.elapsed() < Duration::from_secs(60),
-                "{} never logged {needle:?}; log:\n{}",
-                self.name,
-                self.log_text()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            eprintln!("--- {} log ---\n{}", self.name, self.log_text());
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-struct Network {
-    dir: tempfile::TempDir,
-    cfg: PathBuf,
-    orderer_port: u16,
-    peer_port: u16,
-    chaincode_port: u16,
-    ops_port: u16,
-}
-
-impl Network {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = dir.path().join("config");
-        let sampleconfig = Path::new(env!("CARGO_MANIFEST_DIR")).join("sampleconfig");
-        support::copy_dir(&sampleconfig, &cfg);
-        let orderer_port = free_port();
-        let configtx = cfg.join("configtx.yaml");
-        let text = std::fs::read_to_string(&configtx).unwrap();
-        std::fs::write(
-            &configtx,
-            text.replace("127.0.0.1:7050", &format!("127.0.0.1:{orderer_port}")),
-        )
-        .unwrap();
-        Network {
-            dir,
-            cfg,
-            orderer_port,
-            peer_port: free_port(),
-            chaincode_port: free_port(),
-            ops_port: free_port(),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn orderer(&self) -> String {
-        format!("127.0.0.1:{}", self.orderer_port)
-    }
-
-    fn chaincode_address(&self) -> String {
-        format!("127.0.0.1:{}", self.chaincode_port)
-    }
-
-    fn spawn(&self, name: &'static str, cmd: &mut Command) -> Guard {
-        let log = self.path(&format!("{name}.log"));
-        let child = cmd
-            .stdout(std::fs::File::create(self.path(&format!("{name}.out"))).unwrap())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        Guard { name, child, log }
-    }
-
-    fn start_orderer(&self) -> Guard {
-        let g = self.spawn(
-            "orderer",
-            Command::new(ORDERER)
-                .env_clear()
-                .env("FABRIC_CFG_PATH", &self.cfg)
-                .env("ORDERER_GENERAL_LISTENADDRESS", "127.0.0.1")
-                .env("ORDERER_GENERAL_LISTENPORT", self.orderer_port.to_string())
-                .env(
-                    "ORDERER_OPERATIONS_LISTENADDRESS",
-                    format!("127.0.0.1:{}", free_port()),
-                )
-                .env("ORDERER_FILELEDGER_LOCATION", self.path("orderer-ledger")),
-        );
-        wait_for_port(self.orderer_port);
-        g
-    }
-
-    fn peer_env(&self) -> Vec<(String, String)> {
-        let peer = format!("127.0.0.1:{}", self.peer_port);
-        [
-            ("FABRIC_CFG_PATH", self.cfg.display().to_string()),
-            ("FABRIC_LOGGING_SPEC", "info".into()),
-            ("CORE_PEER_LISTENADDRESS", peer.clone()),
-            ("CORE_PEER_ADDRESS", peer),
-            ("CORE_PEER_CHAINCODELISTENADDRESS", self.chaincode_address()),
-            (
-                "CORE_OPERATIONS_LISTENADDRESS",
-                format!("127.0.0.1:{}", self.ops_port),
-            ),
-            (
-                "CORE_PEER_FILESYSTEMPATH",
-                self.path("peer-production").display().to_string(),
-            ),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
-    }
-
-    fn start_peer(&self) -> Guard {
-        let g = self.spawn(
-            "peer",
-            Command::new(PEER)
-                .args(["node", "start", "--peer-chaincodedev"])
-                .env_clear()
-                .envs(self.peer_env()),
-        );
-        g.wait_log("Started peer with ID=");
-        g
-    }
-
-    fn start_chaincode(&self, node: &Path, id: &str) -> Guard {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/chaincode_support");
-        self.spawn(
-            "chaincode",
-            Command::new(node)
-                .arg(dir.join("cc.js"))
-                .args(["--peer.address", &self.chaincode_address()])
-                .env_clear()
-                .env("CORE_CHAINCODE_ID_NAME", id)
-                .env("CORE_PEER_TLS_ENABLED", "false")
-                .env("CORE_CHAINCODE_LOGGING_LEVEL", "info"),
-        )
-    }
-
-    fn cli(&self, args: &[&str]) -> Output {
-        Command::new(PEER)
-            .args(args)
-            .current_dir(self.dir.path())
+/// Starts the test chaincode (`cc.js`) by hand with the ID `id`, dialling the peer.
+fn start_chaincode(net: &Network, node: &Path, id: &str) -> Guard {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/chaincode_support");
+    net.spawn(
+        "chaincode",
+        Command::new(node)
+            .arg(dir.join("cc.js"))
+            .args(["--peer.address", &net.chaincode_address()])
             .env_clear()
-            .envs(self.peer_env())
-            .output()
-            .unwrap()
-    }
-
-    fn cli_ok(&self, args: &[&str]) -> String {
-        let out = self.cli(args);
-        assert!(
-            out.status.success(),
-            "peer {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn create_and_join(&self, channel: &str) {
-        let tx = self.path(&format!("{channel}.tx"));
-        let out = Command::new(CONFIGTXGEN)
-            .args(["-profile", "SampleSingleMSPChannel", "-channelID", channel])
-            .arg("-outputCreateChannelTx")
-            .arg(&tx)
-            .current_dir(self.dir.path())
-            .env_clear()
-            .env("FABRIC_CFG_PATH", &self.cfg)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let block = self.path(&format!("{channel}.block"));
-        let (tx, block) = (tx.to_str().unwrap(), block.to_str().unwrap());
-        let orderer = self.orderer();
-        self.cli_ok(&[
-            "channel",
-            "create",
-            "-o",
-            &orderer,
-            "-c",
-            channel,
-            "-f",
-            tx,
-            "--outputBlock",
-            block,
-        ]);
-        self.cli_ok(&["channel", "join", "-b", block]);
-    }
-
-    /// `peer chaincode query` until it prints `want` (the commit is asynchronous).
-    fn query_until(&self, channel: &str, ctor: &str, want: &str) {
-        let start = Instant::now();
-        loop {
-            let out = self.cli(&[
-                "chaincode",
-                "query",
-                "-C",
-                channel,
-                "-n",
-                "mycc",
-                "-c",
-                ctor,
-            ]);
-            let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
-            if out.status.success() && text == want {
-                return;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "query {ctor} never answered {want:?}; last: {text:?} {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
+            .env("CORE_CHAINCODE_ID_NAME", id)
+            .env("CORE_PEER_TLS_ENABLED", "false")
+            .env("CORE_CHAINCODE_LOGGING_LEVEL", "info"),
+    )
 }
 
-fn wait_for_port(port: u16) {
+/// Creates `channel` on the orderer and joins the peer to it.
+fn create_and_join(net: &Network, channel: &str) {
+    let block = net.create_channel(channel);
+    net.cli_ok(&["channel", "join", "-b", block.to_str().unwrap()]);
+}
+
+/// `peer chaincode query -C <channel> -n mycc -c <ctor>`.
+fn query(net: &Network, channel: &str, ctor: &str) -> std::process::Output {
+    net.cli(&[
+        "chaincode",
+        "query",
+        "-C",
+        channel,
+        "-n",
+        "mycc",
+        "-c",
+        ctor,
+    ])
+}
+
+/// `peer chaincode query` until it prints `want` (the commit is asynchronous).
+fn query_until(net: &Network, channel: &str, ctor: &str, want: &str) {
     let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+    loop {
+        let out = query(net, channel, ctor);
+        let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        if out.status.success() && text == want {
+            return;
+        }
         assert!(
             start.elapsed() < Duration::from_secs(30),
-            "nothing listens on {port}"
+            "query {ctor} never answered {want:?}; last: {text:?} {}",
+            String::from_utf8_lossy(&out.stderr)
         );
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(Duration::from_millis(200));
     }
 }
 
@@ -329,15 +121,15 @@ fn node_chaincode_instantiate_invoke_query_through_the_real_shim() {
     };
     let net = Network::new();
     let _orderer = net.start_orderer();
-    let peer = net.start_peer();
+    let peer = net.start_peer_with(&["--peer-chaincodedev"]);
     assert!(peer
         .log_text()
         .contains("Running in chaincode development mode"));
-    net.create_and_join("ccchannel");
+    create_and_join(&net, "ccchannel");
     let package = net.path("mycc.cds");
     write_package(&package, "mycc", "1.0");
     net.cli_ok(&["chaincode", "install", package.to_str().unwrap()]);
-    let orderer = net.orderer();
+    let orderer = net.orderer_address();
     let instantiate = [
         "chaincode",
         "instantiate",
@@ -364,10 +156,10 @@ fn node_chaincode_instantiate_invoke_query_through_the_real_shim() {
         "{err}"
     );
 
-    let cc = net.start_chaincode(&node, "mycc:1.0");
+    let cc = start_chaincode(&net, &node, "mycc:1.0");
     peer.wait_log("chaincode mycc:1.0 registered and ready");
     net.cli_ok(&instantiate);
-    net.query_until("ccchannel", r#"{"Args":["query","a"]}"#, "100");
+    query_until(&net, "ccchannel", r#"{"Args":["query","a"]}"#, "100");
 
     net.cli_ok(&[
         "chaincode",
@@ -381,26 +173,23 @@ fn node_chaincode_instantiate_invoke_query_through_the_real_shim() {
         "-c",
         r#"{"Args":["move","a","b","10"]}"#,
     ]);
-    net.query_until("ccchannel", r#"{"Args":["query","a"]}"#, "90");
-    net.query_until("ccchannel", r#"{"Args":["query","b"]}"#, "210");
-    net.query_until("ccchannel", r#"{"Args":["range","a","z"]}"#, r#"["a","b"]"#);
-    net.query_until(
+    query_until(&net, "ccchannel", r#"{"Args":["query","a"]}"#, "90");
+    query_until(&net, "ccchannel", r#"{"Args":["query","b"]}"#, "210");
+    query_until(
+        &net,
+        "ccchannel",
+        r#"{"Args":["range","a","z"]}"#,
+        r#"["a","b"]"#,
+    );
+    query_until(
+        &net,
         "ccchannel",
         r#"{"Args":["history","a"]}"#,
         r#"["100","90"]"#,
     );
 
     // A chaincode error response fails endorsement with its message and status.
-    let out = net.cli(&[
-        "chaincode",
-        "query",
-        "-C",
-        "ccchannel",
-        "-n",
-        "mycc",
-        "-c",
-        r#"{"Args":["fail","boom"]}"#,
-    ]);
+    let out = query(&net, "ccchannel", r#"{"Args":["fail","boom"]}"#);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("boom") && err.contains("500"), "{err}");
@@ -408,16 +197,7 @@ fn node_chaincode_instantiate_invoke_query_through_the_real_shim() {
     // The chaincode goes away: the next call says it is not running.
     drop(cc);
     peer.wait_log("chaincode mycc:1.0 disconnected");
-    let out = net.cli(&[
-        "chaincode",
-        "query",
-        "-C",
-        "ccchannel",
-        "-n",
-        "mycc",
-        "-c",
-        r#"{"Args":["query","a"]}"#,
-    ]);
+    let out = query(&net, "ccchannel", r#"{"Args":["query","a"]}"#);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("it is not running"), "{err}");

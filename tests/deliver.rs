@@ -11,18 +11,20 @@
 
 mod support;
 
+use support::orderer::{
+    at, broadcast, connect_port, deliver, free_port, msp_signer, mutual_tls_env, seek,
+    signed_update, spawn_vector_orderer, tx, vector_user, OrdererProcess, VECTOR_ORDERER_ORG,
+};
+
 use std::collections::BTreeMap;
-use std::net::TcpListener as StdListener;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use fabric::aclmgmt::{AclError, AclProvider, AclSubject};
 use fabric::channelconfig::Bundle;
-use fabric::crypto::SwOpts;
 use fabric::deliver::client::{
     connect as tls_connect, orderer_tls_roots, verify_block, AddressOverride, BlockSink,
     ChannelState, ClientTls, DeliverClient, DeliverClientConfig,
@@ -33,206 +35,60 @@ use fabric::ledger::{
     CommitResult, HistoryQueryExecutor, LedgerError, LedgerProvider, LedgerResult, PeerLedger,
     QueryExecutor, TxSimulator,
 };
-use fabric::msp::{load_local_msp, SigningIdentity};
+use fabric::msp::SigningIdentity;
 use fabric::peer::{config_bundle_of, Peer};
-use fabric::protos::common::{
-    Block, BlockchainInfo, ConfigUpdateEnvelope, Envelope, HeaderType, LastConfig, Metadata, Status,
-};
+use fabric::protos::common::{Block, BlockchainInfo, Envelope, HeaderType, Metadata, Status};
 use fabric::protos::msp::SerializedIdentity;
 use fabric::protos::orderer::atomic_broadcast_client::AtomicBroadcastClient;
 use fabric::protos::orderer::atomic_broadcast_server::{AtomicBroadcast, AtomicBroadcastServer};
 use fabric::protos::orderer::seek_info::SeekBehavior;
 use fabric::protos::orderer::seek_position::Type as Seek;
 use fabric::protos::orderer::{
-    deliver_response, BroadcastResponse, DeliverResponse, SeekInfo, SeekNewest, SeekOldest,
-    SeekPosition, SeekSpecified,
+    deliver_response, BroadcastResponse, DeliverResponse, SeekNewest, SeekOldest,
 };
 use fabric::protos::peer::deliver_client::DeliverClient as PeerDeliverClient;
 use fabric::protos::peer::{
     deliver_response as peer_response, DeliverResponse as PeerResponse, ProcessedTransaction,
     TxValidationCode,
 };
-use fabric::protoutil::{
-    channel_header, create_signed_envelope, decode, payload, sign_config_update, signature_header,
-};
+use fabric::protoutil::{decode, payload, signature_header};
 use prost::Message;
 use tokio_stream::{Stream, StreamExt};
 use tonic::transport::Server;
 
-const ORDERER_ORG: &str = "network/crypto-config/ordererOrganizations/example.com";
+const ORDERER_ORG: &str = VECTOR_ORDERER_ORG;
 const ORG1: &str = "network/crypto-config/peerOrganizations/org1.example.com";
 const ORG2: &str = "network/crypto-config/peerOrganizations/org2.example.com";
 /// The orderer address the vector channel config names.
 const CONFIG_ORDERER: &str = "127.0.0.1:7050";
 
-fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn msp_signer(dir: PathBuf, msp_id: &str) -> Arc<dyn SigningIdentity> {
-    load_local_msp(&dir, msp_id, &SwOpts::default())
-        .unwrap()
-        .default_signing_identity()
-        .unwrap()
-}
-
-fn user(v: &Path, org: &str, name: &str, msp_id: &str) -> Arc<dyn SigningIdentity> {
-    msp_signer(v.join(org).join("users").join(name).join("msp"), msp_id)
-}
-
 // ---------------------------------------------------------------------------------------
 // (a) the deliver client against the orderer binary
 
-/// The orderer process; killed when dropped.
-struct Orderer {
-    child: Child,
+fn start_orderer(v: &Path, ledger: &Path, port: u16) -> OrdererProcess {
+    spawn_vector_orderer(v, ledger, port, &[])
 }
 
-impl Drop for Orderer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_orderer(v: &Path, ledger: &Path, port: u16) -> Orderer {
-    start_orderer_with(v, ledger, port, &[])
-}
-
-fn start_orderer_with(v: &Path, ledger: &Path, port: u16, extra: &[(&str, PathBuf)]) -> Orderer {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let child = Command::new(env!("CARGO_BIN_EXE_orderer"))
-        .arg("start")
-        .env_clear()
-        .envs(extra.iter().map(|(k, v)| (k.to_string(), v.clone())))
-        .env("FABRIC_CFG_PATH", root.join("sampleconfig"))
-        .env("FABRIC_LOGGING_SPEC", "warning")
-        .env("ORDERER_GENERAL_LISTENADDRESS", "127.0.0.1")
-        .env("ORDERER_GENERAL_LISTENPORT", port.to_string())
-        .env(
-            "ORDERER_OPERATIONS_LISTENADDRESS",
-            format!("127.0.0.1:{}", free_port()),
-        )
-        .env("ORDERER_GENERAL_GENESISMETHOD", "file")
-        .env(
-            "ORDERER_GENERAL_GENESISFILE",
-            v.join("network/artifacts/genesis.block"),
-        )
-        .env(
-            "ORDERER_GENERAL_LOCALMSPDIR",
-            v.join(ORDERER_ORG).join("orderers/orderer.example.com/msp"),
-        )
-        .env("ORDERER_GENERAL_LOCALMSPID", "OrdererMSP")
-        .env("ORDERER_FILELEDGER_LOCATION", ledger)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn the orderer binary");
-    Orderer { child }
-}
-
-async fn connect(port: u16) -> AtomicBroadcastClient<tonic::transport::Channel> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(c) = AtomicBroadcastClient::connect(format!("http://127.0.0.1:{port}")).await {
-            return c.max_decoding_message_size(200 << 20);
-        }
-        assert!(Instant::now() < deadline, "the orderer did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
+/// A signed seek for `start..=stop` that waits for blocks not yet there.
 fn seek_envelope(signer: &dyn SigningIdentity, channel: &str, start: Seek, stop: Seek) -> Envelope {
-    let info = SeekInfo {
-        start: Some(SeekPosition {
-            r#type: Some(start),
-        }),
-        stop: Some(SeekPosition { r#type: Some(stop) }),
-        behavior: SeekBehavior::BlockUntilReady as i32,
-        error_response: 0,
-    };
-    create_signed_envelope(
-        HeaderType::DeliverSeekInfo,
-        channel,
-        Some(signer),
-        &info,
-        0,
-        0,
-        vec![],
-    )
-    .unwrap()
-}
-
-fn at(n: u64) -> Seek {
-    Seek::Specified(SeekSpecified { number: n })
+    seek(signer, channel, start, stop, SeekBehavior::BlockUntilReady)
 }
 
 /// Blocks and final status of one orderer deliver request.
 async fn orderer_deliver(port: u16, env: Envelope) -> (Vec<Block>, i32) {
-    let mut c = connect(port).await;
-    let mut s = c
-        .deliver(tokio_stream::iter(vec![env]))
-        .await
-        .unwrap()
-        .into_inner();
-    let mut blocks = Vec::new();
-    loop {
-        let r = tokio::time::timeout(Duration::from_secs(20), s.message())
-            .await
-            .expect("deliver answered in time")
-            .unwrap()
-            .expect("a status ends the reply");
-        match r.r#type.unwrap() {
-            deliver_response::Type::Block(b) => blocks.push(b),
-            deliver_response::Type::Status(st) => return (blocks, st),
-        }
-    }
+    deliver(&mut connect_port(port).await, env).await
 }
 
-async fn broadcast(port: u16, env: Envelope) -> BroadcastResponse {
-    let mut c = connect(port).await;
-    let mut s = c
-        .broadcast(tokio_stream::iter(vec![env]))
+/// Broadcasts one envelope: its (status, info) answer.
+async fn broadcast_one(port: u16, env: Envelope) -> (i32, String) {
+    broadcast(&mut connect_port(port).await, vec![env])
         .await
-        .unwrap()
-        .into_inner();
-    s.message().await.unwrap().expect("a broadcast response")
+        .remove(0)
 }
 
 fn channel_creation(v: &Path, signer: &dyn SigningIdentity) -> Envelope {
     let bytes = std::fs::read(v.join("network/artifacts/mychannel.tx")).unwrap();
-    let env: Envelope = decode("Envelope", &bytes).unwrap();
-    let p = payload(&env).unwrap();
-    let mut update: ConfigUpdateEnvelope = decode("ConfigUpdateEnvelope", &p.data).unwrap();
-    sign_config_update(&mut update, signer).unwrap();
-    let channel = channel_header(&p).unwrap().channel_id;
-    create_signed_envelope(
-        HeaderType::ConfigUpdate,
-        &channel,
-        Some(signer),
-        &update,
-        0,
-        0,
-        vec![],
-    )
-    .unwrap()
-}
-
-fn transaction(signer: &dyn SigningIdentity, i: u64) -> Envelope {
-    create_signed_envelope(
-        HeaderType::EndorserTransaction,
-        "mychannel",
-        Some(signer),
-        &LastConfig { index: i },
-        0,
-        0,
-        vec![],
-    )
-    .unwrap()
+    signed_update(&bytes, signer)
 }
 
 /// What the client hands blocks to: a ledger in memory that starts with the genesis block.
@@ -340,8 +196,8 @@ impl AtomicBroadcast for TamperingProxy {
 
 /// Broadcasts one transaction and waits until the client delivered block `number`.
 async fn next_block(port: u16, signer: &dyn SigningIdentity, sink: &Collector, number: u64) {
-    let r = broadcast(port, transaction(signer, number)).await;
-    assert_eq!(r.status, Status::Success as i32, "{}", r.info);
+    let (status, info) = broadcast_one(port, tx(signer, "mychannel", number)).await;
+    assert_eq!(status, Status::Success as i32, "{info}");
     sink.wait_for_height(number as usize + 1).await;
 }
 
@@ -353,9 +209,9 @@ async fn client_pulls_verifies_rejects_tampering_and_survives_an_orderer_restart
     let ledger = tempfile::tempdir().unwrap();
     let port = free_port();
     let orderer = start_orderer(&v, ledger.path(), port);
-    let org1 = user(&v, ORG1, "Admin@org1.example.com", "Org1MSP");
-    let r = broadcast(port, channel_creation(&v, org1.as_ref())).await;
-    assert_eq!(r.status, Status::Success as i32, "{}", r.info);
+    let org1 = vector_user(&v, ORG1, "Admin@org1.example.com", "Org1MSP");
+    let (status, info) = broadcast_one(port, channel_creation(&v, org1.as_ref())).await;
+    assert_eq!(status, Status::Success as i32, "{info}");
     let deadline = Instant::now() + Duration::from_secs(10);
     let genesis = loop {
         let env = seek_envelope(org1.as_ref(), "mychannel", at(0), at(0));
@@ -402,7 +258,7 @@ async fn client_pulls_verifies_rejects_tampering_and_survives_an_orderer_restart
         ..DeliverClientConfig::default()
     };
     let peer0 = msp_signer(
-        v.join(ORG1).join("peers/peer0.org1.example.com/msp"),
+        &v.join(ORG1).join("peers/peer0.org1.example.com/msp"),
         "Org1MSP",
     );
     let client = DeliverClient::start("mychannel", sink.clone(), sink.clone(), peer0, config);
@@ -456,27 +312,8 @@ async fn client_uses_mutual_tls_with_the_orderer_orgs_tls_roots() {
     let port = free_port();
     let server_tls = v.join(ORDERER_ORG).join("orderers/orderer.example.com/tls");
     let client_tls = v.join(ORG1).join("peers/peer0.org1.example.com/tls");
-    let extra = [
-        ("ORDERER_GENERAL_TLS_ENABLED", PathBuf::from("true")),
-        (
-            "ORDERER_GENERAL_TLS_CERTIFICATE",
-            server_tls.join("server.crt"),
-        ),
-        (
-            "ORDERER_GENERAL_TLS_PRIVATEKEY",
-            server_tls.join("server.key"),
-        ),
-        ("ORDERER_GENERAL_TLS_ROOTCAS", server_tls.join("ca.crt")),
-        (
-            "ORDERER_GENERAL_TLS_CLIENTAUTHREQUIRED",
-            PathBuf::from("true"),
-        ),
-        (
-            "ORDERER_GENERAL_TLS_CLIENTROOTCAS",
-            client_tls.join("ca.crt"),
-        ),
-    ];
-    let _orderer = start_orderer_with(&v, ledger.path(), port, &extra);
+    let extra = mutual_tls_env(&server_tls, &client_tls.join("ca.crt"));
+    let _orderer = spawn_vector_orderer(&v, ledger.path(), port, &extra);
     let genesis: Block = decode(
         "Block",
         &std::fs::read(v.join("network/artifacts/genesis.block")).unwrap(),
@@ -503,7 +340,7 @@ async fn client_uses_mutual_tls_with_the_orderer_orgs_tls_roots() {
         }],
         ..DeliverClientConfig::default()
     };
-    let admin = user(&v, ORDERER_ORG, "Admin@example.com", "OrdererMSP");
+    let admin = vector_user(&v, ORDERER_ORG, "Admin@example.com", "OrdererMSP");
     let client = DeliverClient::start(
         "syschannel",
         sink.clone(),
@@ -521,26 +358,8 @@ async fn client_uses_mutual_tls_with_the_orderer_orgs_tls_roots() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    let env = create_signed_envelope(
-        HeaderType::EndorserTransaction,
-        "syschannel",
-        Some(admin.as_ref()),
-        &LastConfig { index: 1 },
-        0,
-        0,
-        vec![],
-    )
-    .unwrap();
-    let r = c
-        .broadcast(tokio_stream::iter(vec![env]))
-        .await
-        .unwrap()
-        .into_inner()
-        .message()
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(r.status, Status::Success as i32, "{}", r.info);
+    let answers = broadcast(&mut c, vec![tx(admin.as_ref(), "syschannel", 1)]).await;
+    assert_eq!(answers[0].0, Status::Success as i32, "{}", answers[0].1);
     sink.wait_for_height(2).await;
     client.stop().await;
     assert_eq!(sink.numbers(), vec![0, 1]);
@@ -770,8 +589,8 @@ async fn peer_deliver_serves_vector_blocks_filtered_blocks_and_refusals() {
                 },
             ),
     );
-    let org1 = user(&v, ORG1, "User1@org1.example.com", "Org1MSP");
-    let org2 = user(&v, ORG2, "User1@org2.example.com", "Org2MSP");
+    let org1 = vector_user(&v, ORG1, "User1@org1.example.com", "Org1MSP");
+    let org2 = vector_user(&v, ORG2, "User1@org2.example.com", "Org2MSP");
     let all = || {
         seek_envelope(
             org1.as_ref(),

@@ -6,9 +6,13 @@
 
 mod support;
 
-use std::net::TcpListener;
+use support::orderer::{
+    at, broadcast, connect, deliver, free_port, mutual_tls_env, seek, spawn_vector_orderer, tx,
+    tx_count, vector_user, OrdererProcess, VECTOR_ORDERER_ORG,
+};
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,207 +22,36 @@ use fabric::protos::common::{Block, Envelope, HeaderType, LastConfig, Status};
 use fabric::protos::orderer::atomic_broadcast_client::AtomicBroadcastClient;
 use fabric::protos::orderer::seek_info::SeekBehavior;
 use fabric::protos::orderer::seek_position::Type as Seek;
-use fabric::protos::orderer::{
-    deliver_response, SeekInfo, SeekNewest, SeekOldest, SeekPosition, SeekSpecified,
-};
+use fabric::protos::orderer::{SeekNewest, SeekOldest};
 use fabric::protoutil::create_signed_envelope;
 use tonic::transport::Channel;
 
 const CHANNEL: &str = "syschannel";
-const ORDERER_ORG: &str = "network/crypto-config/ordererOrganizations/example.com";
+const ORDERER_ORG: &str = VECTOR_ORDERER_ORG;
 const ORG1: &str = "network/crypto-config/peerOrganizations/org1.example.com";
 
-/// Kills the orderer when the test ends, however it ends.
-struct Orderer {
-    child: Child,
-    addr: String,
-    operations: String,
-}
-
-impl Drop for Orderer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+type Orderer = OrdererProcess;
 
 fn start_orderer(vectors: &Path, ledger: &Path) -> Orderer {
     start_orderer_with(vectors, ledger, &[], "http")
 }
 
+/// The vector orderer with prometheus metrics, `extra` settings and `scheme` in its address.
 fn start_orderer_with(
     vectors: &Path,
     ledger: &Path,
     extra: &[(&str, PathBuf)],
     scheme: &str,
 ) -> Orderer {
-    let port = free_port();
-    let operations = format!("127.0.0.1:{}", free_port());
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let child = Command::new(env!("CARGO_BIN_EXE_orderer"))
-        .arg("start")
-        .env_clear()
-        .envs(extra.iter().map(|(k, v)| (k.to_string(), v.clone())))
-        .env("FABRIC_CFG_PATH", root.join("sampleconfig"))
-        .env("FABRIC_LOGGING_SPEC", "warning")
-        .env("ORDERER_GENERAL_LISTENADDRESS", "127.0.0.1")
-        .env("ORDERER_OPERATIONS_LISTENADDRESS", &operations)
-        .env("ORDERER_METRICS_PROVIDER", "prometheus")
-        .env("ORDERER_GENERAL_LISTENPORT", port.to_string())
-        .env("ORDERER_GENERAL_GENESISMETHOD", "file")
-        .env(
-            "ORDERER_GENERAL_GENESISFILE",
-            vectors.join("network/artifacts/genesis.block"),
-        )
-        .env(
-            "ORDERER_GENERAL_LOCALMSPDIR",
-            vectors
-                .join(ORDERER_ORG)
-                .join("orderers/orderer.example.com/msp"),
-        )
-        .env("ORDERER_GENERAL_LOCALMSPID", "OrdererMSP")
-        .env("ORDERER_FILELEDGER_LOCATION", ledger)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn the orderer binary");
-    Orderer {
-        child,
-        addr: format!("{scheme}://127.0.0.1:{port}"),
-        operations,
-    }
-}
-
-async fn connect(o: &mut Orderer) -> AtomicBroadcastClient<Channel> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = o.child.try_wait().unwrap() {
-            panic!("the orderer exited early: {status}");
-        }
-        if let Ok(c) = AtomicBroadcastClient::connect(o.addr.clone()).await {
-            return c
-                .max_decoding_message_size(200 << 20)
-                .max_encoding_message_size(200 << 20);
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the orderer did not start listening"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-fn signer(vectors: &Path, org: &str, user: &str, msp_id: &str) -> Arc<dyn SigningIdentity> {
-    let dir: PathBuf = vectors.join(org).join("users").join(user).join("msp");
-    load_local_msp(&dir, msp_id, &SwOpts::default())
-        .unwrap()
-        .default_signing_identity()
-        .unwrap()
-}
-
-fn tx(signer: &dyn SigningIdentity, channel: &str, i: u64) -> Envelope {
-    let data = LastConfig { index: i };
-    create_signed_envelope(
-        HeaderType::EndorserTransaction,
-        channel,
-        Some(signer),
-        &data,
-        0,
-        0,
-        vec![],
-    )
-    .unwrap()
-}
-
-async fn broadcast(
-    c: &mut AtomicBroadcastClient<Channel>,
-    envs: Vec<Envelope>,
-) -> Vec<(i32, String)> {
-    let n = envs.len();
-    let mut stream = c
-        .broadcast(tokio_stream::iter(envs))
-        .await
-        .unwrap()
-        .into_inner();
-    let mut out = Vec::new();
-    while out.len() < n {
-        let r = stream
-            .message()
-            .await
-            .unwrap()
-            .expect("a response per envelope");
-        out.push((r.status, r.info));
-    }
-    out
-}
-
-fn pos(t: Seek) -> Option<SeekPosition> {
-    Some(SeekPosition { r#type: Some(t) })
-}
-
-fn at(n: u64) -> Seek {
-    Seek::Specified(SeekSpecified { number: n })
-}
-
-fn seek(
-    signer: &dyn SigningIdentity,
-    channel: &str,
-    start: Seek,
-    stop: Seek,
-    behavior: SeekBehavior,
-) -> Envelope {
-    let info = SeekInfo {
-        start: pos(start),
-        stop: pos(stop),
-        behavior: behavior as i32,
-        error_response: 0,
-    };
-    create_signed_envelope(
-        HeaderType::DeliverSeekInfo,
-        channel,
-        Some(signer),
-        &info,
-        0,
-        0,
-        vec![],
-    )
-    .unwrap()
-}
-
-async fn deliver(c: &mut AtomicBroadcastClient<Channel>, env: Envelope) -> (Vec<Block>, i32) {
-    let mut stream = c
-        .deliver(tokio_stream::iter(vec![env]))
-        .await
-        .unwrap()
-        .into_inner();
-    let mut blocks = Vec::new();
-    loop {
-        let r = tokio::time::timeout(Duration::from_secs(20), stream.message())
-            .await
-            .expect("deliver answered in time")
-            .unwrap()
-            .expect("a status ends the reply");
-        match r.r#type.unwrap() {
-            deliver_response::Type::Block(b) => blocks.push(b),
-            deliver_response::Type::Status(s) => return (blocks, s),
-        }
-    }
+    let mut extra = extra.to_vec();
+    extra.push(("ORDERER_METRICS_PROVIDER", PathBuf::from("prometheus")));
+    let mut orderer = spawn_vector_orderer(vectors, ledger, free_port(), &extra);
+    orderer.addr = orderer.addr.replacen("http", scheme, 1);
+    orderer
 }
 
 fn ok(n: usize) -> Vec<(i32, String)> {
     vec![(Status::Success as i32, String::new()); n]
-}
-
-fn tx_count(b: &Block) -> usize {
-    b.data.as_ref().map_or(0, |d| d.data.len())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -227,8 +60,8 @@ async fn broadcast_deliver_bad_inputs_and_restart() {
         return;
     };
     let ledger = tempfile::tempdir().unwrap();
-    let admin = signer(&v, ORDERER_ORG, "Admin@example.com", "OrdererMSP");
-    let org1 = signer(&v, ORG1, "Admin@org1.example.com", "Org1MSP");
+    let admin = vector_user(&v, ORDERER_ORG, "Admin@example.com", "OrdererMSP");
+    let org1 = vector_user(&v, ORG1, "Admin@org1.example.com", "Org1MSP");
     let mut orderer = start_orderer(&v, ledger.path());
     let mut c = connect(&mut orderer).await;
 
@@ -442,27 +275,11 @@ async fn bad_inputs(
     assert_eq!((blocks.len(), status), (0, Status::BadRequest as i32));
 }
 
-/// A configtxgen config update signed by `signer` as `peer channel create/update` does:
-/// a config signature over signature header ‖ update, in an envelope signed by the same.
+/// A configtxgen config update of the vectors signed by `signer` as `peer channel
+/// create/update` does.
 fn signed_update(vectors: &Path, name: &str, signer: &dyn SigningIdentity) -> Envelope {
-    use fabric::protos::common::ConfigUpdateEnvelope;
-    use fabric::protoutil::{channel_header, decode, payload, sign_config_update};
     let bytes = std::fs::read(vectors.join("network/artifacts").join(name)).unwrap();
-    let env: Envelope = decode("Envelope", &bytes).unwrap();
-    let p = payload(&env).unwrap();
-    let channel = channel_header(&p).unwrap().channel_id;
-    let mut update: ConfigUpdateEnvelope = decode("ConfigUpdateEnvelope", &p.data).unwrap();
-    sign_config_update(&mut update, signer).unwrap();
-    create_signed_envelope(
-        HeaderType::ConfigUpdate,
-        &channel,
-        Some(signer),
-        &update,
-        0,
-        0,
-        vec![],
-    )
-    .unwrap()
+    support::orderer::signed_update(&bytes, signer)
 }
 
 /// The config carried by a config block (or the CONFIG inside an ORDERER_TRANSACTION).
@@ -480,8 +297,8 @@ async fn channel_creation_anchor_update_and_transactions() {
         return;
     };
     let ledger = tempfile::tempdir().unwrap();
-    let admin = signer(&v, ORDERER_ORG, "Admin@example.com", "OrdererMSP");
-    let org1 = signer(&v, ORG1, "Admin@org1.example.com", "Org1MSP");
+    let admin = vector_user(&v, ORDERER_ORG, "Admin@example.com", "OrdererMSP");
+    let org1 = vector_user(&v, ORG1, "Admin@org1.example.com", "Org1MSP");
     let mut orderer = start_orderer(&v, ledger.path());
     let mut c = connect(&mut orderer).await;
 
@@ -651,28 +468,9 @@ async fn mutual_tls_admits_only_clients_with_a_trusted_certificate() {
     let ledger = tempfile::tempdir().unwrap();
     let server_tls = v.join(ORDERER_ORG).join("orderers/orderer.example.com/tls");
     let client_tls = v.join(ORDERER_ORG).join("users/Admin@example.com/tls");
-    let extra = [
-        ("ORDERER_GENERAL_TLS_ENABLED", PathBuf::from("true")),
-        (
-            "ORDERER_GENERAL_TLS_CERTIFICATE",
-            server_tls.join("server.crt"),
-        ),
-        (
-            "ORDERER_GENERAL_TLS_PRIVATEKEY",
-            server_tls.join("server.key"),
-        ),
-        ("ORDERER_GENERAL_TLS_ROOTCAS", server_tls.join("ca.crt")),
-        (
-            "ORDERER_GENERAL_TLS_CLIENTAUTHREQUIRED",
-            PathBuf::from("true"),
-        ),
-        (
-            "ORDERER_GENERAL_TLS_CLIENTROOTCAS",
-            client_tls.join("ca.crt"),
-        ),
-    ];
+    let extra = mutual_tls_env(&server_tls, &client_tls.join("ca.crt"));
     let mut orderer = start_orderer_with(&v, ledger.path(), &extra, "https");
-    let admin = signer(&v, ORDERER_ORG, "Admin@example.com", "OrdererMSP");
+    let admin = vector_user(&v, ORDERER_ORG, "Admin@example.com", "OrdererMSP");
     let ca = server_tls.join("ca.crt");
     let mut c = tls_client(
         &mut orderer,

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod network;
 pub mod orderer;
 pub mod typed;
 

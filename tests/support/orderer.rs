@@ -2,7 +2,7 @@
 //! and an MSP, connect, Broadcast envelopes, Deliver blocks.
 
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,6 +22,8 @@ pub struct OrdererProcess {
     pub child: Child,
     /// `http://127.0.0.1:<port>`
     pub addr: String,
+    /// The operations endpoint, `127.0.0.1:<port>`.
+    pub operations: String,
 }
 
 impl Drop for OrdererProcess {
@@ -48,19 +50,30 @@ pub fn spawn_orderer(
     msp_id: &str,
     ledger: &Path,
 ) -> OrdererProcess {
-    let port = free_port();
+    spawn_orderer_with(genesis, msp_dir, msp_id, ledger, free_port(), &[])
+}
+
+/// [`spawn_orderer`] listening on `port`, with `extra` environment variables set first (so
+/// TLS settings, say, can be added; the listen, MSP and ledger settings here win).
+pub fn spawn_orderer_with(
+    genesis: &Path,
+    msp_dir: &Path,
+    msp_id: &str,
+    ledger: &Path,
+    port: u16,
+    extra: &[(&str, PathBuf)],
+) -> OrdererProcess {
+    let operations = format!("127.0.0.1:{}", free_port());
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let child = Command::new(env!("CARGO_BIN_EXE_orderer"))
         .arg("start")
         .env_clear()
+        .envs(extra.iter().map(|(k, v)| (k.to_string(), v.clone())))
         .env("FABRIC_CFG_PATH", root.join("sampleconfig"))
         .env("FABRIC_LOGGING_SPEC", "warning")
         .env("ORDERER_GENERAL_LISTENADDRESS", "127.0.0.1")
         .env("ORDERER_GENERAL_LISTENPORT", port.to_string())
-        .env(
-            "ORDERER_OPERATIONS_LISTENADDRESS",
-            format!("127.0.0.1:{}", free_port()),
-        )
+        .env("ORDERER_OPERATIONS_LISTENADDRESS", &operations)
         .env("ORDERER_GENERAL_GENESISMETHOD", "file")
         .env("ORDERER_GENERAL_GENESISFILE", genesis)
         .env("ORDERER_GENERAL_LOCALMSPDIR", msp_dir)
@@ -73,6 +86,80 @@ pub fn spawn_orderer(
     OrdererProcess {
         child,
         addr: format!("http://127.0.0.1:{port}"),
+        operations,
+    }
+}
+
+/// The vectors' orderer organisation (crypto-config folder).
+pub const VECTOR_ORDERER_ORG: &str = "network/crypto-config/ordererOrganizations/example.com";
+
+/// [`spawn_orderer_with`] on the Fabric vectors' network: their genesis block (system
+/// channel `syschannel`) and orderer.example.com's MSP.
+pub fn spawn_vector_orderer(
+    vectors: &Path,
+    ledger: &Path,
+    port: u16,
+    extra: &[(&str, PathBuf)],
+) -> OrdererProcess {
+    spawn_orderer_with(
+        &vectors.join("network/artifacts/genesis.block"),
+        &vectors
+            .join(VECTOR_ORDERER_ORG)
+            .join("orderers/orderer.example.com/msp"),
+        "OrdererMSP",
+        ledger,
+        port,
+        extra,
+    )
+}
+
+/// The orderer settings for mutual TLS with the server TLS folder `server_tls` (cryptogen's
+/// `server.crt`, `server.key`, `ca.crt`), admitting clients whose certificates chain to
+/// `client_ca`; pass as `extra` to [`spawn_orderer_with`].
+pub fn mutual_tls_env(server_tls: &Path, client_ca: &Path) -> Vec<(&'static str, PathBuf)> {
+    vec![
+        ("ORDERER_GENERAL_TLS_ENABLED", PathBuf::from("true")),
+        (
+            "ORDERER_GENERAL_TLS_CERTIFICATE",
+            server_tls.join("server.crt"),
+        ),
+        (
+            "ORDERER_GENERAL_TLS_PRIVATEKEY",
+            server_tls.join("server.key"),
+        ),
+        ("ORDERER_GENERAL_TLS_ROOTCAS", server_tls.join("ca.crt")),
+        (
+            "ORDERER_GENERAL_TLS_CLIENTAUTHREQUIRED",
+            PathBuf::from("true"),
+        ),
+        ("ORDERER_GENERAL_TLS_CLIENTROOTCAS", client_ca.to_path_buf()),
+    ]
+}
+
+/// The signing identity of user `name` of the vectors' organisation folder `org`
+/// (e.g. `("…/org1.example.com", "Admin@org1.example.com", "Org1MSP")`).
+pub fn vector_user(
+    vectors: &Path,
+    org: &str,
+    name: &str,
+    msp_id: &str,
+) -> Arc<dyn SigningIdentity> {
+    msp_signer(
+        &vectors.join(org).join("users").join(name).join("msp"),
+        msp_id,
+    )
+}
+
+/// Connects to an orderer on the loopback `port` once it listens (up to 30 s); for an
+/// orderer that may be restarting, where there is no one process to watch.
+pub async fn connect_port(port: u16) -> AtomicBroadcastClient<Channel> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(c) = AtomicBroadcastClient::connect(format!("http://127.0.0.1:{port}")).await {
+            return c.max_decoding_message_size(200 << 20);
+        }
+        assert!(Instant::now() < deadline, "the orderer did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
