@@ -553,3 +553,30 @@ fn inspect_prints_protolator_json() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("Error on inspectBlock: could not read"));
 }
+
+#[test]
+fn print_org_matches_the_consortium_member_in_fabrics_genesis_block() {
+    let Some(v) = vectors_dir() else { return };
+    let (cfg, artifacts) = network(&v);
+    let tmp = tempfile::tempdir().unwrap();
+    let genesis: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(artifacts.join("genesis.json")).unwrap()).unwrap();
+    let members = &genesis["data"]["data"][0]["payload"]["data"]["config"]["channel_group"]
+        ["groups"]["Consortiums"]["groups"]["SampleConsortium"]["groups"];
+    for org in ["Org1MSP", "Org2MSP"] {
+        let out = configtxgen(&cfg, tmp.path(), &["-printOrg", org]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.starts_with("{\n\t\"groups\": {},\n"), "{text}");
+        let printed: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(printed, members[org], "{org}");
+    }
+    let out = configtxgen(&cfg, tmp.path(), &["-printOrg", "Org9MSP"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("Error on printOrg: organization Org9MSP not found"));
+}

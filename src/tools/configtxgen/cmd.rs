@@ -243,17 +243,32 @@ pub fn run(
                     flags.print_org
                 )))
             })?;
-        encoder::new_consortium_org_group(org).map_err(op("printOrg"))?;
-        return Err(protolator_missing("printOrg"));
+        print_org(org, stdout).map_err(op("printOrg"))?;
     }
     Ok(())
 }
 
-fn protolator_missing(operation: &'static str) -> ConfigtxgenError {
-    ConfigtxgenError::Operation {
-        operation,
-        reason: "printing an organization definition needs the protolator's consortium org context, which this build does not have yet".into(),
-    }
+/// `-printOrg`: the org's consortium member group as deep JSON, as Fabric prints it.
+fn print_org(
+    org: &localconfig::Organization,
+    stdout: &mut dyn std::io::Write,
+) -> Result<(), ConfigtxgenError> {
+    use crate::tools::configtxlator::protolator::{to_go_json, Protolator};
+    let group = encoder::new_consortium_org_group(org).map_err(|e| {
+        ConfigtxgenError::Config(format!("bad org definition for org {}: {e}", org.name))
+    })?;
+    let malformed = |e: crate::tools::configtxlator::ProtolatorError| {
+        ConfigtxgenError::Config(format!(
+            "malformed org definition for org: {}: {e}",
+            org.name
+        ))
+    };
+    let json = Protolator::new()
+        .and_then(|p| p.consortium_org_group_to_json(&group.encode_to_vec()))
+        .map_err(malformed)?;
+    stdout
+        .write_all(to_go_json(&json).as_bytes())
+        .map_err(|e| ConfigtxgenError::Config(format!("cannot write to stdout: {e}")))
 }
 
 /// Prints the deep JSON of the `message_type` in `path` (configtxlator's protolator).

@@ -82,6 +82,20 @@ impl Protolator {
         Ok(Value::Object(tree))
     }
 
+    /// The deep JSON of a consortium member org's config group (`bytes`: a marshaled
+    /// `common.ConfigGroup`), as Fabric prints a `DynamicConsortiumOrgGroup`
+    /// (`configtxgen -printOrg`): its MSP value shown as an `msp.MSPConfig`.
+    pub fn consortium_org_group_to_json(&self, bytes: &[u8]) -> Result<Value, ProtolatorError> {
+        let name = "common.ConfigGroup";
+        let desc = message_descriptor(&self.pool, name)?;
+        let msg = DynamicMessage::decode(desc, bytes).map_err(|e| ProtolatorError::Unmarshal {
+            type_name: name.to_string(),
+            reason: e.to_string(),
+        })?;
+        let ctx = Context::Group(rules::GroupScope::ConsortiumOrg);
+        Ok(Value::Object(render::render(&ctx, &msg, name)?))
+    }
+
     /// `configtxlator proto_encode`: the bytes of the message `json` describes.
     pub fn encode_from_json(
         &self,
