@@ -116,3 +116,91 @@ async fn without_a_limit_many_channels_are_created() {
     }
     r.halt();
 }
+
+/// A system channel config update, signed by the sample admin, that sets the orderer's
+/// BatchTimeout to `timeout` (one more config sequence).
+fn batch_timeout_update(r: &Registrar, timeout: &str, signer: &dyn SigningIdentity) -> Envelope {
+    use fabric::protos::orderer::BatchTimeout;
+    use prost::Message;
+    let system = r.get_chain("syschannel").unwrap().bundle();
+    let original = system.config_proto().clone();
+    let mut updated = original.clone();
+    let orderer = updated
+        .channel_group
+        .as_mut()
+        .unwrap()
+        .groups
+        .get_mut("Orderer")
+        .unwrap();
+    orderer.values.get_mut("BatchTimeout").unwrap().value = BatchTimeout {
+        timeout: timeout.into(),
+    }
+    .encode_to_vec();
+    let update =
+        fabric::tools::configtxlator::compute_update("syschannel", &original, &updated).unwrap();
+    let mut envelope = ConfigUpdateEnvelope {
+        config_update: fabric::protoutil::marshal("common.ConfigUpdate", &update),
+        signatures: vec![],
+    };
+    sign_config_update(&mut envelope, signer).unwrap();
+    create_signed_envelope(
+        HeaderType::ConfigUpdate,
+        "syschannel",
+        Some(signer),
+        &envelope,
+        0,
+        0,
+        vec![],
+    )
+    .unwrap()
+}
+
+/// Fabric's solo chain re-validates a config message ordered under an older config
+/// sequence. A channel creation checked at sequence 0 that reaches the chain after a system
+/// channel config update (sequence 1) is re-run through the channel creation path and the
+/// channel is created, not dropped.
+#[tokio::test]
+async fn a_channel_creation_validated_before_a_config_change_is_reprocessed() {
+    let dir = tempfile::tempdir().unwrap();
+    let signer = sample_signer();
+    let r = registrar(dir.path(), 0);
+    let system = r.get_chain("syschannel").unwrap();
+    let (creation, seq) = system
+        .process_config_update(&create_request("late", signer.as_ref()))
+        .unwrap();
+    assert_eq!(seq, 0);
+    // Another update of the same value, also checked at sequence 0: stale once the first
+    // one is applied.
+    let (stale, stale_seq) = system
+        .process_config_update(&batch_timeout_update(&r, "4s", signer.as_ref()))
+        .unwrap();
+    assert_eq!(stale_seq, 0);
+
+    let handler = BroadcastHandler::new(r.clone());
+    let reply = handler.process_message(&batch_timeout_update(&r, "3s", signer.as_ref()), "test");
+    assert_eq!(reply.status, Status::Success as i32, "{}", reply.info);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while system.bundle().sequence() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the config update was not applied"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // The stale update (its write set at the old version) is re-validated and dropped; the
+    // stale creation is re-validated and ordered. The chain takes them in this order.
+    let chain = system.chain().unwrap();
+    chain.configure(stale, stale_seq).unwrap();
+    chain.configure(creation, seq).unwrap();
+    wait_for_channel(&r, "late").await;
+    let height = system.ledger().height();
+    assert_eq!(
+        height, 3,
+        "genesis, the config update, the channel creation"
+    );
+    assert_eq!(system.bundle().sequence(), 1);
+    let timeout = system.bundle().orderer_config().unwrap().batch_timeout();
+    assert_eq!(timeout, Duration::from_secs(3));
+    r.halt();
+}

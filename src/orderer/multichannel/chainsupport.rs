@@ -205,11 +205,32 @@ impl ConsenterSupport for ChainSupport {
     }
 
     fn process_config_msg(&self, env: &Envelope) -> Result<Envelope, SupportError> {
-        // A stale CONFIG carries the original update as its last_update: re-process that.
+        // A stale config message is re-validated from the update it was made from: a CONFIG
+        // carries it as last_update; on the system channel an ORDERER_TRANSACTION (channel
+        // creation) wraps the new channel's CONFIG, whose last_update is the creation
+        // request, re-run through the channel creation path.
         let reject = |e: String| SupportError::Rejected(e);
+        let abort = |e: String| reject(format!("Abort processing config msg because {e}"));
         let payload = payload(env).map_err(|e| reject(e.to_string()))?;
-        let config_env: ConfigEnvelope =
-            decode("ConfigEnvelope", &payload.data).map_err(|e| reject(e.to_string()))?;
+        let chdr = channel_header(&payload)
+            .map_err(|e| abort(format!("channel header unmarshalling error: {e}")))?;
+        let config_env = match HeaderType::try_from(chdr.r#type) {
+            Ok(HeaderType::Config) => decode::<ConfigEnvelope>("ConfigEnvelope", &payload.data)
+                .map_err(|e| reject(e.to_string()))?,
+            Ok(HeaderType::OrdererTransaction) if self.is_system_channel() => {
+                let inner = envelope_from_block_data(&payload.data)
+                    .and_then(|inner| payload_of_type(&inner, HeaderType::Config))
+                    .map_err(|e| abort(format!("payload data unmarshalling error: {e}")))?;
+                decode::<ConfigEnvelope>("ConfigEnvelope", &inner.data)
+                    .map_err(|e| abort(format!("payload data unmarshalling error: {e}")))?
+            }
+            _ => {
+                return Err(reject(format!(
+                    "Panic processing config msg due to unexpected envelope type {}",
+                    header_type_name(chdr.r#type)
+                )))
+            }
+        };
         let update = config_env
             .last_update
             .ok_or_else(|| reject("the config message carries no config update".into()))?;
@@ -235,6 +256,29 @@ impl ConsenterSupport for ChainSupport {
         }
         Ok(())
     }
+}
+
+/// The payload of `env`, which must be of header type `expected` (Fabric's
+/// `UnmarshalEnvelopeOfType`).
+fn payload_of_type(
+    env: &Envelope,
+    expected: HeaderType,
+) -> Result<crate::protos::common::Payload, crate::protoutil::ProtoutilError> {
+    let p = payload(env)?;
+    let chdr = channel_header(&p)?;
+    if chdr.r#type != expected as i32 {
+        return Err(crate::protoutil::ProtoutilError::Invalid(format!(
+            "invalid type {}, expected {}",
+            header_type_name(chdr.r#type),
+            expected.as_str_name()
+        )));
+    }
+    Ok(p)
+}
+
+/// A header type's Fabric name, or its number when unknown.
+fn header_type_name(t: i32) -> String {
+    HeaderType::try_from(t).map_or_else(|_| t.to_string(), |h| h.as_str_name().to_string())
 }
 
 /// The config of a channel: the bundle of its last config block.
