@@ -65,19 +65,7 @@ impl HistoryDb {
         codes: &[TxValidationCode],
         wb: &mut WriteBatch,
     ) -> LedgerResult<()> {
-        let block_num = block.header.as_ref().map_or(0, |h| h.number);
-        let data = block
-            .data
-            .as_ref()
-            .map(|d| d.data.as_slice())
-            .unwrap_or_default();
-        if data.len() != codes.len() {
-            return Err(LedgerError::InvalidBlock(format!(
-                "block [{block_num}] has {} transactions but {} validation codes",
-                data.len(),
-                codes.len()
-            )));
-        }
+        let (block_num, data) = crate::ledger::txmgr::block_txs::numbered_data(block, codes)?;
         for (tx_num, env_bytes) in data.iter().enumerate() {
             if codes[tx_num] != TxValidationCode::Valid {
                 continue;

@@ -69,9 +69,11 @@ pub fn chaincode_action(payload: &Payload) -> Result<ChaincodeAction, String> {
         .map_err(|e| format!("malformed ChaincodeAction: {e}"))
 }
 
-/// The read-write sets of the block's transactions that are still valid in `codes`; marks
-/// the ones whose action or rwset cannot be read.
-pub fn preprocess(block: &Block, codes: &mut [TxValidationCode]) -> LedgerResult<Vec<BlockTx>> {
+/// The block's number and its transactions, which must match `codes` one for one.
+pub fn numbered_data<'a>(
+    block: &'a Block,
+    codes: &[TxValidationCode],
+) -> LedgerResult<(u64, &'a [Vec<u8>])> {
     let number = block.header.as_ref().map_or(0, |h| h.number);
     let data = block
         .data
@@ -85,6 +87,13 @@ pub fn preprocess(block: &Block, codes: &mut [TxValidationCode]) -> LedgerResult
             codes.len()
         )));
     }
+    Ok((number, data))
+}
+
+/// The read-write sets of the block's transactions that are still valid in `codes`; marks
+/// the ones whose action or rwset cannot be read.
+pub fn preprocess(block: &Block, codes: &mut [TxValidationCode]) -> LedgerResult<Vec<BlockTx>> {
+    let (number, data) = numbered_data(block, codes)?;
     let mut txs = Vec::new();
     for (index, env_bytes) in data.iter().enumerate() {
         if codes[index] != TxValidationCode::Valid {
