@@ -195,10 +195,11 @@ fn malformed_inputs_fail_with_one_clear_line() {
     );
     assert!(one_line_error(&out).contains("missing.pb"));
 
-    // `start` serves until stopped (tests/configtxlator_rest.rs); a non-local address it cannot
-    // bind is one line naming it.
-    let out = configtxlator(&["start", "--hostname", "192.0.2.1", "--port", "7059"], b"");
-    assert!(one_line_error(&out).contains("Could not bind to address '192.0.2.1:7059'"));
+    // The REST server on a port already taken: one line naming the address.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = configtxlator(&["start", "--hostname=127.0.0.1", "--port", &port], b"");
+    assert!(one_line_error(&out).contains("Could not bind to address '127.0.0.1:"));
 
     let out = configtxlator(&["proto_decode"], b"");
     assert!(!out.status.success());
