@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use prost::Message;
-use sha2::{Digest, Sha256};
 
 use fabric::committer::{LedgerCommitter, TxValidator};
 use fabric::config::Environment;
@@ -25,17 +24,16 @@ use fabric::ledger::kvledger::KvLedgerProvider;
 use fabric::msp::{load_local_msp, SigningIdentity};
 use fabric::peer::Peer;
 use fabric::policy::cauthdsl::signed_by_any_member;
-use fabric::protos::common::{Block, Envelope, Header, HeaderType};
+use fabric::protos::common::{Block, Envelope, HeaderType};
 use fabric::protos::kvrwset::{KvWrite, KvrwSet};
 use fabric::protos::peer::{
     chaincode_spec, ChaincodeAction, ChaincodeDeploymentSpec, ChaincodeId, ChaincodeInput,
-    ChaincodeInvocationSpec, ChaincodeProposalPayload, ChaincodeSpec, Endorsement,
-    ProposalResponse, ProposalResponsePayload, Response,
+    ChaincodeInvocationSpec, ChaincodeSpec, ProposalResponse, Response,
 };
 use fabric::protos::rwset::{NsReadWriteSet, TxReadWriteSet};
 use fabric::protoutil::{
-    block_data_hash, block_header_hash, create_chaincode_proposal, create_signed_tx, decode,
-    new_block, proposal_payload_for_tx,
+    block_data_hash, block_header_hash, create_chaincode_proposal, create_proposal_response,
+    create_signed_tx, new_block,
 };
 use fabric::scc::vscc::ChaincodeData;
 use fabric::tools::configtxgen::encoder::{genesis_block, new_channel_group};
@@ -175,13 +173,6 @@ fn endorsed_tx(
         BTreeMap::new(),
     )
     .proposal;
-    let header: Header = decode("Header", &proposal.header).unwrap();
-    let cpp: ChaincodeProposalPayload =
-        decode("ChaincodeProposalPayload", &proposal.payload).unwrap();
-    let mut h = Sha256::new();
-    h.update(&header.channel_header);
-    h.update(&header.signature_header);
-    h.update(proposal_payload_for_tx(&cpp));
     let action = ChaincodeAction {
         results,
         response: Some(Response {
@@ -195,29 +186,9 @@ fn endorsed_tx(
         }),
         ..Default::default()
     };
-    let prp = ProposalResponsePayload {
-        proposal_hash: h.finalize().to_vec(),
-        extension: action.encode_to_vec(),
-    }
-    .encode_to_vec();
     let responses: Vec<ProposalResponse> = endorsers
         .iter()
-        .map(|e| {
-            let endorser = e.serialize();
-            let signature = e.sign(&[prp.as_slice(), &endorser].concat()).unwrap();
-            ProposalResponse {
-                response: Some(Response {
-                    status: 200,
-                    ..Default::default()
-                }),
-                payload: prp.clone(),
-                endorsement: Some(Endorsement {
-                    endorser,
-                    signature,
-                }),
-                ..Default::default()
-            }
-        })
+        .map(|e| create_proposal_response(&proposal, &action, *e).unwrap())
         .collect();
     create_signed_tx(&proposal, creator, &responses).unwrap()
 }

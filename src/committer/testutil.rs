@@ -20,12 +20,11 @@ use crate::protos::common::{Block, BlockchainInfo, Envelope, HeaderType};
 use crate::protos::kvrwset::{KvWrite, KvrwSet};
 use crate::protos::peer::{
     chaincode_spec, ChaincodeAction, ChaincodeId, ChaincodeInput, ChaincodeInvocationSpec,
-    ChaincodeProposalPayload, ChaincodeSpec, Endorsement, ProcessedTransaction, ProposalResponse,
-    ProposalResponsePayload, Response, TxValidationCode,
+    ChaincodeSpec, ProcessedTransaction, ProposalResponse, Response, TxValidationCode,
 };
 use crate::protos::rwset::{NsReadWriteSet, TxReadWriteSet};
 use crate::protoutil::{
-    create_chaincode_proposal, create_signed_tx, decode, new_block, proposal_payload_for_tx,
+    create_chaincode_proposal, create_proposal_response, create_signed_tx, decode, new_block,
 };
 use crate::tools::configtxgen::encoder::{genesis_block, new_channel_group};
 use crate::tools::configtxgen::localconfig::load_profile;
@@ -298,13 +297,6 @@ pub(crate) fn endorser_tx(
         BTreeMap::new(),
     )
     .proposal;
-    let header: crate::protos::common::Header = decode("Header", &prop.header).unwrap();
-    let cpp: ChaincodeProposalPayload = decode("ChaincodeProposalPayload", &prop.payload).unwrap();
-    let hash = super::txvalidator::msgvalidation::proposal_hash(
-        &header.channel_header,
-        &header.signature_header,
-        &proposal_payload_for_tx(&cpp),
-    );
     let action = ChaincodeAction {
         results,
         events: vec![],
@@ -319,29 +311,9 @@ pub(crate) fn endorser_tx(
         }),
         ..Default::default()
     };
-    let prp = ProposalResponsePayload {
-        proposal_hash: hash,
-        extension: action.encode_to_vec(),
-    }
-    .encode_to_vec();
     let responses: Vec<ProposalResponse> = endorsers
         .iter()
-        .map(|e| {
-            let endorser = e.serialize();
-            let signature = e.sign(&[prp.as_slice(), &endorser].concat()).unwrap();
-            ProposalResponse {
-                response: Some(Response {
-                    status: 200,
-                    ..Default::default()
-                }),
-                payload: prp.clone(),
-                endorsement: Some(Endorsement {
-                    endorser,
-                    signature,
-                }),
-                ..Default::default()
-            }
-        })
+        .map(|e| create_proposal_response(&prop, &action, *e).unwrap())
         .collect();
     create_signed_tx(&prop, creator, &responses).unwrap()
 }

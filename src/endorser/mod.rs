@@ -25,9 +25,8 @@ use crate::msp::{IdentityDeserializer, X509Msp};
 use crate::peer::{Channel, Peer};
 use crate::protos::peer::{
     ChaincodeAction, ChaincodeDeploymentSpec, ChaincodeId, ChaincodeInvocationSpec,
-    ChaincodeProposalPayload, ProposalResponse, ProposalResponsePayload, Response, SignedProposal,
+    ChaincodeProposalPayload, ProposalResponse, Response, SignedProposal,
 };
-use crate::protoutil::proposal_payload_for_tx;
 use crate::scc::escc::DefaultEndorsement;
 use crate::scc::{self, InvocationContext, Registry};
 use validation::{validate_proposal_message, ValidatedProposal};
@@ -311,7 +310,6 @@ impl Endorser {
         sim: &Simulation,
         chaincode_id: ChaincodeId,
     ) -> Result<Vec<u8>, String> {
-        let hash = proposal_hash(vp)?;
         let action = ChaincodeAction {
             results: sim.results.clone(),
             events: sim.event.clone(),
@@ -319,11 +317,8 @@ impl Endorser {
             chaincode_id: Some(chaincode_id),
             ..Default::default()
         };
-        Ok(ProposalResponsePayload {
-            proposal_hash: hash,
-            extension: action.encode_to_vec(),
-        }
-        .encode_to_vec())
+        crate::protoutil::proposal_response_payload(&vp.proposal, &action)
+            .map_err(|e| format!("error computing proposal hash: {e}"))
     }
 
     fn process(&self, signed: &SignedProposal) -> Result<ProposalResponse, EndorserError> {
@@ -428,20 +423,6 @@ fn invocation_spec(payload: &[u8]) -> Result<ChaincodeInvocationSpec, String> {
         .map_err(|e| format!("error unmarshaling ChaincodeProposalPayload: {e}"))?;
     ChaincodeInvocationSpec::decode(cpp.input.as_slice())
         .map_err(|e| format!("error unmarshaling ChaincodeInvocationSpec: {e}"))
-}
-
-/// Fabric's `GetProposalHash1` with no visibility: SHA-256 of the channel header bytes, the
-/// signature header bytes and the proposal payload as it goes into the transaction
-/// (transient map stripped).
-pub fn proposal_hash(vp: &ValidatedProposal) -> Result<Vec<u8>, String> {
-    let cpp = ChaincodeProposalPayload::decode(vp.proposal.payload.as_slice()).map_err(|e| {
-        format!("error computing proposal hash: error unmarshaling ChaincodeProposalPayload: {e}")
-    })?;
-    Ok(crate::protoutil::proposal_hash(
-        &vp.header.channel_header,
-        &vp.header.signature_header,
-        &proposal_payload_for_tx(&cpp),
-    ))
 }
 
 /// The transaction parameters of a proposal on `channel`.

@@ -18,8 +18,9 @@ pub use commonutils::{
 };
 pub use marshal::{marshal, marshal_dynamic, try_marshal};
 pub use proputils::{
-    check_tx_id, compute_proposal_binding, compute_tx_id, create_chaincode_proposal, proposal_hash,
-    proposal_payload_for_tx, sign_proposal, ChaincodeProposal,
+    check_tx_id, compute_proposal_binding, compute_tx_id, create_chaincode_proposal,
+    create_proposal_response, proposal_hash, proposal_payload_for_tx, proposal_response_payload,
+    sign_proposal, ChaincodeProposal,
 };
 pub use txutils::{
     create_signed_envelope, create_signed_tx, envelope_from_block_data, sign_config_update,

@@ -10,8 +10,8 @@ use super::ProtoutilError;
 use crate::msp::SigningIdentity;
 use crate::protos::common::{ChannelHeader, Header, HeaderType, SignatureHeader};
 use crate::protos::protos::{
-    ChaincodeHeaderExtension, ChaincodeInvocationSpec, ChaincodeProposalPayload, Proposal,
-    SignedProposal,
+    ChaincodeAction, ChaincodeHeaderExtension, ChaincodeInvocationSpec, ChaincodeProposalPayload,
+    Endorsement, Proposal, ProposalResponse, ProposalResponsePayload, SignedProposal,
 };
 
 /// Fabric's transaction id: the hex SHA-256 of nonce ‖ creator.
@@ -140,6 +140,50 @@ pub fn proposal_hash(
     h.update(signature_header);
     h.update(payload_for_tx);
     h.finalize().to_vec()
+}
+
+/// The ProposalResponsePayload bytes an endorsement signs for `action`, the result of
+/// simulating `proposal` (Fabric's `GetBytesProposalResponsePayload` with the proposal hash
+/// of [`proposal_hash`]).
+pub fn proposal_response_payload(
+    proposal: &Proposal,
+    action: &ChaincodeAction,
+) -> Result<Vec<u8>, ProtoutilError> {
+    let header: Header = decode("Header", &proposal.header)?;
+    let payload: ChaincodeProposalPayload = decode("ChaincodeProposalPayload", &proposal.payload)?;
+    let hash = proposal_hash(
+        &header.channel_header,
+        &header.signature_header,
+        &proposal_payload_for_tx(&payload),
+    );
+    Ok(ProposalResponsePayload {
+        proposal_hash: hash,
+        extension: action.encode_to_vec(),
+    }
+    .encode_to_vec())
+}
+
+/// A proposal response endorsing `action` (Fabric's `CreateProposalResponse`): the payload of
+/// [`proposal_response_payload`], signed by `endorser` over payload ‖ endorser identity as
+/// ESCC signs it, with the action's response as the response.
+pub fn create_proposal_response(
+    proposal: &Proposal,
+    action: &ChaincodeAction,
+    endorser: &dyn SigningIdentity,
+) -> Result<ProposalResponse, ProtoutilError> {
+    let payload = proposal_response_payload(proposal, action)?;
+    let identity = endorser.serialize();
+    let signature = endorser.sign(&[payload.as_slice(), &identity].concat())?;
+    Ok(ProposalResponse {
+        version: 1,
+        response: action.response.clone(),
+        payload,
+        endorsement: Some(Endorsement {
+            endorser: identity,
+            signature,
+        }),
+        ..Default::default()
+    })
 }
 
 #[cfg(test)]
