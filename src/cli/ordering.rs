@@ -220,22 +220,15 @@ async fn first_orderer_answer(
     channel: Channel,
     env: Envelope,
 ) -> Result<Option<Answer>, CliError> {
-    let failed = |s: tonic::Status| rpc_error(target.kind, &target.address, &s);
     let mut client =
         AtomicBroadcastClient::new(channel).max_decoding_message_size(super::rpc::MAX_MESSAGE_SIZE);
-    let mut replies = client
-        .deliver(tokio_stream::iter(vec![env]))
-        .await
-        .map_err(failed)?
-        .into_inner();
-    Ok(match replies.message().await.map_err(failed)? {
-        Some(r) => match r.r#type {
-            Some(deliver_response::Type::Block(b)) => Some(Answer::Block(Box::new(b))),
-            Some(deliver_response::Type::Status(s)) => Some(Answer::Status(s)),
-            None => Some(Answer::Status(Status::Unknown as i32)),
-        },
-        None => None,
+    let replies = client.deliver(tokio_stream::iter(vec![env])).await;
+    first_answer(target, replies, |r| match r.r#type {
+        Some(deliver_response::Type::Block(b)) => Answer::Block(Box::new(b)),
+        Some(deliver_response::Type::Status(s)) => Answer::Status(s),
+        None => Answer::Status(Status::Unknown as i32),
     })
+    .await
 }
 
 async fn first_peer_answer(
@@ -243,22 +236,26 @@ async fn first_peer_answer(
     channel: Channel,
     env: Envelope,
 ) -> Result<Option<Answer>, CliError> {
-    let failed = |s: tonic::Status| rpc_error(target.kind, &target.address, &s);
     let mut client =
         PeerDeliverClient::new(channel).max_decoding_message_size(super::rpc::MAX_MESSAGE_SIZE);
-    let mut replies = client
-        .deliver(tokio_stream::iter(vec![env]))
-        .await
-        .map_err(failed)?
-        .into_inner();
-    Ok(match replies.message().await.map_err(failed)? {
-        Some(r) => match r.r#type {
-            Some(peer_deliver_response::Type::Block(b)) => Some(Answer::Block(Box::new(b))),
-            Some(peer_deliver_response::Type::Status(s)) => Some(Answer::Status(s)),
-            _ => Some(Answer::Status(Status::Unknown as i32)),
-        },
-        None => None,
+    let replies = client.deliver(tokio_stream::iter(vec![env])).await;
+    first_answer(target, replies, |r| match r.r#type {
+        Some(peer_deliver_response::Type::Block(b)) => Answer::Block(Box::new(b)),
+        Some(peer_deliver_response::Type::Status(s)) => Answer::Status(s),
+        _ => Answer::Status(Status::Unknown as i32),
     })
+    .await
+}
+
+/// The first reply of a Deliver stream (orderer's or peer's), as an [`Answer`].
+async fn first_answer<R>(
+    target: &ClientSettings,
+    replies: Result<tonic::Response<tonic::Streaming<R>>, tonic::Status>,
+    answer: impl Fn(R) -> Answer,
+) -> Result<Option<Answer>, CliError> {
+    let failed = |s: tonic::Status| rpc_error(target.kind, &target.address, &s);
+    let mut replies = replies.map_err(failed)?.into_inner();
+    Ok(replies.message().await.map_err(failed)?.map(answer))
 }
 
 /// Writes a block file (the marshalled `common.Block`), as Fabric does with mode 0644.
