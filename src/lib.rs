@@ -12,6 +12,7 @@ pub mod aclmgmt;
 pub mod chaincode;
 pub mod channelconfig;
 pub mod cli;
+pub mod comm;
 pub mod committer;
 pub mod config;
 pub mod configtx;

@@ -1,16 +1,21 @@
 //! Fabric's `ChaincodeSupport`: the `Register` gRPC service chaincodes connect to, and
 //! [`ChaincodeSupport::execute`], which runs one transaction (or Init) in a registered
-//! chaincode and turns its final message into a `Response` and an optional event.
+//! chaincode and turns its final message into a `Response` and an optional event. The
+//! wait for the chaincode is an await bounded by `chaincode.executetimeout`: no thread is
+//! held while the chaincode works.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use prost::Message;
+use tokio::sync::mpsc;
 
-use super::handler::{serve_stream, Handler};
+use super::handler::{serve_stream, Handler, OUTBOUND_QUEUE};
 use super::handler_registry::HandlerRegistry;
 use super::transaction_context::TransactionContext;
-use super::{canonical_name, short_txid, ExecError};
+use super::{canonical_name, short_txid, DefinitionError, ExecError, ExecFailure};
 use crate::ledger::{HistoryQueryExecutor, QueryExecutor, TxSimulator};
 use crate::protos::peer::chaincode_message::Type;
 use crate::protos::peer::chaincode_support_server::{
@@ -88,8 +93,8 @@ impl ChaincodeSupport {
         ChaincodeSupportServer::new(ChaincodeSupportService {
             registry: self.registry.clone(),
         })
-        .max_decoding_message_size(crate::node::server::MAX_MESSAGE_SIZE)
-        .max_encoding_message_size(crate::node::server::MAX_MESSAGE_SIZE)
+        .max_decoding_message_size(crate::comm::MAX_MESSAGE_SIZE)
+        .max_encoding_message_size(crate::comm::MAX_MESSAGE_SIZE)
     }
 
     pub fn is_sys_cc(&self, name: &str) -> bool {
@@ -105,18 +110,22 @@ impl ChaincodeSupport {
         &self,
         qe: &dyn QueryExecutor,
         name: &str,
-    ) -> Result<ChaincodeData, String> {
+    ) -> Result<ChaincodeData, DefinitionError> {
         chaincode_definition(qe, name)
     }
 
     /// The instantiated version of `name`.
-    pub fn chaincode_version(&self, qe: &dyn QueryExecutor, name: &str) -> Result<String, String> {
+    pub fn chaincode_version(
+        &self,
+        qe: &dyn QueryExecutor,
+        name: &str,
+    ) -> Result<String, DefinitionError> {
         chaincode_definition(qe, name).map(|d| d.version)
     }
 
     /// Runs one transaction (INIT when `is_init`) in chaincode `name:version` and returns
     /// its response and event (Fabric's `Execute` / `ExecuteLegacyInit`).
-    pub fn execute(
+    pub async fn execute(
         &self,
         params: &TxParams<'_>,
         name: &str,
@@ -124,7 +133,7 @@ impl ChaincodeSupport {
         input: ChaincodeInput,
         is_init: bool,
     ) -> Result<(Response, Option<ChaincodeEvent>), ExecError> {
-        let msg = self.invoke(params, name, version, input, is_init)?;
+        let msg = self.invoke(params, name, version, input, is_init).await?;
         let tx_id = params.tx_id.to_string();
         let event = msg.chaincode_event.map(|mut e| {
             e.chaincode_id = name.to_string();
@@ -133,12 +142,8 @@ impl ChaincodeSupport {
         });
         match Type::try_from(msg.r#type) {
             Ok(Type::Completed) => {
-                let response = Response::decode(msg.payload.as_slice()).map_err(|e| {
-                    ExecError::BadResponse {
-                        tx_id,
-                        reason: e.to_string(),
-                    }
-                })?;
+                let response = Response::decode(msg.payload.as_slice())
+                    .map_err(|reason| ExecError::BadResponse { tx_id, reason })?;
                 Ok((response, event))
             }
             Ok(Type::Error) => Err(ExecError::Failure(
@@ -151,55 +156,80 @@ impl ChaincodeSupport {
         }
     }
 
-    /// Sends the TRANSACTION (or INIT) and serves the chaincode's requests until its final
-    /// message, which is returned as is (Fabric's `Invoke`).
-    pub fn invoke(
+    /// [`ChaincodeSupport::execute`] for synchronous callers on a blocking thread of the
+    /// runtime (a system chaincode's deploy running the new chaincode's Init).
+    pub fn execute_blocking(
         &self,
         params: &TxParams<'_>,
         name: &str,
         version: &str,
         input: ChaincodeInput,
         is_init: bool,
-    ) -> Result<ChaincodeMessage, ExecError> {
-        let cname = canonical_name(name, version);
-        let Some(handler) = self.registry.handler(&cname) else {
-            if self.config.user_runs_cc {
-                tracing::error!(target: "chaincode", "You are attempting to perform an action other than Deploy on Chaincode that is not ready and you are in developer mode. Did you forget to Deploy your chaincode?");
-            }
-            return Err(ExecError::NotRunning {
-                tx_id: params.tx_id.to_string(),
-                channel: params.channel_id.to_string(),
-                cname,
-                address: self.config.peer_address.clone(),
-            });
-        };
-        let fail = |reason: String| ExecError::Execute {
+    ) -> Result<(Response, Option<ChaincodeEvent>), ExecError> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| ExecError::Execute {
             tx_id: params.tx_id.to_string(),
-            reason,
-        };
-        let inbox = handler
-            .open_context(params.channel_id, params.tx_id)
-            .map_err(fail)?;
-        let outcome = self.run(&handler, params, input, is_init, inbox);
-        handler.close_context(params.channel_id, params.tx_id);
-        outcome.map_err(fail)
+            reason: ExecFailure::NoRuntime,
+        })?;
+        runtime.block_on(self.execute(params, name, version, input, is_init))
     }
 
-    fn run(
+    /// Sends the TRANSACTION (or INIT) and serves the chaincode's requests until its final
+    /// message, which is returned as is (Fabric's `Invoke`). Boxed: a chaincode may call
+    /// another one from inside.
+    pub fn invoke<'a>(
+        &'a self,
+        params: &'a TxParams<'a>,
+        name: &'a str,
+        version: &'a str,
+        input: ChaincodeInput,
+        is_init: bool,
+    ) -> Pin<Box<dyn Future<Output = Result<ChaincodeMessage, ExecError>> + Send + 'a>> {
+        Box::pin(async move {
+            let cname = canonical_name(name, version);
+            let Some(handler) = self.registry.handler(&cname) else {
+                if self.config.user_runs_cc {
+                    tracing::error!(target: "chaincode", "You are attempting to perform an action other than Deploy on Chaincode that is not ready and you are in developer mode. Did you forget to Deploy your chaincode?");
+                }
+                return Err(ExecError::NotRunning {
+                    tx_id: params.tx_id.to_string(),
+                    channel: params.channel_id.to_string(),
+                    cname,
+                    address: self.config.peer_address.clone(),
+                });
+            };
+            let fail = |reason: ExecFailure| ExecError::Execute {
+                tx_id: params.tx_id.to_string(),
+                reason,
+            };
+            let inbox = handler
+                .open_context(params.channel_id, params.tx_id)
+                .map_err(|e| fail(e.into()))?;
+            let _open = OpenContext {
+                handler: &handler,
+                channel: params.channel_id,
+                tx_id: params.tx_id,
+            };
+            self.run(&handler, params, input, is_init, inbox)
+                .await
+                .map_err(fail)
+        })
+    }
+
+    async fn run(
         &self,
         handler: &Arc<Handler>,
         params: &TxParams<'_>,
         input: ChaincodeInput,
         is_init: bool,
-        inbox: std::sync::mpsc::Receiver<ChaincodeMessage>,
-    ) -> Result<ChaincodeMessage, String> {
+        mut inbox: mpsc::Receiver<ChaincodeMessage>,
+    ) -> Result<ChaincodeMessage, ExecFailure> {
         let kind = if is_init {
             Type::Init
         } else {
             Type::Transaction
         };
         if params.proposal.is_some() && params.signed_proposal.is_none() {
-            return Err("failed getting proposal context. Signed proposal is nil".into());
+            return Err(ExecFailure::NoSignedProposal);
         }
         let start = ChaincodeMessage {
             r#type: kind as i32,
@@ -209,41 +239,61 @@ impl ChaincodeSupport {
             proposal: params.proposal.and(params.signed_proposal).cloned(),
             ..Default::default()
         };
-        handler.send(start)?;
+        handler.send(start).await?;
         let timeout = self.config.execute_timeout;
-        let deadline = Instant::now() + timeout;
+        let deadline = tokio::time::Instant::now() + timeout;
         let mut ctx = TransactionContext::new(self, params, handler.chaincode_name(), is_init);
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let msg = match inbox.recv_timeout(left) {
-                Ok(m) => m,
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            let msg = match tokio::time::timeout_at(deadline, inbox.recv()).await {
+                Ok(Some(m)) => m,
+                Ok(None) => return Err(ExecFailure::StreamTerminated),
+                Err(_) => {
                     tracing::error!(target: "chaincode", "[{}] timeout expired while executing transaction {} on {} ({timeout:?}, chaincode.executetimeout)", short_txid(params.tx_id), params.tx_id, handler.canonical_name());
-                    return Err("timeout expired while executing transaction".into());
-                }
-                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                    return Err("chaincode stream terminated".into())
+                    return Err(ExecFailure::Timeout);
                 }
             };
             if msg.r#type == Type::Completed as i32 || msg.r#type == Type::Error as i32 {
                 return Ok(msg);
             }
-            handler.send(ctx.handle(&msg))?;
+            let answer = ctx.handle(&msg).await;
+            handler.send(answer).await?;
         }
+    }
+}
+
+/// A transaction context open on a handler; closed when dropped, also when the caller
+/// stops waiting (a cancelled request).
+struct OpenContext<'a> {
+    handler: &'a Arc<Handler>,
+    channel: &'a str,
+    tx_id: &'a str,
+}
+
+impl Drop for OpenContext<'_> {
+    fn drop(&mut self) {
+        self.handler.close_context(self.channel, self.tx_id);
     }
 }
 
 /// The definition lscc stored for `name`, read through `qe` (so a simulator records the
 /// read, as Fabric's `ChaincodeDefinition`); a missing one is lscc's "could not find".
-pub fn chaincode_definition(qe: &dyn QueryExecutor, name: &str) -> Result<ChaincodeData, String> {
+pub fn chaincode_definition(
+    qe: &dyn QueryExecutor,
+    name: &str,
+) -> Result<ChaincodeData, DefinitionError> {
     let bytes = qe
         .get_state(LSCC_NAMESPACE, name)
-        .map_err(|e| format!("could not retrieve state for chaincode {name}: {e}"))?;
+        .map_err(|source| DefinitionError::State {
+            name: name.to_string(),
+            source,
+        })?;
     let Some(bytes) = bytes.filter(|b| !b.is_empty()) else {
-        return Err(format!("could not find chaincode with name '{name}'"));
+        return Err(DefinitionError::NotFound(name.to_string()));
     };
-    ChaincodeData::from_bytes(&bytes)
-        .map_err(|e| format!("chaincode {name} has bad definition: {e}"))
+    ChaincodeData::from_bytes(&bytes).map_err(|source| DefinitionError::Bad {
+        name: name.to_string(),
+        source,
+    })
 }
 
 /// The tonic `ChaincodeSupport` service: each `Register` stream is served by a task.
@@ -255,20 +305,20 @@ pub struct ChaincodeSupportService {
 #[tonic::async_trait]
 impl ChaincodeSupportGrpc for ChaincodeSupportService {
     type RegisterStream =
-        tokio_stream::wrappers::UnboundedReceiverStream<Result<ChaincodeMessage, tonic::Status>>;
+        tokio_stream::wrappers::ReceiverStream<Result<ChaincodeMessage, tonic::Status>>;
 
     async fn register(
         &self,
         request: tonic::Request<tonic::Streaming<ChaincodeMessage>>,
     ) -> Result<tonic::Response<Self::RegisterStream>, tonic::Status> {
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let (tx, rx) = mpsc::channel(OUTBOUND_QUEUE);
         tokio::spawn(serve_stream(
             request.into_inner(),
             tx,
             self.registry.clone(),
         ));
         Ok(tonic::Response::new(
-            tokio_stream::wrappers::UnboundedReceiverStream::new(rx),
+            tokio_stream::wrappers::ReceiverStream::new(rx),
         ))
     }
 }

@@ -1,15 +1,14 @@
 //! Fabric's chaincode `Handler`: one per registered chaincode stream. The stream task
 //! ([`serve_stream`]) handles REGISTER and then routes every message of the chaincode to the
-//! transaction it belongs to, keyed by (channel, tx id); the executing thread
-//! ([`super::transaction_context`]) answers the shim's requests and waits for COMPLETED or
-//! ERROR.
+//! transaction it belongs to, keyed by (channel, tx id); the executing task
+//! ([`super::transaction_context`]) answers the shim's requests and awaits COMPLETED or
+//! ERROR. Both directions are bounded queues: a slow side makes the other wait.
 
 use std::collections::HashMap;
-use std::sync::mpsc as std_mpsc;
 use std::sync::{Arc, Mutex};
 
 use prost::Message;
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc;
 
 use super::handler_registry::HandlerRegistry;
 use super::short_txid;
@@ -19,20 +18,55 @@ use crate::protos::peer::{ChaincodeId, ChaincodeMessage};
 /// What goes out on the stream (a message, or the status that ends the stream).
 pub type Outbound = Result<ChaincodeMessage, tonic::Status>;
 
+/// Messages queued for one chaincode stream before senders wait: a transaction sends one
+/// message at a time, so this bounds the stream's memory whatever the chaincode reads.
+pub const OUTBOUND_QUEUE: usize = 64;
+
+/// Messages of the chaincode queued for one transaction before the stream waits: the shim
+/// sends one request and waits for its answer, so more than a few means a misbehaving
+/// chaincode, which is then slowed down rather than buffered.
+pub const CONTEXT_QUEUE: usize = 8;
+
 type ContextKey = (String, String);
+
+/// Why a message could not go to the chaincode.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("[{tx}] error sending {kind}: the chaincode stream is closed")]
+pub struct SendError {
+    pub tx: String,
+    pub kind: String,
+}
+
+/// Why a transaction context could not be opened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("txid: {tx_id}({channel}) exists")]
+pub struct DuplicateContext {
+    pub tx_id: String,
+    pub channel: String,
+}
+
+/// Why a chaincode stream is ended by the peer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RouteError {
+    /// A message the ready state does not accept (Fabric's text).
+    #[error("[{txid}] Fabric side handler cannot handle message ({kind}) while in ready state")]
+    NotInReadyState { txid: String, kind: String },
+    #[error(transparent)]
+    Send(#[from] SendError),
+}
 
 /// A registered chaincode: its id, the stream to it and its open transaction contexts.
 pub struct Handler {
     chaincode_id: ChaincodeId,
     /// The chaincode name (before `:version`), the state namespace it writes.
     name: String,
-    outbound: UnboundedSender<Outbound>,
-    contexts: Mutex<HashMap<ContextKey, std_mpsc::Sender<ChaincodeMessage>>>,
+    outbound: mpsc::Sender<Outbound>,
+    contexts: Mutex<HashMap<ContextKey, mpsc::Sender<ChaincodeMessage>>>,
 }
 
 impl Handler {
     /// A handler for a chaincode that registered as `chaincode_id`, sending on `outbound`.
-    pub fn new(chaincode_id: ChaincodeId, outbound: UnboundedSender<Outbound>) -> Self {
+    pub fn new(chaincode_id: ChaincodeId, outbound: mpsc::Sender<Outbound>) -> Self {
         let name = parse_name(&chaincode_id.name).to_string();
         Handler {
             chaincode_id,
@@ -54,23 +88,27 @@ impl Handler {
 
     fn contexts(
         &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<ContextKey, std_mpsc::Sender<ChaincodeMessage>>> {
+    ) -> std::sync::MutexGuard<'_, HashMap<ContextKey, mpsc::Sender<ChaincodeMessage>>> {
         self.contexts.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Opens the context of one transaction; the receiver gets the chaincode's messages for
-    /// it. A second context for the same (channel, tx id) fails as in Fabric.
+    /// it (at most [`CONTEXT_QUEUE`] waiting). A second context for the same (channel, tx
+    /// id) fails as in Fabric.
     pub fn open_context(
         &self,
         channel: &str,
         tx_id: &str,
-    ) -> Result<std_mpsc::Receiver<ChaincodeMessage>, String> {
+    ) -> Result<mpsc::Receiver<ChaincodeMessage>, DuplicateContext> {
         let mut contexts = self.contexts();
         let key = (channel.to_string(), tx_id.to_string());
         if contexts.contains_key(&key) {
-            return Err(format!("txid: {tx_id}({channel}) exists"));
+            return Err(DuplicateContext {
+                tx_id: tx_id.to_string(),
+                channel: channel.to_string(),
+            });
         }
-        let (tx, rx) = std_mpsc::channel();
+        let (tx, rx) = mpsc::channel(CONTEXT_QUEUE);
         contexts.insert(key, tx);
         Ok(rx)
     }
@@ -81,18 +119,19 @@ impl Handler {
             .remove(&(channel.to_string(), tx_id.to_string()));
     }
 
-    /// Sends a message to the chaincode.
-    pub fn send(&self, msg: ChaincodeMessage) -> Result<(), String> {
+    /// Sends a message to the chaincode, waiting while its queue is full.
+    pub async fn send(&self, msg: ChaincodeMessage) -> Result<(), SendError> {
         let kind = type_name(msg.r#type);
         let tx = short_txid(&msg.txid).to_string();
         self.outbound
             .send(Ok(msg))
-            .map_err(|_| format!("[{tx}] error sending {kind}: the chaincode stream is closed"))
+            .await
+            .map_err(|_| SendError { tx, kind })
     }
 
-    /// Routes a message from the chaincode (in ready state) to its transaction. `Err` ends
-    /// the stream.
-    fn route(&self, msg: ChaincodeMessage) -> Result<(), String> {
+    /// Routes a message from the chaincode (in ready state) to its transaction, waiting
+    /// while that transaction's queue is full. `Err` ends the stream.
+    async fn route(&self, msg: ChaincodeMessage) -> Result<(), RouteError> {
         let kind = Type::try_from(msg.r#type).unwrap_or(Type::Undefined);
         match kind {
             Type::Keepalive => return Ok(()),
@@ -111,18 +150,18 @@ impl Handler {
             | Type::PutStateMetadata
             | Type::GetPrivateDataHash => {}
             _ => {
-                return Err(format!(
-                    "[{}] Fabric side handler cannot handle message ({}) while in ready state",
-                    msg.txid,
-                    type_name(msg.r#type)
-                ))
+                return Err(RouteError::NotInReadyState {
+                    txid: msg.txid.clone(),
+                    kind: type_name(msg.r#type),
+                })
             }
         }
         let key = (msg.channel_id.clone(), msg.txid.clone());
         let target = self.contexts().get(&key).cloned();
         match target {
             Some(tx) => {
-                let _ = tx.send(msg);
+                // A context closed meanwhile has nobody left to answer.
+                let _ = tx.send(msg).await;
             }
             None if matches!(kind, Type::Completed | Type::Error) => {
                 tracing::debug!(target: "chaincode", "notifier Txid:{}, channelID:{} does not exist for handling message {}", msg.txid, msg.channel_id, kind.as_str_name());
@@ -134,7 +173,7 @@ impl Handler {
                     msg.txid
                 );
                 tracing::error!(target: "chaincode", "[{}] Failed to handle {}. error: {text}", short_txid(&msg.txid), kind.as_str_name());
-                self.send(error_message(&msg, text))?;
+                self.send(error_message(&msg, text)).await?;
             }
         }
         Ok(())
@@ -166,24 +205,29 @@ pub fn parse_name(cname: &str) -> &str {
 }
 
 /// Handles one chaincode stream: REGISTER first (→ REGISTERED, READY, registered under its
-/// canonical name), then routes messages until the stream ends; the handler is then
-/// deregistered and its open transactions see the stream gone.
+/// canonical name), then routes messages until the stream ends or its answer side is gone
+/// (the peer stopping ends it); the handler is then deregistered and its open transactions
+/// see the stream gone.
 pub async fn serve_stream(
     mut inbound: tonic::Streaming<ChaincodeMessage>,
-    outbound: UnboundedSender<Outbound>,
+    outbound: mpsc::Sender<Outbound>,
     registry: Arc<HandlerRegistry>,
 ) {
     let handler = match register(&mut inbound, &outbound, &registry).await {
         Ok(h) => h,
         Err(status) => {
-            let _ = outbound.send(Err(status));
+            let _ = outbound.send(Err(status)).await;
             return;
         }
     };
     let end = loop {
-        match inbound.message().await {
+        let next = tokio::select! {
+            next = inbound.message() => next,
+            _ = outbound.closed() => break None,
+        };
+        match next {
             Ok(Some(msg)) => {
-                if let Err(e) = handler.route(msg) {
+                if let Err(e) = handler.route(msg).await {
                     tracing::error!(target: "chaincode", "error handling message, ending stream: {e}");
                     break Some(tonic::Status::unknown(format!(
                         "error handling message, ending stream: {e}"
@@ -201,13 +245,13 @@ pub async fn serve_stream(
     handler.contexts().clear();
     tracing::info!(target: "chaincode", "chaincode {} disconnected", handler.canonical_name());
     if let Some(status) = end {
-        let _ = outbound.send(Err(status));
+        let _ = outbound.send(Err(status)).await;
     }
 }
 
 async fn register(
     inbound: &mut tonic::Streaming<ChaincodeMessage>,
-    outbound: &UnboundedSender<Outbound>,
+    outbound: &mpsc::Sender<Outbound>,
     registry: &Arc<HandlerRegistry>,
 ) -> Result<Arc<Handler>, tonic::Status> {
     let first = loop {
@@ -233,22 +277,17 @@ async fn register(
     let handler = Arc::new(Handler::new(id, outbound.clone()));
     if let Err(e) = registry.register(handler.clone()) {
         tracing::error!(target: "chaincode", "failed to start {}: {e}", handler.canonical_name());
-        return Err(tonic::Status::already_exists(e));
+        return Err(tonic::Status::already_exists(e.to_string()));
     }
-    let sent = handler
-        .send(ChaincodeMessage {
-            r#type: Type::Registered as i32,
+    for kind in [Type::Registered, Type::Ready] {
+        let msg = ChaincodeMessage {
+            r#type: kind as i32,
             ..Default::default()
-        })
-        .and_then(|_| {
-            handler.send(ChaincodeMessage {
-                r#type: Type::Ready as i32,
-                ..Default::default()
-            })
-        });
-    if let Err(e) = sent {
-        registry.deregister(&handler);
-        return Err(tonic::Status::unavailable(e));
+        };
+        if let Err(e) = handler.send(msg).await {
+            registry.deregister(&handler);
+            return Err(tonic::Status::unavailable(e.to_string()));
+        }
     }
     tracing::info!(target: "chaincode", "chaincode {} registered and ready", handler.canonical_name());
     Ok(handler)
@@ -265,9 +304,9 @@ mod tests {
         assert_eq!(parse_name("mycc"), "mycc");
     }
 
-    #[test]
-    fn requests_without_context_get_fabric_error_and_contexts_are_unique() {
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    #[tokio::test]
+    async fn requests_without_context_get_fabric_error_and_contexts_are_unique() {
+        let (tx, mut rx) = mpsc::channel(OUTBOUND_QUEUE);
         let h = Handler::new(
             ChaincodeId {
                 name: "cc:1".into(),
@@ -282,26 +321,56 @@ mod tests {
             channel_id: "ch".into(),
             ..Default::default()
         };
-        h.route(msg.clone()).unwrap();
+        h.route(msg.clone()).await.unwrap();
         let answer = rx.try_recv().unwrap().unwrap();
         assert_eq!(answer.r#type, Type::Error as i32);
         assert_eq!(
             String::from_utf8(answer.payload).unwrap(),
             "GET_STATE failed: transaction ID: t1: no ledger context"
         );
-        let ctx = h.open_context("ch", "t1").unwrap();
+        let mut ctx = h.open_context("ch", "t1").unwrap();
         assert_eq!(
-            h.open_context("ch", "t1").unwrap_err(),
+            h.open_context("ch", "t1").unwrap_err().to_string(),
             "txid: t1(ch) exists"
         );
-        h.route(msg).unwrap();
+        h.route(msg).await.unwrap();
         assert_eq!(ctx.try_recv().unwrap().r#type, Type::GetState as i32);
         let reg = ChaincodeMessage {
             r#type: Type::Register as i32,
             ..Default::default()
         };
-        assert!(h.route(reg).unwrap_err().contains("while in ready state"));
+        assert!(matches!(
+            h.route(reg).await.unwrap_err(),
+            RouteError::NotInReadyState { .. }
+        ));
         h.close_context("ch", "t1");
         assert!(h.open_context("ch", "t1").is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_full_context_queue_holds_the_stream_back() {
+        let (tx, _rx) = mpsc::channel(OUTBOUND_QUEUE);
+        let h = Handler::new(
+            ChaincodeId {
+                name: "cc:1".into(),
+                ..Default::default()
+            },
+            tx,
+        );
+        let mut ctx = h.open_context("ch", "t1").unwrap();
+        let msg = ChaincodeMessage {
+            r#type: Type::PutState as i32,
+            txid: "t1".into(),
+            channel_id: "ch".into(),
+            ..Default::default()
+        };
+        for _ in 0..CONTEXT_QUEUE {
+            h.route(msg.clone()).await.unwrap();
+        }
+        let blocked =
+            tokio::time::timeout(std::time::Duration::from_millis(50), h.route(msg.clone())).await;
+        assert!(blocked.is_err(), "a full queue must make the stream wait");
+        ctx.recv().await.unwrap();
+        h.route(msg).await.unwrap();
     }
 }

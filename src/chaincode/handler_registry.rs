@@ -5,6 +5,11 @@ use std::sync::{Arc, Mutex};
 
 use super::handler::Handler;
 
+/// A second chaincode registered under a name already taken (Fabric's text).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("duplicate chaincodeID: {0}")]
+pub struct DuplicateChaincode(pub String);
+
 /// The handlers of the chaincodes registered with this peer, keyed by `name:version`.
 #[derive(Default)]
 pub struct HandlerRegistry {
@@ -22,11 +27,11 @@ impl HandlerRegistry {
 
     /// Adds a handler under its canonical name; a second registration of a name fails with
     /// Fabric's text.
-    pub fn register(&self, handler: Arc<Handler>) -> Result<(), String> {
+    pub fn register(&self, handler: Arc<Handler>) -> Result<(), DuplicateChaincode> {
         let key = handler.canonical_name().to_string();
         let mut handlers = self.lock();
         if handlers.contains_key(&key) {
-            return Err(format!("duplicate chaincodeID: {key}"));
+            return Err(DuplicateChaincode(key));
         }
         handlers.insert(key, handler);
         Ok(())
@@ -60,7 +65,7 @@ mod tests {
     use crate::protos::peer::ChaincodeId;
 
     fn handler(name: &str) -> Arc<Handler> {
-        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let (tx, _rx) = tokio::sync::mpsc::channel(1);
         Arc::new(Handler::new(
             ChaincodeId {
                 name: name.into(),
@@ -76,10 +81,9 @@ mod tests {
         let a = handler("mycc:1.0");
         r.register(a.clone()).unwrap();
         let b = handler("mycc:1.0");
-        assert_eq!(
-            r.register(b.clone()).unwrap_err(),
-            "duplicate chaincodeID: mycc:1.0"
-        );
+        let err = r.register(b.clone()).unwrap_err();
+        assert_eq!(err, DuplicateChaincode("mycc:1.0".into()));
+        assert_eq!(err.to_string(), "duplicate chaincodeID: mycc:1.0");
         r.deregister(&b);
         assert!(r.handler("mycc:1.0").is_some());
         r.deregister(&a);

@@ -19,6 +19,7 @@ pub mod transaction_context;
 
 pub use chaincode_support::{ChaincodeSupport, ChaincodeSupportService, SupportConfig, TxParams};
 pub use handler::Handler;
+pub use handler_registry::DuplicateChaincode;
 pub use handler_registry::HandlerRegistry;
 
 /// Why a chaincode execution failed; the texts follow Fabric's.
@@ -34,16 +35,72 @@ pub enum ExecError {
     },
     /// The execution could not complete (timeout, stream gone, duplicate tx id...).
     #[error("failed to execute transaction {tx_id}: {reason}")]
-    Execute { tx_id: String, reason: String },
+    Execute {
+        tx_id: String,
+        #[source]
+        reason: ExecFailure,
+    },
     /// The chaincode answered ERROR.
     #[error("transaction returned with failure: {0}")]
     Failure(String),
     /// The chaincode answered COMPLETED with a payload that is not a `Response`.
     #[error("failed to unmarshal response for transaction {tx_id}: {reason}")]
-    BadResponse { tx_id: String, reason: String },
+    BadResponse {
+        tx_id: String,
+        #[source]
+        reason: prost::DecodeError,
+    },
     /// The chaincode answered something other than COMPLETED or ERROR.
     #[error("unexpected response type {kind} for transaction {tx_id}")]
     UnexpectedType { kind: i32, tx_id: String },
+}
+
+/// Why a started execution did not reach the chaincode's final message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExecFailure {
+    #[error("failed getting proposal context. Signed proposal is nil")]
+    NoSignedProposal,
+    #[error("timeout expired while executing transaction")]
+    Timeout,
+    #[error("chaincode stream terminated")]
+    StreamTerminated,
+    #[error(transparent)]
+    Duplicate(#[from] handler::DuplicateContext),
+    #[error(transparent)]
+    Send(#[from] handler::SendError),
+    #[error("no async runtime to wait for the chaincode on")]
+    NoRuntime,
+}
+
+/// Why a chaincode's definition could not be read from lscc's state.
+#[derive(Debug, thiserror::Error)]
+pub enum DefinitionError {
+    #[error("could not retrieve state for chaincode {name}: {source}")]
+    State {
+        name: String,
+        #[source]
+        source: crate::ledger::LedgerError,
+    },
+    #[error("could not find chaincode with name '{0}'")]
+    NotFound(String),
+    #[error("chaincode {name} has bad definition: {source}")]
+    Bad {
+        name: String,
+        #[source]
+        source: prost::DecodeError,
+    },
+}
+
+/// Runs ledger work that may block: on a thread given up to blocking work when the
+/// runtime has several (tokio's `block_in_place`), inline otherwise.
+pub(crate) fn blocking<R>(work: impl FnOnce() -> R) -> R {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
+    }
 }
 
 /// The canonical name of a chaincode (`name:version`), the registry key.

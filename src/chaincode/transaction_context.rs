@@ -84,10 +84,17 @@ impl<'a> TransactionContext<'a> {
         }
     }
 
-    /// The answer to one request of the shim.
-    pub fn handle(&mut self, msg: &ChaincodeMessage) -> ChaincodeMessage {
+    /// The answer to one request of the shim; ledger reads and writes run as blocking
+    /// work, a chaincode-to-chaincode call is awaited.
+    pub async fn handle(&mut self, msg: &ChaincodeMessage) -> ChaincodeMessage {
         let kind = Type::try_from(msg.r#type).unwrap_or(Type::Undefined);
-        let answer = self.dispatch(kind, msg);
+        let answer = match kind {
+            Type::InvokeChaincode => match decode::<ChaincodeSpec>(&msg.payload) {
+                Ok(spec) => self.invoke_chaincode(spec).await,
+                Err(e) => Err(e),
+            },
+            _ => super::blocking(|| self.dispatch(kind, msg)),
+        };
         let (r#type, payload) = match answer {
             Ok(payload) => (Type::Response, payload),
             Err(why) => {
@@ -150,7 +157,6 @@ impl<'a> TransactionContext<'a> {
                 })?;
                 Err("no collection given".into())
             }
-            Type::InvokeChaincode => self.invoke_chaincode(decode::<ChaincodeSpec>(p)?),
             _ => Err(format!(
                 "message type {} is not a chaincode request",
                 type_name(msg.r#type)
@@ -324,7 +330,7 @@ impl<'a> TransactionContext<'a> {
 
     /// Chaincode-to-chaincode on the same channel with the same simulator; the answer is
     /// the callee's final message (COMPLETED or ERROR), as in Fabric.
-    fn invoke_chaincode(&mut self, spec: ChaincodeSpec) -> Answer {
+    async fn invoke_chaincode(&mut self, spec: ChaincodeSpec) -> Answer {
         let target = spec.chaincode_id.unwrap_or_default().name;
         let mut parts = target.splitn(2, '/');
         let name = super::handler::parse_name(parts.next().unwrap_or_default()).to_string();
@@ -340,14 +346,14 @@ impl<'a> TransactionContext<'a> {
         if self.support.is_sys_cc(&name) {
             return Err(format!("invoking system chaincode {name} from a chaincode is not supported by this peer build"));
         }
-        let version = self
-            .support
-            .chaincode_version(self.params.simulator, &name)
+        let (support, simulator) = (self.support, self.params.simulator);
+        let version = super::blocking(|| support.chaincode_version(simulator, &name))
             .map_err(|e| format!("execute failed: {e}"))?;
         let input = spec.input.unwrap_or_default();
         let answer = self
             .support
             .invoke(self.params, &name, &version, input, false)
+            .await
             .map_err(|e| format!("execute failed: {e}"))?;
         Ok(answer.encode_to_vec())
     }
@@ -481,8 +487,8 @@ mod tests {
         QueryResponse::decode(m.payload.as_slice()).unwrap()
     }
 
-    #[test]
-    fn state_requests_and_range_batches_of_one_hundred() {
+    #[tokio::test]
+    async fn state_requests_and_range_batches_of_one_hundred() {
         let support = ChaincodeSupport::new(Default::default(), Default::default());
         let sim = MemSim::default();
         let params = TxParams {
@@ -501,14 +507,18 @@ mod tests {
                 value: vec![b'v'],
                 ..Default::default()
             };
-            let r = ctx.handle(&request(Type::PutState, put.encode_to_vec()));
+            let r = ctx
+                .handle(&request(Type::PutState, put.encode_to_vec()))
+                .await;
             assert_eq!(r.r#type, Type::Response as i32);
         }
         let get = GetState {
             key: "k007".into(),
             ..Default::default()
         };
-        let r = ctx.handle(&request(Type::GetState, get.encode_to_vec()));
+        let r = ctx
+            .handle(&request(Type::GetState, get.encode_to_vec()))
+            .await;
         assert_eq!(
             (r.r#type, r.payload),
             (Type::Response as i32, b"v".to_vec())
@@ -519,18 +529,24 @@ mod tests {
             end_key: "l".into(),
             ..Default::default()
         };
-        let first =
-            query_response(&ctx.handle(&request(Type::GetStateByRange, range.encode_to_vec())));
+        let first = query_response(
+            &ctx.handle(&request(Type::GetStateByRange, range.encode_to_vec()))
+                .await,
+        );
         assert_eq!((first.results.len(), first.has_more), (100, true));
         let kv = Kv::decode(first.results[0].result_bytes.as_slice()).unwrap();
         assert_eq!((kv.namespace.as_str(), kv.key.as_str()), ("mycc", "k000"));
         let next = QueryStateNext {
             id: first.id.clone(),
         };
-        let second =
-            query_response(&ctx.handle(&request(Type::QueryStateNext, next.encode_to_vec())));
+        let second = query_response(
+            &ctx.handle(&request(Type::QueryStateNext, next.encode_to_vec()))
+                .await,
+        );
         assert_eq!((second.results.len(), second.has_more), (50, false));
-        let r = ctx.handle(&request(Type::QueryStateNext, next.encode_to_vec()));
+        let r = ctx
+            .handle(&request(Type::QueryStateNext, next.encode_to_vec()))
+            .await;
         assert_eq!(r.r#type, Type::Error as i32);
         assert_eq!(
             String::from_utf8(r.payload).unwrap(),
@@ -541,7 +557,9 @@ mod tests {
             query: "{}".into(),
             ..Default::default()
         };
-        let r = ctx.handle(&request(Type::GetQueryResult, q.encode_to_vec()));
+        let r = ctx
+            .handle(&request(Type::GetQueryResult, q.encode_to_vec()))
+            .await;
         assert!(String::from_utf8(r.payload)
             .unwrap()
             .ends_with("ExecuteQuery not supported for leveldb"));
@@ -549,7 +567,9 @@ mod tests {
             key: "k001".into(),
             ..Default::default()
         };
-        let r = ctx.handle(&request(Type::GetStateMetadata, md.encode_to_vec()));
+        let r = ctx
+            .handle(&request(Type::GetStateMetadata, md.encode_to_vec()))
+            .await;
         assert!(String::from_utf8(r.payload)
             .unwrap()
             .contains("capability of V1_3 or later is required"));
@@ -557,13 +577,16 @@ mod tests {
             key: "k".into(),
             collection: "secret".into(),
         };
-        let r = ctx.handle(&request(Type::GetState, private.encode_to_vec()));
+        let r = ctx
+            .handle(&request(Type::GetState, private.encode_to_vec()))
+            .await;
         assert_eq!(r.r#type, Type::Error as i32);
         let del = DelState {
             key: "k007".into(),
             ..Default::default()
         };
-        ctx.handle(&request(Type::DelState, del.encode_to_vec()));
+        ctx.handle(&request(Type::DelState, del.encode_to_vec()))
+            .await;
         assert!(sim.get_state("mycc", "k007").unwrap().is_none());
     }
 }

@@ -7,10 +7,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
+use tonic::transport::{Channel, Endpoint};
 
 use super::common::OrdererFlags;
 use super::error::{CliError, NodeKind};
+use crate::comm::{ClientConfig, ClientTls, CommError};
 use crate::config::{ConfigSource, CoreConfig};
 
 /// Fabric's connection timeout when none is configured.
@@ -184,30 +185,27 @@ fn read_pem(path: &Path, what: &'static str) -> Result<Vec<u8>, CliError> {
     })
 }
 
-fn tls_config(settings: &ClientSettings, tls: &TlsSettings) -> Result<ClientTlsConfig, CliError> {
-    let mut config = ClientTlsConfig::new();
-    if let Some(root) = &tls.root_cert_file {
-        config = config.ca_certificate(Certificate::from_pem(read_pem(
-            root,
-            "the TLS root certificate file",
-        )?));
-    }
-    if let Some((cert, key)) = &tls.client_cert_and_key {
-        let cert = read_pem(cert, "the TLS client certificate file")?;
-        let key = read_pem(key, "the TLS client key file")?;
-        config = config.identity(Identity::from_pem(cert, key));
-    }
-    let host = match &tls.server_name_override {
-        Some(name) => name.clone(),
-        None => host_of(&settings.address).to_string(),
+fn client_tls(tls: &TlsSettings) -> Result<ClientTls, CliError> {
+    let roots = match &tls.root_cert_file {
+        Some(root) => read_pem(root, "the TLS root certificate file")?,
+        None => Vec::new(),
     };
-    Ok(config.domain_name(host))
+    let identity = match &tls.client_cert_and_key {
+        Some((cert, key)) => Some((
+            read_pem(cert, "the TLS client certificate file")?,
+            read_pem(key, "the TLS client key file")?,
+        )),
+        None => None,
+    };
+    Ok(ClientTls {
+        roots,
+        identity,
+        server_name_override: tls.server_name_override.clone(),
+    })
 }
 
-fn host_of(address: &str) -> &str {
-    let host = address.rsplit_once(':').map_or(address, |(h, _)| h);
-    host.trim_start_matches('[').trim_end_matches(']')
-}
+/// The longest a CLI request waits for its answer.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
 
 fn endpoint(settings: &ClientSettings) -> Result<Endpoint, CliError> {
     let bad = |reason: String| CliError::Endpoint {
@@ -215,24 +213,16 @@ fn endpoint(settings: &ClientSettings) -> Result<Endpoint, CliError> {
         address: settings.address.clone(),
         reason,
     };
-    if settings.address.is_empty() || !settings.address.contains(':') {
-        return Err(bad("the address must be host:port".into()));
-    }
-    let scheme = if settings.tls.is_some() {
-        "https"
-    } else {
-        "http"
+    let config = ClientConfig {
+        tls: settings.tls.as_ref().map(client_tls).transpose()?,
+        connect_timeout: settings.conn_timeout,
+        request_timeout: Some(REQUEST_TIMEOUT),
+        keepalive: None,
     };
-    let mut ep = Endpoint::from_shared(format!("{scheme}://{}", settings.address))
-        .map_err(|_| bad("the address must be host:port".into()))?
-        .connect_timeout(settings.conn_timeout)
-        .timeout(Duration::from_secs(300));
-    if let Some(tls) = &settings.tls {
-        ep = ep
-            .tls_config(tls_config(settings, tls)?)
-            .map_err(|e| bad(format!("bad TLS settings: {e}")))?;
-    }
-    Ok(ep)
+    config.endpoint(&settings.address).map_err(|e| match e {
+        CommError::Address(_) => bad("the address must be host:port".into()),
+        other => bad(other.to_string()),
+    })
 }
 
 /// The most specific reason in an error chain: the I/O error if there is one.
@@ -340,11 +330,5 @@ mod tests {
             err.contains("/no/such/ca.pem") && err.contains("no such file"),
             "{err}"
         );
-    }
-
-    #[test]
-    fn host_is_taken_from_the_address() {
-        assert_eq!(host_of("orderer.example.com:7050"), "orderer.example.com");
-        assert_eq!(host_of("[::1]:7050"), "::1");
     }
 }

@@ -142,8 +142,8 @@ pub async fn broadcast(
     let channel = connect(target).await?;
     let failed = |s: tonic::Status| rpc_error(target.kind, &target.address, &s);
     let mut client = AtomicBroadcastClient::new(channel)
-        .max_decoding_message_size(super::rpc::MAX_MESSAGE_SIZE)
-        .max_encoding_message_size(super::rpc::MAX_MESSAGE_SIZE);
+        .max_decoding_message_size(crate::comm::MAX_MESSAGE_SIZE)
+        .max_encoding_message_size(crate::comm::MAX_MESSAGE_SIZE);
     let mut replies = client
         .broadcast(tokio_stream::iter(vec![env]))
         .await
@@ -220,8 +220,8 @@ async fn first_orderer_answer(
     channel: Channel,
     env: Envelope,
 ) -> Result<Option<Answer>, CliError> {
-    let mut client =
-        AtomicBroadcastClient::new(channel).max_decoding_message_size(super::rpc::MAX_MESSAGE_SIZE);
+    let mut client = AtomicBroadcastClient::new(channel)
+        .max_decoding_message_size(crate::comm::MAX_MESSAGE_SIZE);
     let replies = client.deliver(tokio_stream::iter(vec![env])).await;
     first_answer(target, replies, |r| match r.r#type {
         Some(deliver_response::Type::Block(b)) => Answer::Block(Box::new(b)),
@@ -237,7 +237,7 @@ async fn first_peer_answer(
     env: Envelope,
 ) -> Result<Option<Answer>, CliError> {
     let mut client =
-        PeerDeliverClient::new(channel).max_decoding_message_size(super::rpc::MAX_MESSAGE_SIZE);
+        PeerDeliverClient::new(channel).max_decoding_message_size(crate::comm::MAX_MESSAGE_SIZE);
     let replies = client.deliver(tokio_stream::iter(vec![env])).await;
     first_answer(target, replies, |r| match r.r#type {
         Some(peer_deliver_response::Type::Block(b)) => Answer::Block(Box::new(b)),

@@ -13,9 +13,6 @@ use crate::protos::protos::{
     LogLevelResponse, LogSpecResponse, ProposalResponse, ServerStatus, SignedProposal,
 };
 
-/// The largest gRPC message the CLI sends or accepts (Fabric's 100 MiB).
-pub const MAX_MESSAGE_SIZE: usize = 100 * 1024 * 1024;
-
 /// A live connection to one node, with the small runtime that drives it.
 pub struct NodeConnection {
     runtime: tokio::runtime::Runtime,

@@ -8,6 +8,19 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use prost::Message;
 
 use super::EndorserError;
+
+/// Why an auth filter refused a proposal; the texts are Fabric's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    #[error("failed parsing {what}: {source}")]
+    Parse {
+        what: &'static str,
+        #[source]
+        source: prost::DecodeError,
+    },
+    #[error("identity expired")]
+    IdentityExpired,
+}
 use crate::msp::cert::Certificate;
 use crate::protos::common::{Header, SignatureHeader};
 use crate::protos::msp::SerializedIdentity;
@@ -42,21 +55,14 @@ pub fn expires_at(serialized_identity: &[u8]) -> Option<SystemTime> {
 
 impl Filter for ExpirationCheck {
     fn check(&self, signed: &SignedProposal) -> Result<(), EndorserError> {
-        let refuse = |msg: String| Err(EndorserError::Rejected(msg));
-        let proposal = match Proposal::decode(signed.proposal_bytes.as_slice()) {
-            Ok(p) => p,
-            Err(e) => return refuse(format!("failed parsing proposal: {e}")),
-        };
-        let header = match Header::decode(proposal.header.as_slice()) {
-            Ok(h) => h,
-            Err(e) => return refuse(format!("failed parsing header: {e}")),
-        };
-        let shdr = match SignatureHeader::decode(header.signature_header.as_slice()) {
-            Ok(s) => s,
-            Err(e) => return refuse(format!("failed parsing signature header: {e}")),
-        };
+        let parse = |what| move |source| AuthError::Parse { what, source };
+        let proposal =
+            Proposal::decode(signed.proposal_bytes.as_slice()).map_err(parse("proposal"))?;
+        let header = Header::decode(proposal.header.as_slice()).map_err(parse("header"))?;
+        let shdr = SignatureHeader::decode(header.signature_header.as_slice())
+            .map_err(parse("signature header"))?;
         match expires_at(&shdr.creator) {
-            Some(when) if SystemTime::now() > when => refuse("identity expired".into()),
+            Some(when) if SystemTime::now() > when => Err(AuthError::IdentityExpired.into()),
             _ => Ok(()),
         }
     }

@@ -20,23 +20,44 @@ use prost::Message;
 
 use crate::aclmgmt::resources::PEER_PROPOSE;
 use crate::aclmgmt::{AclProvider, AclSubject};
+use crate::chaincode::blocking;
 use crate::chaincode::{ChaincodeSupport, TxParams};
+use crate::ledger::{HistoryQueryExecutor, TxSimulator};
 use crate::msp::{IdentityDeserializer, X509Msp};
 use crate::peer::{Channel, Peer};
+use crate::protos::peer::ChaincodeInput;
 use crate::protos::peer::{
     ChaincodeAction, ChaincodeDeploymentSpec, ChaincodeId, ChaincodeInvocationSpec,
     ChaincodeProposalPayload, ProposalResponse, Response, SignedProposal,
 };
 use crate::scc::escc::DefaultEndorsement;
 use crate::scc::{self, InvocationContext, Registry};
-use validation::{validate_proposal_message, ValidatedProposal};
+use validation::{validate_proposal_message, ValidatedProposal, ValidationError};
+
+/// A boxed future of an endorsement.
+pub type EndorseFuture<'a> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<ProposalResponse, EndorserError>> + Send + 'a>,
+>;
 
 /// Why a proposal was refused before it ran; the text is Fabric's. The gRPC service returns
-/// it as an error status, as Fabric's endorser does.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// it as an error status (code Unknown), as Fabric's endorser does.
+#[derive(Debug, thiserror::Error)]
 pub enum EndorserError {
-    #[error("{0}")]
-    Rejected(String),
+    /// The signed proposal is malformed or its creator is not accepted.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    /// An auth filter refused it.
+    #[error(transparent)]
+    Auth(#[from] auth::AuthError),
+    /// A system chaincode closed to proposals (vscc, escc...).
+    #[error("chaincode {0} cannot be invoked through a proposal")]
+    NotInvokable(String),
+    /// The tx id is already in the channel's ledger.
+    #[error("duplicate transaction found [{tx_id}]. Creator [{creator_hex}]")]
+    DuplicateTxId { tx_id: String, creator_hex: String },
+    /// The channel's `peer/Propose` policy refused the creator.
+    #[error(transparent)]
+    Acl(#[from] crate::aclmgmt::AclError),
 }
 
 impl EndorserError {
@@ -56,7 +77,16 @@ pub fn failure(message: impl Into<String>) -> ProposalResponse {
 
 /// Anything that processes signed proposals: the endorser, or the endorser behind filters.
 pub trait ProposalProcessor: Send + Sync {
+    /// Processes a proposal on the calling thread (which may block on the ledger and, on a
+    /// blocking thread of a runtime, on a chaincode).
     fn process_proposal(&self, signed: &SignedProposal) -> Result<ProposalResponse, EndorserError>;
+
+    /// Processes a proposal from async code: blocking work runs as such, the wait for a
+    /// chaincode's answer holds no thread. By default, [`Self::process_proposal`] as
+    /// blocking work.
+    fn process_proposal_async<'a>(&'a self, signed: &'a SignedProposal) -> EndorseFuture<'a> {
+        Box::pin(async move { blocking(|| self.process_proposal(signed)) })
+    }
 }
 
 /// Fabric's `Endorser`.
@@ -122,44 +152,53 @@ impl Endorser {
                 .as_ref()
                 .map(|b| b.msp_manager().as_ref() as &dyn IdentityDeserializer)
         };
-        let vp =
-            validate_proposal_message(signed, deserializer).map_err(EndorserError::Rejected)?;
+        let vp = validate_proposal_message(signed, deserializer)?;
         let name = vp.chaincode_name().to_string();
         if self.sccs.is_sys_cc_and_not_invokable_external(&name) {
             tracing::error!(target: "endorser", "an attempt was made to invoke system chaincode {name}");
-            return Err(EndorserError::Rejected(format!(
-                "chaincode {name} cannot be invoked through a proposal"
-            )));
+            return Err(EndorserError::NotInvokable(name));
         }
         let tx_id = &vp.channel_header.tx_id;
         if let Some(channel) = &channel {
             if channel.ledger().get_transaction_by_id(tx_id).is_ok() {
-                return Err(EndorserError::Rejected(format!(
-                    "duplicate transaction found [{tx_id}]. Creator [{}]",
-                    hex::encode(&vp.signature_header.creator)
-                )));
+                return Err(EndorserError::DuplicateTxId {
+                    tx_id: tx_id.clone(),
+                    creator_hex: hex::encode(&vp.signature_header.creator),
+                });
             }
             if !self.sccs.is_sys_cc(&name) {
                 self.acl
-                    .check_acl(PEER_PROPOSE, &channel_id, AclSubject::Proposal(signed))
-                    .map_err(|e| EndorserError::Rejected(e.to_string()))?;
+                    .check_acl(PEER_PROPOSE, &channel_id, AclSubject::Proposal(signed))?;
             }
         }
         Ok((vp, channel))
     }
 
     /// Runs the chaincode the proposal names; `Err` is the message of a status-500 answer.
-    fn simulate(
+    async fn simulate(
         &self,
         signed: &SignedProposal,
         vp: &ValidatedProposal,
         channel: Option<Arc<Channel>>,
     ) -> Result<Simulation, String> {
         let cis = invocation_spec(&vp.proposal.payload)?;
+        match self.sccs.get(vp.chaincode_name()) {
+            Some(scc) => blocking(|| self.simulate_system(signed, vp, channel, cis, scc)),
+            None => self.simulate_user(signed, vp, channel, cis).await,
+        }
+    }
+
+    /// Runs a system chaincode in-process (and, after an lscc deploy, the new chaincode's
+    /// Init).
+    fn simulate_system(
+        &self,
+        signed: &SignedProposal,
+        vp: &ValidatedProposal,
+        channel: Option<Arc<Channel>>,
+        cis: ChaincodeInvocationSpec,
+        scc: &Arc<dyn scc::SystemChaincode>,
+    ) -> Result<Simulation, String> {
         let name = vp.chaincode_name();
-        let Some(scc) = self.sccs.get(name) else {
-            return self.simulate_user(signed, vp, channel, cis);
-        };
         let channel_id = vp.channel_header.channel_id.as_str();
         let simulator = match &channel {
             Some(c) if name != "qscc" && name != "cscc" => Some(
@@ -222,15 +261,14 @@ impl Endorser {
         })
     }
 
-    /// Runs a user chaincode: its definition from lscc (read through the simulator), then
-    /// one TRANSACTION in its registered process (Fabric's `callChaincode`).
-    fn simulate_user(
+    /// What a user chaincode runs with: a simulator, the history, its definition from lscc
+    /// (read through the simulator), its input (Fabric's `callChaincode`, first half).
+    fn prepare_user(
         &self,
-        signed: &SignedProposal,
         vp: &ValidatedProposal,
         channel: Option<Arc<Channel>>,
         cis: ChaincodeInvocationSpec,
-    ) -> Result<Simulation, String> {
+    ) -> Result<UserRun, String> {
         let name = vp.chaincode_name();
         let channel_id = vp.channel_header.channel_id.as_str();
         let Some(channel) = channel else {
@@ -246,24 +284,50 @@ impl Endorser {
         let history = channel.ledger().new_history_query_executor().ok();
         let definition = crate::chaincode::chaincode_support::chaincode_definition(sim.as_ref(), name)
             .map_err(|e| format!("make sure the chaincode {name} has been successfully instantiated and try again: {e}"))?;
+        Ok(UserRun {
+            sim,
+            history,
+            version: definition.version,
+            channel,
+            input: cis.chaincode_spec.and_then(|s| s.input).unwrap_or_default(),
+        })
+    }
+
+    /// Runs a user chaincode, awaiting its answer (no thread held meanwhile).
+    async fn simulate_user(
+        &self,
+        signed: &SignedProposal,
+        vp: &ValidatedProposal,
+        channel: Option<Arc<Channel>>,
+        cis: ChaincodeInvocationSpec,
+    ) -> Result<Simulation, String> {
+        let run = blocking(|| self.prepare_user(vp, channel, cis))?;
         let support = self.support()?;
-        let params = tx_params(signed, vp, &channel, sim.as_ref(), history.as_deref());
-        let input = cis.chaincode_spec.and_then(|s| s.input).unwrap_or_default();
-        let cid = format!("name:\"{name}\" version:\"{}\" ", definition.version);
-        tracing::info!(target: "endorser", "[{channel_id}][{}] Entry chaincode: {cid}", short(tx_id));
+        let params = tx_params(
+            signed,
+            vp,
+            &run.channel,
+            run.sim.as_ref(),
+            run.history.as_deref(),
+        );
+        let name = vp.chaincode_name();
+        let cid = format!("name:\"{name}\" version:\"{}\" ", run.version);
+        let (channel_id, tx_id) = (params.channel_id, short(params.tx_id));
+        tracing::info!(target: "endorser", "[{channel_id}][{tx_id}] Entry chaincode: {cid}");
         let started = std::time::Instant::now();
-        let outcome = support.execute(&params, name, &definition.version, input, false);
-        tracing::info!(target: "endorser", "[{channel_id}][{}] Exit chaincode: {cid} ({}ms)", short(tx_id), started.elapsed().as_millis());
+        let outcome = support
+            .execute(&params, name, &run.version, run.input.clone(), false)
+            .await;
+        tracing::info!(target: "endorser", "[{channel_id}][{tx_id}] Exit chaincode: {cid} ({}ms)", started.elapsed().as_millis());
         let (response, event) = outcome.map_err(|e| e.to_string())?;
-        let results = sim
-            .get_tx_simulation_results()
+        let results = blocking(|| run.sim.get_tx_simulation_results())
             .map_err(|e| e.to_string())?
             .encode_to_vec();
         Ok(Simulation {
             response,
             results,
             event: event.map(|e| e.encode_to_vec()).unwrap_or_default(),
-            version: Some(definition.version),
+            version: Some(run.version),
         })
     }
 
@@ -291,7 +355,7 @@ impl Endorser {
         let history = channel.ledger().new_history_query_executor().ok();
         let params = tx_params(signed, vp, channel, sim, history.as_deref());
         support
-            .execute(
+            .execute_blocking(
                 &params,
                 &id.name,
                 &id.version,
@@ -321,66 +385,117 @@ impl Endorser {
             .map_err(|e| format!("error computing proposal hash: {e}"))
     }
 
-    fn process(&self, signed: &SignedProposal) -> Result<ProposalResponse, EndorserError> {
-        let (vp, channel) = self.pre_process(signed)?;
-        let sim = match self.simulate(signed, &vp, channel) {
+    async fn process(&self, signed: &SignedProposal) -> Result<ProposalResponse, EndorserError> {
+        let (vp, channel) = blocking(|| self.pre_process(signed))?;
+        let sim = self.simulate(signed, &vp, channel).await;
+        Ok(blocking(|| self.respond(&vp, sim)))
+    }
+
+    /// The answer to a simulated proposal: endorsed, or the chaincode's error response, or
+    /// a status-500 failure.
+    fn respond(&self, vp: &ValidatedProposal, sim: Result<Simulation, String>) -> ProposalResponse {
+        let sim = match sim {
             Ok(sim) => sim,
-            Err(message) => return Ok(failure(message)),
+            Err(message) => return failure(message),
         };
         let mut chaincode_id = vp.extension.chaincode_id.clone().unwrap_or_default();
         if sim.response.status >= scc::ERROR {
             tracing::error!(target: "endorser", "simulateProposal() resulted in chaincode {} response status {} for txid: {}", chaincode_id.name, sim.response.status, vp.channel_header.tx_id);
-            return Ok(match self.response_payload(&vp, &sim, chaincode_id) {
+            return match self.response_payload(vp, &sim, chaincode_id) {
                 Ok(payload) => ProposalResponse {
                     payload,
                     response: Some(sim.response),
                     ..Default::default()
                 },
                 Err(message) => failure(message),
-            });
+            };
         }
         if vp.channel_header.channel_id.is_empty() {
-            return Ok(ProposalResponse {
+            return ProposalResponse {
                 response: Some(sim.response),
                 ..Default::default()
-            });
+            };
         }
         if sim.response.status >= scc::ERROR_THRESHOLD {
-            return Ok(ProposalResponse {
+            return ProposalResponse {
                 response: Some(sim.response),
                 ..Default::default()
-            });
+            };
         }
         chaincode_id.version = sim
             .version
             .clone()
             .unwrap_or_else(|| crate::metadata::FABRIC_VERSION.to_string());
-        let payload = match self.response_payload(&vp, &sim, chaincode_id) {
+        let payload = match self.response_payload(vp, &sim, chaincode_id) {
             Ok(p) => p,
-            Err(message) => return Ok(failure(message)),
+            Err(message) => return failure(message),
         };
         let endorsement = match self.escc.endorse(&payload) {
             Ok(e) => e,
-            Err(e) => {
-                return Ok(failure(format!(
-                    "could not sign the proposal response payload: {e}"
-                )))
-            }
+            Err(e) => return failure(format!("could not sign the proposal response payload: {e}")),
         };
-        Ok(ProposalResponse {
+        ProposalResponse {
             version: 1,
             timestamp: None,
             response: Some(sim.response),
             payload,
             endorsement: Some(endorsement),
-        })
+        }
     }
 }
 
 impl ProposalProcessor for Endorser {
+    /// On a thread of its own: blocks on the ledger, and for a user chaincode on the
+    /// runtime it is a blocking thread of (there is none outside a runtime, and the
+    /// chaincode is then reported as failing).
     fn process_proposal(&self, signed: &SignedProposal) -> Result<ProposalResponse, EndorserError> {
-        self.process(signed)
+        let (vp, channel) = self.pre_process(signed)?;
+        let sim = match invocation_spec(&vp.proposal.payload) {
+            Err(e) => Err(e),
+            Ok(cis) => match self.sccs.get(vp.chaincode_name()) {
+                Some(scc) => self.simulate_system(signed, &vp, channel, cis, scc),
+                None => self.simulate_user_blocking(signed, &vp, channel, cis),
+            },
+        };
+        Ok(self.respond(&vp, sim))
     }
+
+    fn process_proposal_async<'a>(&'a self, signed: &'a SignedProposal) -> EndorseFuture<'a> {
+        Box::pin(self.process(signed))
+    }
+}
+
+impl Endorser {
+    /// [`Endorser::simulate_user`] on a blocking thread of a runtime.
+    fn simulate_user_blocking(
+        &self,
+        signed: &SignedProposal,
+        vp: &ValidatedProposal,
+        channel: Option<Arc<Channel>>,
+        cis: ChaincodeInvocationSpec,
+    ) -> Result<Simulation, String> {
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => runtime.block_on(self.simulate_user(signed, vp, channel, cis)),
+            Err(_) => {
+                let run = self.prepare_user(vp, channel, cis)?;
+                self.support()?;
+                Err(format!(
+                    "chaincode {} cannot run: no async runtime to wait for it on (version {})",
+                    vp.chaincode_name(),
+                    run.version
+                ))
+            }
+        }
+    }
+}
+
+/// What a user chaincode runs with (see [`Endorser::prepare_user`]).
+struct UserRun {
+    sim: Box<dyn TxSimulator>,
+    history: Option<Box<dyn HistoryQueryExecutor>>,
+    version: String,
+    channel: Arc<Channel>,
+    input: ChaincodeInput,
 }
 
 /// The endorser behind its auth filters (Fabric's `auth.ChainFilters`).
@@ -401,6 +516,15 @@ impl ProposalProcessor for FilteredEndorser {
             filter.check(signed)?;
         }
         self.inner.process_proposal(signed)
+    }
+
+    fn process_proposal_async<'a>(&'a self, signed: &'a SignedProposal) -> EndorseFuture<'a> {
+        Box::pin(async move {
+            for filter in &self.filters {
+                filter.check(signed)?;
+            }
+            self.inner.process_proposal_async(signed).await
+        })
     }
 }
 

@@ -1,6 +1,7 @@
 //! The Endorser gRPC service (`/protos.Endorser/ProcessProposal`): hands each signed proposal
-//! to a [`ProposalProcessor`] on the blocking pool (the ledger is synchronous) and maps a
-//! refusal to the error status Fabric's server returns (code Unknown, Fabric's message).
+//! to a [`ProposalProcessor`] (whose ledger work runs as blocking work and whose chaincode
+//! waits are awaits) and renders a refusal as the error status Fabric's server returns
+//! (code Unknown, Fabric's message).
 
 use std::sync::Arc;
 
@@ -31,13 +32,32 @@ impl Endorser for EndorserService {
         &self,
         request: tonic::Request<SignedProposal>,
     ) -> Result<tonic::Response<ProposalResponse>, tonic::Status> {
-        let processor = self.processor.clone();
         let signed = request.into_inner();
-        let outcome = tokio::task::spawn_blocking(move || processor.process_proposal(&signed))
+        self.processor
+            .process_proposal_async(&signed)
             .await
-            .map_err(|e| tonic::Status::internal(format!("the endorser task failed: {e}")))?;
-        outcome
             .map(tonic::Response::new)
-            .map_err(|e| tonic::Status::unknown(e.to_string()))
+            .map_err(|e| status(&e))
+    }
+}
+
+/// The gRPC status of a refusal: Fabric's endorser answers every refusal with code Unknown
+/// and the error's text.
+pub fn status(error: &super::EndorserError) -> tonic::Status {
+    tonic::Status::unknown(error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_are_code_unknown_with_fabric_text() {
+        let s = status(&super::super::EndorserError::NotInvokable("vscc".into()));
+        assert_eq!(s.code(), tonic::Code::Unknown);
+        assert_eq!(
+            s.message(),
+            "chaincode vscc cannot be invoked through a proposal"
+        );
     }
 }

@@ -36,8 +36,40 @@ impl ValidatedProposal {
     }
 }
 
-fn decode<T: Message + Default>(what: &str, bytes: &[u8]) -> Result<T, String> {
-    T::decode(bytes).map_err(|e| format!("error unmarshaling {what}: {e}"))
+/// Why a proposal failed validation; the texts are Fabric's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValidationError {
+    #[error("error unmarshaling {what}: {source}")]
+    Unmarshal {
+        what: &'static str,
+        #[source]
+        source: prost::DecodeError,
+    },
+    #[error("invalid header type {0}")]
+    HeaderType(String),
+    #[error("invalid Epoch in ChannelHeader. Expected 0, got [{0}]")]
+    Epoch(u64),
+    /// The signature header's nonce or creator is missing (the committer's check's text).
+    #[error("{0}")]
+    SignatureHeader(String),
+    /// The creator is unknown to the channel or did not sign the proposal (the reason is
+    /// logged, not returned, as in Fabric).
+    #[error("access denied: channel [{channel}] creator org [{msp_id}]")]
+    AccessDenied { channel: String, msp_id: String },
+    #[error("invalid txid. got [{got}], expected [{expected}]")]
+    TxId { got: String, expected: String },
+    #[error("unsupported proposal type {0}")]
+    UnsupportedType(i32),
+    #[error("invalid header extension for type CHAINCODE")]
+    Extension,
+    #[error("ChaincodeHeaderExtension.ChaincodeId is nil")]
+    NoChaincodeId,
+    #[error("invalid payload visibility field")]
+    PayloadVisibility,
+}
+
+fn decode<T: Message + Default>(what: &'static str, bytes: &[u8]) -> Result<T, ValidationError> {
+    T::decode(bytes).map_err(|source| ValidationError::Unmarshal { what, source })
 }
 
 /// Go's `%s` of a HeaderType: its name, or `HeaderType(n)` for unknown values.
@@ -48,7 +80,7 @@ fn header_type_name(value: i32) -> String {
     }
 }
 
-fn validate_channel_header(chdr: &ChannelHeader) -> Result<(), String> {
+fn validate_channel_header(chdr: &ChannelHeader) -> Result<(), ValidationError> {
     let allowed = [
         HeaderType::EndorserTransaction,
         HeaderType::ConfigUpdate,
@@ -56,16 +88,10 @@ fn validate_channel_header(chdr: &ChannelHeader) -> Result<(), String> {
         HeaderType::TokenTransaction,
     ];
     if !allowed.iter().any(|t| *t as i32 == chdr.r#type) {
-        return Err(format!(
-            "invalid header type {}",
-            header_type_name(chdr.r#type)
-        ));
+        return Err(ValidationError::HeaderType(header_type_name(chdr.r#type)));
     }
     if chdr.epoch != 0 {
-        return Err(format!(
-            "invalid Epoch in ChannelHeader. Expected 0, got [{}]",
-            chdr.epoch
-        ));
+        return Err(ValidationError::Epoch(chdr.epoch));
     }
     Ok(())
 }
@@ -98,42 +124,42 @@ fn check_proposal_creator(
 pub fn validate_proposal_message(
     signed: &SignedProposal,
     deserializer: Option<&dyn IdentityDeserializer>,
-) -> Result<ValidatedProposal, String> {
+) -> Result<ValidatedProposal, ValidationError> {
     let proposal: Proposal = decode("Proposal", &signed.proposal_bytes)?;
     let header: Header = decode("Header", &proposal.header)?;
     let chdr: ChannelHeader = decode("ChannelHeader", &header.channel_header)?;
     let shdr: SignatureHeader = decode("SignatureHeader", &header.signature_header)?;
     validate_channel_header(&chdr)?;
-    validate_signature_header(&shdr)?;
+    validate_signature_header(&shdr).map_err(ValidationError::SignatureHeader)?;
     if let Err(e) = check_proposal_creator(deserializer, signed, &shdr.creator, &chdr.channel_id) {
         tracing::warn!(target: "protoutils", "channel [{}]: {e}", chdr.channel_id);
         let msp_id = SerializedIdentity::decode(shdr.creator.as_slice())
             .map(|s| s.mspid)
             .unwrap_or_default();
-        return Err(format!(
-            "access denied: channel [{}] creator org [{msp_id}]",
-            chdr.channel_id
-        ));
+        return Err(ValidationError::AccessDenied {
+            channel: chdr.channel_id.clone(),
+            msp_id,
+        });
     }
     let expected = compute_tx_id(&shdr.nonce, &shdr.creator);
     if chdr.tx_id != expected {
-        return Err(format!(
-            "invalid txid. got [{}], expected [{expected}]",
-            chdr.tx_id
-        ));
+        return Err(ValidationError::TxId {
+            got: chdr.tx_id.clone(),
+            expected,
+        });
     }
     let is_chaincode = chdr.r#type == HeaderType::Config as i32
         || chdr.r#type == HeaderType::EndorserTransaction as i32;
     if !is_chaincode {
-        return Err(format!("unsupported proposal type {}", chdr.r#type));
+        return Err(ValidationError::UnsupportedType(chdr.r#type));
     }
     let extension = ChaincodeHeaderExtension::decode(chdr.extension.as_slice())
-        .map_err(|_| "invalid header extension for type CHAINCODE".to_string())?;
+        .map_err(|_| ValidationError::Extension)?;
     if extension.chaincode_id.is_none() {
-        return Err("ChaincodeHeaderExtension.ChaincodeId is nil".into());
+        return Err(ValidationError::NoChaincodeId);
     }
     if !extension.payload_visibility.is_empty() {
-        return Err("invalid payload visibility field".into());
+        return Err(ValidationError::PayloadVisibility);
     }
     Ok(ValidatedProposal {
         proposal,
@@ -170,7 +196,17 @@ mod tests {
             signature: vec![],
         };
         let e = validate_proposal_message(&signed, None).unwrap_err();
-        assert!(e.starts_with("error unmarshaling Proposal: "), "{e}");
+        assert!(matches!(
+            e,
+            ValidationError::Unmarshal {
+                what: "Proposal",
+                ..
+            }
+        ));
+        assert!(
+            e.to_string().starts_with("error unmarshaling Proposal: "),
+            "{e}"
+        );
     }
 
     #[test]
@@ -184,14 +220,18 @@ mod tests {
             ..Default::default()
         };
         let e = validate_proposal_message(&signed_with(chdr, shdr.clone()), None).unwrap_err();
-        assert_eq!(e, "invalid header type MESSAGE");
+        assert_eq!(e.to_string(), "invalid header type MESSAGE");
         let chdr = ChannelHeader {
             r#type: HeaderType::EndorserTransaction as i32,
             epoch: 3,
             ..Default::default()
         };
         let e = validate_proposal_message(&signed_with(chdr, shdr), None).unwrap_err();
-        assert_eq!(e, "invalid Epoch in ChannelHeader. Expected 0, got [3]");
+        assert_eq!(e, ValidationError::Epoch(3));
+        assert_eq!(
+            e.to_string(),
+            "invalid Epoch in ChannelHeader. Expected 0, got [3]"
+        );
         let chdr = ChannelHeader {
             r#type: HeaderType::EndorserTransaction as i32,
             ..Default::default()
@@ -201,7 +241,7 @@ mod tests {
             nonce: vec![],
         };
         let e = validate_proposal_message(&signed_with(chdr, no_nonce), None).unwrap_err();
-        assert_eq!(e, "invalid nonce specified in the header");
+        assert_eq!(e.to_string(), "invalid nonce specified in the header");
     }
 
     #[test]
@@ -223,6 +263,13 @@ mod tests {
         let e = validate_proposal_message(&signed_with(chdr, shdr), None).unwrap_err();
         assert_eq!(
             e,
+            ValidationError::AccessDenied {
+                channel: "nochannel".into(),
+                msp_id: "Org1MSP".into()
+            }
+        );
+        assert_eq!(
+            e.to_string(),
             "access denied: channel [nochannel] creator org [Org1MSP]"
         );
     }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::endorser::{EndorserError, ProposalProcessor};
+use crate::endorser::{EndorseFuture, EndorserError, ProposalProcessor};
 use crate::operations::metrics::{Counter, MetricOpts, Metrics};
 use crate::protos::protos::{ProposalResponse, SignedProposal};
 
@@ -43,7 +43,20 @@ impl CountingEndorser {
 impl ProposalProcessor for CountingEndorser {
     fn process_proposal(&self, signed: &SignedProposal) -> Result<ProposalResponse, EndorserError> {
         self.received.add(&[], 1.0);
-        let result = self.inner.process_proposal(signed);
+        self.count(self.inner.process_proposal(signed))
+    }
+
+    fn process_proposal_async<'a>(&'a self, signed: &'a SignedProposal) -> EndorseFuture<'a> {
+        self.received.add(&[], 1.0);
+        Box::pin(async move { self.count(self.inner.process_proposal_async(signed).await) })
+    }
+}
+
+impl CountingEndorser {
+    fn count(
+        &self,
+        result: Result<ProposalResponse, EndorserError>,
+    ) -> Result<ProposalResponse, EndorserError> {
         if let Ok(response) = &result {
             if response.response.as_ref().is_some_and(|r| r.status == 200) {
                 self.successful.add(&[], 1.0);

@@ -19,11 +19,18 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use tokio::net::TcpListener;
-use tonic::transport::ServerTlsConfig;
 
 use crate::aclmgmt::{PolicyChecker, ResourceProvider};
 use crate::chaincode::{ChaincodeSupport, SupportConfig};
+use crate::comm::server::DRAIN_DEADLINE;
+use crate::comm::shutdown::{exit_on_next_signal, next_signal};
+use crate::comm::{
+    end_streams_on_stop, serve_with_drain, stop_channel, CommError, ServerConfig, Stop,
+    MAX_MESSAGE_SIZE,
+};
 use crate::committer::{LedgerCommitter, TxValidator};
 use crate::config::{ConfigError, ConfigSource, CoreConfig};
 use crate::deliver::client::DeliverClientConfig;
@@ -70,7 +77,7 @@ pub enum NodeError {
         source: std::io::Error,
     },
     #[error("bad TLS material: {0}; check peer.tls")]
-    Tls(String),
+    Tls(#[source] CommError),
     #[error(transparent)]
     Operations(#[from] OperationsError),
     #[error("failed to initialize the local admin policy: {0}")]
@@ -81,8 +88,8 @@ pub enum NodeError {
     DeliverClient(String),
     #[error("cannot open the ledgers under {path}: {reason}; check peer.fileSystemPath")]
     LedgerProvider { path: String, reason: String },
-    #[error("the gRPC server failed: {0}")]
-    Serve(String),
+    #[error("{0}")]
+    Serve(#[source] CommError),
     #[error("cannot start the async runtime: {0}")]
     Runtime(String),
 }
@@ -148,7 +155,7 @@ pub struct PeerNode {
     chaincode_listener: TcpListener,
     chaincode_support: Arc<ChaincodeSupport>,
     operations: OperationsSystem,
-    tls: Option<ServerTlsConfig>,
+    server_config: ServerConfig,
     admin: Arc<AdminServer>,
     endorser: Arc<dyn ProposalProcessor>,
     deliver: Arc<DeliverServer>,
@@ -231,7 +238,7 @@ impl PeerNode {
         for channel in peer.initialize()? {
             tracing::info!(target: "peer", "Loaded channel {} from the ledger", channel.id());
         }
-        let tls = server::tls_config(&config)?;
+        let server_config = server::server_config(&config)?;
         let listener = bind(&config.peer.listen_address, "peer.listenAddress").await?;
         let admin_address = config.peer.admin_service.listen_address.as_deref();
         let admin_listener = match server::admin_has_separate_listener(
@@ -266,7 +273,7 @@ impl PeerNode {
             chaincode_listener,
             chaincode_support,
             operations,
-            tls,
+            server_config,
             admin,
             endorser,
             deliver,
@@ -318,84 +325,107 @@ impl PeerNode {
         );
     }
 
-    /// Serves until `shutdown` completes, then drains: stops accepting, lets in-flight calls
-    /// finish, stops the operations endpoint and closes the ledgers.
+    /// Serves until `shutdown` completes, then drains within [`DRAIN_DEADLINE`]: stops
+    /// accepting, ends open streams (chaincode, Deliver), lets in-flight calls finish,
+    /// finishes the block being committed, stops the operations endpoint and closes the
+    /// ledgers.
     pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<(), NodeError> {
+        self.serve_with_drain(shutdown, DRAIN_DEADLINE).await
+    }
+
+    /// As [`PeerNode::serve`], with connections let go `drain` after the stop at the latest.
+    pub async fn serve_with_drain(
+        self,
+        shutdown: impl Future<Output = ()>,
+        drain: Duration,
+    ) -> Result<(), NodeError> {
         Self::log_start_line(&self.config, "Starting");
-        if self.tls.is_some() {
+        if self.server_config.tls.is_some() {
             tracing::info!(target: "nodeCmd", "Starting peer with TLS enabled");
         }
         self.log_unavailable_parts();
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
-            let _ = rx.wait_for(|s| *s).await;
-        };
-        let operations = tokio::spawn(self.operations.serve(stopped(stop_rx.clone())));
-        let admin_svc = || {
-            AdminGrpcServer::new(AdminService::new(self.admin.clone()))
-                .max_decoding_message_size(MAX_MESSAGE_SIZE)
-                .max_encoding_message_size(MAX_MESSAGE_SIZE)
-        };
+        let (stop_handle, stop) = stop_channel();
+        let operations = tokio::spawn(self.operations.serve(stop.clone().into_stopped()));
         let separate_admin = match self.admin_listener {
             Some(listener) => {
                 tracing::info!(target: "nodeCmd", "Creating gRPC server for admin service on {}", listener.local_addr().map(|a| a.to_string()).unwrap_or_default());
-                let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
-                let router = server::builder(self.tls.clone())?.add_service(admin_svc());
-                Some(tokio::spawn(router.serve_with_incoming_shutdown(
-                    incoming,
-                    stopped(stop_rx.clone()),
+                let router = self
+                    .server_config
+                    .builder()
+                    .map_err(NodeError::Tls)?
+                    .add_service(admin_service(&self.admin));
+                let incoming = self.server_config.incoming(listener);
+                let server =
+                    router.serve_with_incoming_shutdown(incoming, stop.clone().into_stopped());
+                Some(tokio::spawn(serve_with_drain(
+                    "admin",
+                    server,
+                    stop.clone(),
+                    drain,
                 )))
             }
             None => None,
         };
-        let cc_address = self
-            .chaincode_listener
-            .local_addr()
-            .map(|a| a.to_string())
-            .unwrap_or_default();
-        tracing::info!(target: "nodeCmd", "Starting chaincode support on {cc_address} (without TLS: chaincodes are started by the user and connect in plaintext)");
-        let chaincode_server = tokio::spawn(
-            tonic::transport::Server::builder()
-                .add_service(self.chaincode_support.service())
-                .serve_with_incoming_shutdown(
-                    tokio_stream::wrappers::TcpListenerStream::new(self.chaincode_listener),
-                    stopped(stop_rx.clone()),
-                ),
-        );
+        let chaincode_server = serve_chaincode(
+            self.chaincode_listener,
+            &self.chaincode_support,
+            &self.server_config,
+            stop.clone(),
+            drain,
+        )?;
         for channel in self.peer.channel_ids() {
             if let Some(channel) = self.peer.channel(&channel) {
                 self.channels.start_channel(&channel);
             }
         }
-        let router = server::builder(self.tls.clone())?
+        let router = self
+            .server_config
+            .builder()
+            .map_err(NodeError::Tls)?
             .add_service(
                 EndorserService::new(self.endorser.clone())
                     .into_server()
                     .max_decoding_message_size(MAX_MESSAGE_SIZE)
                     .max_encoding_message_size(MAX_MESSAGE_SIZE),
             )
-            .add_service(DeliverService::new(self.deliver.clone()).into_grpc())
-            .add_optional_service(separate_admin.is_none().then(admin_svc));
+            .add_service(end_streams_on_stop(
+                DeliverService::new(self.deliver.clone()).into_grpc(),
+                stop.clone(),
+            ))
+            .add_optional_service(separate_admin.is_none().then(|| admin_service(&self.admin)));
         Self::log_start_line(&self.config, "Started");
-        let incoming = tokio_stream::wrappers::TcpListenerStream::new(self.listener);
-        let result = router
-            .serve_with_incoming_shutdown(incoming, async {
-                shutdown.await;
-                let _ = stop_tx.send(true);
-            })
-            .await;
-        let _ = stop_tx.send(true);
+        let incoming = self.server_config.incoming(self.listener);
+        let server = router.serve_with_incoming_shutdown(incoming, stop.clone().into_stopped());
+        let mut main = tokio::spawn(serve_with_drain("peer", server, stop.clone(), drain));
+        tokio::pin!(shutdown);
+        let ended_early = tokio::select! {
+            _ = &mut shutdown => None,
+            result = &mut main => Some(result),
+        };
+        tracing::info!(target: "nodeCmd", "Stopping: no new connections; open streams are told to end; waiting at most {drain:?}");
+        stop_handle.stop();
+        let result = match ended_early {
+            Some(result) => result,
+            None => main.await,
+        };
         if let Some(task) = separate_admin {
             let _ = task.await;
         }
         let _ = chaincode_server.await;
         self.channels.stop_all().await;
-        let _ = operations.await;
+        if tokio::time::timeout(drain, operations).await.is_err() {
+            tracing::warn!(target: "nodeCmd", "the operations endpoint did not stop within {drain:?}; leaving it");
+        }
         drop(self.endorser);
         drop(self.deliver);
         drop(self.peer);
         tracing::info!(target: "nodeCmd", "Peer stopped; channels closed");
-        result.map_err(|e| NodeError::Serve(e.to_string()))
+        match result {
+            Ok(served) => served.map_err(NodeError::Serve),
+            Err(join) => Err(NodeError::Runtime(format!(
+                "the gRPC server task failed: {join}"
+            ))),
+        }
     }
 
     /// One line per part of Fabric's peer this build does not run, said once at start.
@@ -415,7 +445,44 @@ impl PeerNode {
     }
 }
 
-use server::MAX_MESSAGE_SIZE;
+/// Starts the chaincode listener's server (plaintext: chaincodes are started by the
+/// user); its Register streams end when `stop` fires.
+fn serve_chaincode(
+    listener: TcpListener,
+    support: &Arc<ChaincodeSupport>,
+    server_config: &ServerConfig,
+    stop: Stop,
+    drain: Duration,
+) -> Result<tokio::task::JoinHandle<Result<(), CommError>>, NodeError> {
+    let cc_address = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    tracing::info!(target: "nodeCmd", "Starting chaincode support on {cc_address} (without TLS: chaincodes are started by the user and connect in plaintext)");
+    let config = ServerConfig {
+        tls: None,
+        ..server_config.clone()
+    };
+    let router = config
+        .builder()
+        .map_err(NodeError::Tls)?
+        .add_service(end_streams_on_stop(support.service(), stop.clone()));
+    let server =
+        router.serve_with_incoming_shutdown(config.incoming(listener), stop.clone().into_stopped());
+    Ok(tokio::spawn(serve_with_drain(
+        "chaincode",
+        server,
+        stop,
+        drain,
+    )))
+}
+
+/// The Admin gRPC service with Fabric's message limits.
+fn admin_service(admin: &Arc<AdminServer>) -> AdminGrpcServer<AdminService> {
+    AdminGrpcServer::new(AdminService::new(admin.clone()))
+        .max_decoding_message_size(MAX_MESSAGE_SIZE)
+        .max_encoding_message_size(MAX_MESSAGE_SIZE)
+}
 
 /// The endorser with its system chaincodes (cscc with the after-join hook that starts the
 /// new channel's deliver client, qscc), the auth filters of `peer.handlers.authFilters` and
@@ -494,7 +561,12 @@ pub fn default_chaincode_listen_address(peer_address: &str) -> String {
     format!("{host}:7052")
 }
 
-/// `peer node start`: builds the peer and serves until SIGINT or SIGTERM, then drains.
+/// How long the runtime waits, after the servers stopped, for blocking work still running
+/// (a chaincode call waiting for its answer) before the process exits anyway.
+const RUNTIME_GRACE: Duration = Duration::from_secs(1);
+
+/// `peer node start`: builds the peer and serves until SIGINT or SIGTERM, then drains
+/// within the deadline; a second signal exits at once.
 pub fn start(settings: NodeSettings, logging: Logging) -> Result<(), NodeError> {
     if settings.config.chaincode.mode == "dev" {
         tracing::info!(target: "nodeCmd", "Running in chaincode development mode");
@@ -504,25 +576,25 @@ pub fn start(settings: NodeSettings, logging: Logging) -> Result<(), NodeError> 
         .enable_all()
         .build()
         .map_err(|e| NodeError::Runtime(e.to_string()))?;
-    runtime.block_on(async {
+    let result = runtime.block_on(async {
         let node = PeerNode::build(settings, logging).await?;
         node.serve(shutdown_signal()).await
-    })
+    });
+    runtime.shutdown_timeout(RUNTIME_GRACE);
+    result
 }
 
-/// Completes on SIGINT or SIGTERM, logging it as Fabric does.
+/// Completes on SIGINT or SIGTERM, logging it as Fabric does; a second one then ends the
+/// process at once.
 pub async fn shutdown_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut int), Ok(mut term)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
-        tracing::error!(target: "nodeCmd", "cannot listen for SIGINT/SIGTERM; stop the peer with SIGKILL");
-        return std::future::pending().await;
-    };
-    let (number, name) = tokio::select! {
-        _ = int.recv() => (2, "interrupt"),
-        _ = term.recv() => (15, "terminated"),
-    };
-    tracing::info!(target: "nodeCmd", "Received signal: {number} ({name})");
+    match next_signal().await {
+        Ok(signal) => {
+            tracing::info!(target: "nodeCmd", "Received signal: {} ({})", signal.number(), signal.name());
+            exit_on_next_signal();
+        }
+        Err(e) => {
+            tracing::error!(target: "nodeCmd", "cannot listen for SIGINT/SIGTERM ({e}); stop the peer with SIGKILL");
+            std::future::pending::<()>().await;
+        }
+    }
 }

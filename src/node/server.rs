@@ -1,65 +1,48 @@
 //! The peer's gRPC server settings from core.yaml: TLS and mutual TLS (`peer.tls.*`),
-//! keepalive (`peer.keepalive.*`), message sizes, and where the admin service listens
+//! keepalive (Fabric's server defaults; `peer.keepalive.minInterval` is not enforced, see
+//! [`crate::comm::ServerConfig`]), and where the admin service listens
 //! (`peer.adminService.listenAddress`).
 
-use std::time::Duration;
-
-use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
-
 use super::NodeError;
+use crate::comm::{read_pem, CommError, ServerConfig, ServerTls};
 use crate::config::CoreConfig;
 
-/// The largest gRPC message accepted or sent, as Fabric's comm package (100 MiB).
-pub const MAX_MESSAGE_SIZE: usize = 100 * 1024 * 1024;
-/// How often the server pings an idle client (Fabric's default ServerInterval, 2h).
-pub const SERVER_KEEPALIVE_INTERVAL: Duration = Duration::from_secs(2 * 60 * 60);
-/// How long the server waits for a ping answer (Fabric's default ServerTimeout, 20s).
-pub const SERVER_KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(20);
-
-fn read(config: &CoreConfig, key: &str, path: &str) -> Result<Vec<u8>, NodeError> {
-    let full = config.resolve_path(path);
-    std::fs::read(&full).map_err(|e| NodeError::Tls(format!("{key} {}: {e}", full.display())))
+fn read(config: &CoreConfig, key: &'static str, path: &str) -> Result<Vec<u8>, NodeError> {
+    read_pem(key, config.resolve_path(path)).map_err(NodeError::Tls)
 }
 
-/// The server TLS settings (`None` when `peer.tls.enabled` is false): our certificate and
-/// key, and with `peer.tls.clientAuthRequired` the client roots from
-/// `peer.tls.clientRootCAs.files`.
-pub fn tls_config(config: &CoreConfig) -> Result<Option<ServerTlsConfig>, NodeError> {
+/// The peer's server settings: TLS when `peer.tls.enabled` (our certificate and key, and
+/// with `peer.tls.clientAuthRequired` the client roots from `peer.tls.clientRootCAs.files`),
+/// Fabric's keepalive and message limits.
+pub fn server_config(config: &CoreConfig) -> Result<ServerConfig, NodeError> {
     let t = &config.peer.tls;
     if !t.enabled {
-        return Ok(None);
+        return Ok(ServerConfig::plaintext());
     }
     let cert = read(config, "peer.tls.cert.file", &t.cert_file)?;
     let key = read(config, "peer.tls.key.file", &t.key_file)?;
-    let mut tls = ServerTlsConfig::new().identity(Identity::from_pem(cert, key));
-    if t.client_auth_required {
+    let client_roots = if t.client_auth_required {
         if t.client_root_cas_files.is_empty() {
-            return Err(NodeError::Tls(
-                "peer.tls.clientAuthRequired is true but peer.tls.clientRootCAs.files is empty"
-                    .into(),
-            ));
+            return Err(NodeError::Tls(CommError::NoClientRoots));
         }
         let mut roots = Vec::new();
         for file in &t.client_root_cas_files {
-            roots.extend(read(config, "peer.tls.clientRootCAs.files", file)?);
-            roots.push(b'\n');
+            roots.push(read(config, "peer.tls.clientRootCAs.files", file)?);
         }
-        tls = tls.client_ca_root(Certificate::from_pem(roots));
-    }
-    Ok(Some(tls))
-}
-
-/// A server builder with Fabric's keepalive and, when given, TLS.
-pub fn builder(tls: Option<ServerTlsConfig>) -> Result<Server, NodeError> {
-    let mut builder = Server::builder()
-        .http2_keepalive_interval(Some(SERVER_KEEPALIVE_INTERVAL))
-        .http2_keepalive_timeout(Some(SERVER_KEEPALIVE_TIMEOUT));
-    if let Some(tls) = tls {
-        builder = builder
-            .tls_config(tls)
-            .map_err(|e| NodeError::Tls(e.to_string()))?;
-    }
-    Ok(builder)
+        Some(crate::comm::pem_bundle(roots.iter().map(Vec::as_slice)))
+    } else {
+        None
+    };
+    let config = ServerConfig {
+        tls: Some(ServerTls {
+            cert,
+            key,
+            client_roots,
+        }),
+        ..ServerConfig::default()
+    };
+    config.builder().map_err(NodeError::Tls)?;
+    Ok(config)
 }
 
 /// Whether the admin service gets its own listener: `peer.adminService.listenAddress` is set

@@ -67,7 +67,7 @@ fn start() -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("could not start the async runtime: {e}"))?;
-    runtime.block_on(async {
+    let result = runtime.block_on(async {
         let server = OrdererServer::new(&config, source.environment(), Some(logging.clone()))
             .await
             .map_err(|e| e.to_string())?;
@@ -75,28 +75,23 @@ fn start() -> Result<(), String> {
             .serve(shutdown_signal())
             .await
             .map_err(|e| e.to_string())
-    })
+    });
+    // Blocking work still running after the drain (a block write) gets a moment, no more.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    result
 }
 
+/// Completes on SIGINT or SIGTERM; a second one then ends the process at once.
 async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {},
-            _ = term.recv() => {},
+    use crate::comm::shutdown::{exit_on_next_signal, next_signal};
+    match next_signal().await {
+        Ok(signal) => {
+            tracing::info!(target: "orderer.common.server", "Received signal: {} ({})", signal.number(), signal.name());
+            exit_on_next_signal();
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
+        Err(e) => {
+            tracing::error!(target: "orderer.common.server", "cannot listen for SIGINT/SIGTERM ({e}); stop the orderer with SIGKILL");
+            std::future::pending::<()>().await;
+        }
     }
 }

@@ -3,10 +3,11 @@
 
 use rand::seq::SliceRandom;
 use sha2::{Digest, Sha256};
-use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
+use tonic::transport::Channel;
 
 use super::{ClientTls, DeliverClientConfig, DeliverClientError};
 use crate::channelconfig::Bundle;
+use crate::comm::{self, client::ClientKeepalive, ClientConfig, MAX_MESSAGE_SIZE};
 use crate::msp::SigningIdentity;
 use crate::protos::common::{Envelope, HeaderType};
 use crate::protos::msp::FabricMspConfig;
@@ -51,7 +52,8 @@ pub fn orderer_tls_roots(bundle: &Bundle) -> Vec<Vec<u8>> {
     roots
 }
 
-/// Opens a gRPC connection to `endpoint` (`host:port`), with TLS when configured.
+/// Opens a gRPC connection to `endpoint` (`host:port`), with TLS when configured (the
+/// channel's orderer TLS roots and the configured ones).
 pub async fn connect(
     endpoint: &str,
     config: &DeliverClientConfig,
@@ -61,46 +63,35 @@ pub async fn connect(
         endpoint: endpoint.to_string(),
         reason,
     };
-    let scheme = if config.tls.is_some() {
-        "https"
-    } else {
-        "http"
+    let client = ClientConfig {
+        tls: config
+            .tls
+            .as_ref()
+            .map(|tls| client_tls(tls, channel_roots)),
+        connect_timeout: config.conn_timeout,
+        request_timeout: None,
+        keepalive: Some(ClientKeepalive {
+            interval: config.keepalive_interval,
+            timeout: config.keepalive_timeout,
+        }),
     };
-    let mut ep = Endpoint::from_shared(format!("{scheme}://{endpoint}"))
-        .map_err(|e| bad(e.to_string()))?
-        .connect_timeout(config.conn_timeout)
-        .http2_keep_alive_interval(config.keepalive_interval)
-        .keep_alive_timeout(config.keepalive_timeout)
-        .keep_alive_while_idle(true);
-    if let Some(tls) = &config.tls {
-        ep = ep
-            .tls_config(tls_config(endpoint, tls, channel_roots))
-            .map_err(|e| bad(e.to_string()))?;
-    }
+    let ep = client.endpoint(endpoint).map_err(|e| bad(describe(&e)))?;
     let channel = tokio::time::timeout(config.conn_timeout, ep.connect())
         .await
         .map_err(|_| bad(format!("no connection within {:?}", config.conn_timeout)))?
         .map_err(|e| bad(describe(&e)))?;
-    const MAX: usize = 100 * 1024 * 1024;
     Ok(AtomicBroadcastClient::new(channel)
-        .max_decoding_message_size(MAX)
-        .max_encoding_message_size(MAX))
+        .max_decoding_message_size(MAX_MESSAGE_SIZE)
+        .max_encoding_message_size(MAX_MESSAGE_SIZE))
 }
 
-fn tls_config(endpoint: &str, tls: &ClientTls, channel_roots: &[Vec<u8>]) -> ClientTlsConfig {
-    let host = endpoint.rsplit_once(':').map_or(endpoint, |(h, _)| h);
-    let mut roots = Vec::new();
-    for pem in channel_roots.iter().chain(tls.root_cas.iter()) {
-        roots.extend_from_slice(pem);
-        roots.push(b'\n');
+fn client_tls(tls: &ClientTls, channel_roots: &[Vec<u8>]) -> comm::ClientTls {
+    let roots = channel_roots.iter().chain(tls.root_cas.iter());
+    comm::ClientTls {
+        roots: comm::pem_bundle(roots.map(Vec::as_slice)),
+        identity: tls.client_identity.clone(),
+        server_name_override: None,
     }
-    let mut config = ClientTlsConfig::new()
-        .domain_name(host.trim_start_matches('[').trim_end_matches(']'))
-        .ca_certificate(Certificate::from_pem(roots));
-    if let Some((cert, key)) = &tls.client_identity {
-        config = config.identity(Identity::from_pem(cert, key));
-    }
-    config
 }
 
 /// An error and its causes on one line.

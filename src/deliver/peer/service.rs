@@ -29,10 +29,9 @@ impl DeliverService {
 
     /// The tonic service, ready for `Server::add_service`, with Fabric's 100 MiB limits.
     pub fn into_grpc(self) -> DeliverGrpcServer<Self> {
-        const MAX: usize = 100 * 1024 * 1024;
         DeliverGrpcServer::new(self)
-            .max_decoding_message_size(MAX)
-            .max_encoding_message_size(MAX)
+            .max_decoding_message_size(crate::comm::MAX_MESSAGE_SIZE)
+            .max_encoding_message_size(crate::comm::MAX_MESSAGE_SIZE)
     }
 }
 

@@ -5,11 +5,10 @@
 mod service;
 
 use std::future::Future;
-use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 
 pub use service::AtomicBroadcastService;
 
@@ -20,6 +19,11 @@ use super::ledger::{FileLedgerFactory, LedgerError};
 use super::localconfig::TopLevel;
 use super::multichannel::{Registrar, RegistrarError};
 use super::operations::{OperationsError, OperationsSystem};
+use crate::comm::server::DRAIN_DEADLINE;
+use crate::comm::{
+    end_streams_on_stop, read_pem, serve_with_drain, stop_channel, CommError, KeepaliveOptions,
+    ServerConfig, ServerTls, MAX_MESSAGE_SIZE,
+};
 use crate::config::Environment;
 use crate::crypto::SwOpts;
 use crate::flogging::Logging;
@@ -30,9 +34,6 @@ use crate::protoutil::decode;
 use crate::tools::configtxgen::encoder::{genesis_block as configtxgen_genesis, new_channel_group};
 use crate::tools::configtxgen::localconfig::load_profile;
 use crate::tools::configtxgen::ConfigtxgenError;
-
-/// The largest gRPC message accepted or sent, as Fabric's server (100 MiB).
-pub const MAX_MESSAGE_SIZE: usize = 100 * 1024 * 1024;
 
 /// Why the orderer could not start or stopped serving.
 #[derive(Debug, thiserror::Error)]
@@ -59,11 +60,13 @@ pub enum ServerError {
         source: std::io::Error,
     },
     #[error("bad TLS material: {0}; check General.TLS")]
-    Tls(String),
+    Tls(#[source] CommError),
     #[error(transparent)]
     Operations(#[from] OperationsError),
-    #[error("the gRPC server failed: {0}")]
-    Serve(String),
+    #[error("{0}")]
+    Serve(#[source] CommError),
+    #[error("the gRPC server task failed: {0}")]
+    Task(#[source] tokio::task::JoinError),
 }
 
 /// A configured orderer, bound to its port, ready to serve.
@@ -72,7 +75,7 @@ pub struct OrdererServer {
     operations: OperationsSystem,
     listener: TcpListener,
     service: AtomicBroadcastService,
-    tls: Option<ServerTlsConfig>,
+    server_config: ServerConfig,
 }
 
 impl OrdererServer {
@@ -125,7 +128,7 @@ impl OrdererServer {
                 config.general.authentication.time_window,
             )),
         );
-        let tls = tls_config(config)?;
+        let server_config = server_config(config)?;
         let operations = OperationsSystem::bind(
             &config.operations.listen_address,
             config.operations.tls.enabled,
@@ -138,7 +141,7 @@ impl OrdererServer {
             operations,
             listener,
             service,
-            tls,
+            server_config,
         })
     }
 
@@ -156,37 +159,55 @@ impl OrdererServer {
         &self.registrar
     }
 
-    /// Serves until `shutdown` completes, then halts every chain.
+    /// Serves until `shutdown` completes, then drains within [`DRAIN_DEADLINE`]: stops
+    /// accepting, ends open Broadcast and Deliver streams, halts every chain (the block
+    /// being written is finished) and stops the operations endpoint.
     pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<(), ServerError> {
+        self.serve_with_drain(shutdown, DRAIN_DEADLINE).await
+    }
+
+    /// As [`OrdererServer::serve`], with connections let go `drain` after the stop at the
+    /// latest.
+    pub async fn serve_with_drain(
+        self,
+        shutdown: impl Future<Output = ()>,
+        drain: Duration,
+    ) -> Result<(), ServerError> {
         if let Some(addr) = self.local_addr() {
             tracing::info!(target: "orderer.common.server", "Beginning to serve requests on {addr}");
         }
-        let mut builder = Server::builder();
-        if let Some(tls) = self.tls {
-            builder = builder
-                .tls_config(tls)
-                .map_err(|e| ServerError::Tls(e.to_string()))?;
-        }
+        let mut builder = self.server_config.builder().map_err(ServerError::Tls)?;
         if let Some(addr) = self.operations.local_addr() {
             tracing::info!(target: "orderer.common.server", "Operations endpoint listening on {addr}");
         }
-        let (stop_ops, ops_stopped) = tokio::sync::oneshot::channel::<()>();
-        let operations = tokio::spawn(self.operations.serve(async {
-            let _ = ops_stopped.await;
-        }));
-        let incoming = tokio_stream::wrappers::TcpListenerStream::new(self.listener);
-        let result = builder
-            .add_service(
-                AtomicBroadcastServer::new(self.service)
-                    .max_decoding_message_size(MAX_MESSAGE_SIZE)
-                    .max_encoding_message_size(MAX_MESSAGE_SIZE),
-            )
-            .serve_with_incoming_shutdown(incoming, shutdown)
-            .await;
+        let (stop_handle, stop) = stop_channel();
+        let operations = tokio::spawn(self.operations.serve(stop.clone().into_stopped()));
+        let incoming = self.server_config.incoming(self.listener);
+        let service = AtomicBroadcastServer::new(self.service)
+            .max_decoding_message_size(MAX_MESSAGE_SIZE)
+            .max_encoding_message_size(MAX_MESSAGE_SIZE);
+        let server = builder
+            .add_service(end_streams_on_stop(service, stop.clone()))
+            .serve_with_incoming_shutdown(incoming, stop.clone().into_stopped());
+        let mut main = tokio::spawn(serve_with_drain("orderer", server, stop.clone(), drain));
+        tokio::pin!(shutdown);
+        let ended_early = tokio::select! {
+            _ = &mut shutdown => None,
+            result = &mut main => Some(result),
+        };
+        tracing::info!(target: "orderer.common.server", "Stopping: no new connections; open streams are told to end; waiting at most {drain:?}");
+        stop_handle.stop();
+        let result = match ended_early {
+            Some(result) => result,
+            None => main.await,
+        };
         self.registrar.halt();
-        let _ = stop_ops.send(());
-        let _ = operations.await;
-        result.map_err(|e| ServerError::Serve(e.to_string()))
+        if tokio::time::timeout(drain, operations).await.is_err() {
+            tracing::warn!(target: "orderer.common.server", "the operations endpoint did not stop within {drain:?}; leaving it");
+        }
+        result
+            .map_err(ServerError::Task)?
+            .map_err(ServerError::Serve)
     }
 }
 
@@ -217,25 +238,41 @@ fn genesis_block(config: &TopLevel, env: &Environment) -> Result<Block, ServerEr
     }
 }
 
-fn read(config: &TopLevel, path: &str) -> Result<Vec<u8>, ServerError> {
-    let full: PathBuf = config.resolve_path(path);
-    std::fs::read(&full).map_err(|e| ServerError::Tls(format!("{}: {e}", full.display())))
+fn read(config: &TopLevel, what: &'static str, path: &str) -> Result<Vec<u8>, ServerError> {
+    read_pem(what, config.resolve_path(path)).map_err(ServerError::Tls)
 }
 
-fn tls_config(config: &TopLevel) -> Result<Option<ServerTlsConfig>, ServerError> {
+/// The orderer's server settings: General.TLS (with ClientAuthRequired, the client roots
+/// are General.TLS.ClientRootCAs and RootCAs, as Fabric's) and General.Keepalive.
+fn server_config(config: &TopLevel) -> Result<ServerConfig, ServerError> {
+    let keepalive = &config.general.keepalive;
+    let mut server = ServerConfig {
+        keepalive: KeepaliveOptions {
+            server_interval: keepalive.server_interval,
+            server_timeout: keepalive.server_timeout,
+        },
+        ..ServerConfig::default()
+    };
     let t = &config.general.tls;
     if !t.enabled {
-        return Ok(None);
+        return Ok(server);
     }
-    let identity = Identity::from_pem(read(config, &t.certificate)?, read(config, &t.private_key)?);
-    let mut tls = ServerTlsConfig::new().identity(identity);
-    if t.client_auth_required {
+    let cert = read(config, "General.TLS.Certificate", &t.certificate)?;
+    let key = read(config, "General.TLS.PrivateKey", &t.private_key)?;
+    let client_roots = if t.client_auth_required {
         let mut roots = Vec::new();
         for ca in t.client_root_cas.iter().flatten().chain(t.root_cas.iter()) {
-            roots.extend(read(config, ca)?);
-            roots.push(b'\n');
+            roots.push(read(config, "General.TLS.ClientRootCAs", ca)?);
         }
-        tls = tls.client_ca_root(Certificate::from_pem(roots));
-    }
-    Ok(Some(tls))
+        Some(crate::comm::pem_bundle(roots.iter().map(Vec::as_slice)))
+    } else {
+        None
+    };
+    server.tls = Some(ServerTls {
+        cert,
+        key,
+        client_roots,
+    });
+    server.builder().map_err(ServerError::Tls)?;
+    Ok(server)
 }
