@@ -18,7 +18,6 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -347,23 +346,13 @@ impl PeerNode {
         let (stop_handle, stop) = stop_channel();
         let operations = tokio::spawn(self.operations.serve(stop.clone().into_stopped()));
         let separate_admin = match self.admin_listener {
-            Some(listener) => {
-                tracing::info!(target: "nodeCmd", "Creating gRPC server for admin service on {}", listener.local_addr().map(|a| a.to_string()).unwrap_or_default());
-                let router = self
-                    .server_config
-                    .builder()
-                    .map_err(NodeError::Tls)?
-                    .add_service(admin_service(&self.admin));
-                let incoming = self.server_config.incoming(listener);
-                let server =
-                    router.serve_with_incoming_shutdown(incoming, stop.clone().into_stopped());
-                Some(tokio::spawn(serve_with_drain(
-                    "admin",
-                    server,
-                    stop.clone(),
-                    drain,
-                )))
-            }
+            Some(listener) => Some(serve_admin(
+                listener,
+                &self.admin,
+                &self.server_config,
+                stop.clone(),
+                drain,
+            )?),
             None => None,
         };
         let chaincode_server = serve_chaincode(
@@ -443,6 +432,28 @@ impl PeerNode {
             );
         }
     }
+}
+
+/// Starts the admin service's own server (`peer.adminService.listenAddress`).
+fn serve_admin(
+    listener: TcpListener,
+    admin: &Arc<AdminServer>,
+    server_config: &ServerConfig,
+    stop: Stop,
+    drain: Duration,
+) -> Result<tokio::task::JoinHandle<Result<(), CommError>>, NodeError> {
+    let address = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    tracing::info!(target: "nodeCmd", "Creating gRPC server for admin service on {address}");
+    let router = server_config
+        .builder()
+        .map_err(NodeError::Tls)?
+        .add_service(admin_service(admin));
+    let incoming = server_config.incoming(listener);
+    let server = router.serve_with_incoming_shutdown(incoming, stop.clone().into_stopped());
+    Ok(tokio::spawn(serve_with_drain("admin", server, stop, drain)))
 }
 
 /// Starts the chaincode listener's server (plaintext: chaincodes are started by the
