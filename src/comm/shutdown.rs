@@ -51,8 +51,8 @@ impl Stop {
     }
 
     /// [`Stop::stopped`] as an owned future, for `serve_with_incoming_shutdown`.
-    pub fn into_stopped(mut self) -> impl Future<Output = ()> + Send + 'static {
-        async move { self.stopped().await }
+    pub async fn into_stopped(mut self) {
+        self.stopped().await
     }
 }
 
