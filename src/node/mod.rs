@@ -35,8 +35,9 @@ use crate::flogging::Logging;
 use crate::ledger::kvledger::KvLedgerProvider;
 use crate::ledger::LedgerProvider;
 use crate::msp::{load_local_msp, MspError, SigningIdentity, X509Msp};
+use crate::operations::grpc::{count_connections, GrpcMetricsLayer};
 use crate::operations::metrics::Metrics;
-use crate::operations::{OperationsError, OperationsSystem};
+use crate::operations::{OperationsError, OperationsOptions, OperationsSystem};
 use crate::peer::{Peer, PeerError};
 use crate::policy::cauthdsl::builder::signed_by_any_admin;
 use crate::policy::SignaturePolicyEvaluator;
@@ -248,10 +249,8 @@ impl PeerNode {
             false => None,
         };
         let chaincode_listener = bind(&chaincode_address, "peer.chaincodeListenAddress").await?;
-        let operations = OperationsSystem::bind_with_metrics(
-            &config.operations.listen_address,
-            config.operations.tls.enabled,
-            &config.metrics.provider,
+        let operations = OperationsSystem::bind(
+            OperationsOptions::from_core(&config),
             Some(logging),
             metrics.clone(),
         )
@@ -368,6 +367,7 @@ impl PeerNode {
             }
         }
         let router = server::builder(self.tls.clone())?
+            .layer(GrpcMetricsLayer::new(&self.metrics))
             .add_service(
                 EndorserService::new(self.endorser.clone())
                     .into_server()
@@ -378,6 +378,7 @@ impl PeerNode {
             .add_optional_service(separate_admin.is_none().then(admin_svc));
         Self::log_start_line(&self.config, "Started");
         let incoming = tokio_stream::wrappers::TcpListenerStream::new(self.listener);
+        let incoming = count_connections(incoming, &self.metrics);
         let result = router
             .serve_with_incoming_shutdown(incoming, async {
                 shutdown.await;

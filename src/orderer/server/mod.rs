@@ -19,6 +19,8 @@ use super::deliver::DeliverHandler;
 use super::ledger::{FileLedgerFactory, LedgerError};
 use super::localconfig::TopLevel;
 use super::multichannel::{Registrar, RegistrarError};
+use super::operations::grpc::{count_connections, GrpcMetricsLayer};
+use super::operations::metrics::Metrics;
 use super::operations::{OperationsError, OperationsSystem};
 use crate::config::Environment;
 use crate::crypto::SwOpts;
@@ -69,6 +71,7 @@ pub enum ServerError {
 /// A configured orderer, bound to its port, ready to serve.
 pub struct OrdererServer {
     registrar: Arc<Registrar>,
+    metrics: Arc<Metrics>,
     operations: OperationsSystem,
     listener: TcpListener,
     service: AtomicBroadcastService,
@@ -126,15 +129,12 @@ impl OrdererServer {
             )),
         );
         let tls = tls_config(config)?;
-        let operations = OperationsSystem::bind(
-            &config.operations.listen_address,
-            config.operations.tls.enabled,
-            &config.metrics.provider,
-            logging,
-        )
-        .await?;
+        let metrics = Metrics::new();
+        let options = super::operations::options(config);
+        let operations = OperationsSystem::bind(options, logging, metrics.clone()).await?;
         Ok(OrdererServer {
             registrar,
+            metrics,
             operations,
             listener,
             service,
@@ -175,7 +175,9 @@ impl OrdererServer {
             let _ = ops_stopped.await;
         }));
         let incoming = tokio_stream::wrappers::TcpListenerStream::new(self.listener);
+        let incoming = count_connections(incoming, &self.metrics);
         let result = builder
+            .layer(GrpcMetricsLayer::new(&self.metrics))
             .add_service(
                 AtomicBroadcastServer::new(self.service)
                     .max_decoding_message_size(MAX_MESSAGE_SIZE)
