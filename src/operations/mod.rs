@@ -9,6 +9,7 @@
 
 pub mod fabric;
 pub mod grpc;
+pub mod logging;
 pub mod metrics;
 pub mod process;
 mod server;
@@ -163,6 +164,9 @@ impl OperationsSystem {
             .gauge(metrics::FABRIC_VERSION)
             .set(&[crate::metadata::FABRIC_VERSION], 1.0);
         let prometheus = options.metrics_provider == "prometheus";
+        if let Some(logging) = &logging {
+            logging.set_observer(Arc::new(logging::LoggingMetrics::new(&metrics)));
+        }
         Ok(OperationsSystem {
             listener,
             routes: Arc::new(Routes {
