@@ -434,6 +434,7 @@ impl PeerLedger for MemLedger {
         Ok(CommitResult {
             block_number,
             tx_validation_codes: Vec::new(),
+            timings: Default::default(),
         })
     }
     fn height_watch(&self) -> tokio::sync::watch::Receiver<u64> {

@@ -437,6 +437,7 @@ impl PeerLedger for FakeLedger {
                 .iter()
                 .map(|c| TxValidationCode::try_from(i32::from(*c)).unwrap())
                 .collect(),
+            timings: Default::default(),
         };
         self.committed.lock().unwrap().push(block);
         Ok(result)

@@ -25,6 +25,13 @@ use super::spec::LogSpec;
 /// Where log lines go.
 pub type LogWriter = Box<dyn Write + Send>;
 
+/// Told of every log entry that passes the lowest active level (checked) and of every one
+/// written (Fabric's `flogging.Observer`, which the logging metrics implement).
+pub trait LogObserver: Send + Sync {
+    fn check(&self, level: Level);
+    fn write_entry(&self, level: Level);
+}
+
 /// Settings a logging system starts with (Fabric's `flogging.Config`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LoggingConfig {
@@ -60,6 +67,7 @@ struct Shared {
     encoding: RwLock<Encoding>,
     writer: Mutex<LogWriter>,
     sequence: AtomicU64,
+    observer: RwLock<Option<Arc<dyn LogObserver>>>,
 }
 
 /// A logging system. Cheap to clone; clones share the same spec, format and output.
@@ -91,6 +99,7 @@ impl Logging {
                 encoding: RwLock::new(encoding),
                 writer: Mutex::new(writer),
                 sequence: AtomicU64::new(0),
+                observer: RwLock::new(None),
             }),
         })
     }
@@ -116,6 +125,15 @@ impl Logging {
         let subscriber = tracing_subscriber::registry().with(self.layer());
         tracing::subscriber::set_global_default(subscriber)
             .map_err(|e| FloggingError::Install(e.to_string()))
+    }
+
+    /// Sets the observer told of checked and written entries (Fabric's `SetObserver`).
+    pub fn set_observer(&self, observer: Arc<dyn LogObserver>) {
+        *self
+            .shared
+            .observer
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(observer);
     }
 
     /// Activates a new log spec (Fabric's `ActivateSpec`); on error nothing changes.
@@ -186,6 +204,13 @@ impl Shared {
         level >= levels.active.level_for(module)
     }
 
+    fn observe(&self, f: impl FnOnce(&dyn LogObserver)) {
+        let observer = self.observer.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(observer) = observer.as_deref() {
+            f(observer);
+        }
+    }
+
     fn min_level(&self) -> Level {
         let levels = self.levels.read().unwrap_or_else(|e| e.into_inner());
         levels.active.min_level()
@@ -249,10 +274,12 @@ impl<S: Subscriber> Layer<S> for FabricLayer {
     }
 
     fn enabled(&self, meta: &Metadata<'_>, _ctx: Context<'_, S>) -> bool {
-        !meta.is_event()
-            || self
-                .shared
-                .enabled(meta.target(), Level::from_tracing(meta.level()))
+        if !meta.is_event() {
+            return true;
+        }
+        let level = Level::from_tracing(meta.level());
+        self.shared.observe(|o| o.check(level));
+        self.shared.enabled(meta.target(), level)
     }
 
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
@@ -262,6 +289,8 @@ impl<S: Subscriber> Layer<S> for FabricLayer {
             .enabled(meta.target(), Level::from_tracing(meta.level()))
         {
             self.shared.write_event(event);
+            let level = Level::from_tracing(meta.level());
+            self.shared.observe(|o| o.write_entry(level));
         }
     }
 

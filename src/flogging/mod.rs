@@ -19,5 +19,5 @@ pub use encoder::Encoding;
 pub use error::FloggingError;
 pub use format::{go_time_format, parse_format, DEFAULT_FORMAT};
 pub use level::Level;
-pub use logging::{FabricLayer, LogWriter, Logging, LoggingConfig};
+pub use logging::{FabricLayer, LogObserver, LogWriter, Logging, LoggingConfig};
 pub use spec::{is_valid_logger_name, LogSpec};

@@ -153,6 +153,17 @@ pub struct CommitResult {
     pub block_number: u64,
     /// Final validation code of every transaction (after MVCC), in block order.
     pub tx_validation_codes: Vec<TxValidationCode>,
+    /// How long the commit's parts took (for Fabric's ledger_* histograms).
+    pub timings: CommitTimings,
+}
+
+/// How long a commit's parts took: the whole of it (MVCC validation and commit), the
+/// append to the block files, and the one durable write of index, state and history.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommitTimings {
+    pub block_processing: std::time::Duration,
+    pub blockstorage: std::time::Duration,
+    pub statedb: std::time::Duration,
 }
 
 /// One channel's ledger (Fabric's `PeerLedger`).

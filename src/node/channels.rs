@@ -46,6 +46,7 @@ pub struct CommitterSink {
     committer: LedgerCommitter,
     height: Gauge,
     transactions: Counter,
+    timings: super::metrics::LedgerTimingMetrics,
 }
 
 impl CommitterSink {
@@ -55,6 +56,7 @@ impl CommitterSink {
             committer,
             height: metrics.gauge(BLOCKCHAIN_HEIGHT),
             transactions: metrics.counter(TRANSACTION_COUNT),
+            timings: super::metrics::LedgerTimingMetrics::new(metrics),
         }
     }
 }
@@ -96,6 +98,7 @@ impl BlockSink for CommitterSink {
             .store_block(&self.channel, block)
             .map_err(|e| e.to_string())?;
         self.height.set(&[&id], (number + 1) as f64);
+        self.timings.observe(&id, &result.timings);
         for ((kind, chaincode), code) in labels.iter().zip(&result.tx_validation_codes) {
             self.transactions
                 .add(&[&id, kind, chaincode, code.as_str_name()], 1.0);

@@ -41,8 +41,9 @@ use crate::flogging::Logging;
 use crate::ledger::kvledger::KvLedgerProvider;
 use crate::ledger::LedgerProvider;
 use crate::msp::{load_local_msp, MspError, SigningIdentity, X509Msp};
+use crate::operations::grpc::{count_connections, GrpcMetricsLayer};
 use crate::operations::metrics::Metrics;
-use crate::operations::{OperationsError, OperationsSystem};
+use crate::operations::{OperationsError, OperationsOptions, OperationsSystem};
 use crate::peer::{Peer, PeerError};
 use crate::policy::cauthdsl::builder::signed_by_any_admin;
 use crate::policy::SignaturePolicyEvaluator;
@@ -254,10 +255,8 @@ impl PeerNode {
             false => None,
         };
         let chaincode_listener = bind(&chaincode_address, "peer.chaincodeListenAddress").await?;
-        let operations = OperationsSystem::bind_with_metrics(
-            &config.operations.listen_address,
-            config.operations.tls.enabled,
-            &config.metrics.provider,
+        let operations = OperationsSystem::bind(
+            OperationsOptions::from_core(&config),
             Some(logging),
             metrics.clone(),
         )
@@ -371,6 +370,7 @@ impl PeerNode {
             .server_config
             .builder()
             .map_err(NodeError::Tls)?
+            .layer(GrpcMetricsLayer::new(&self.metrics))
             .add_service(
                 EndorserService::new(self.endorser.clone())
                     .into_server()
@@ -383,7 +383,7 @@ impl PeerNode {
             ))
             .add_optional_service(separate_admin.is_none().then(|| admin_service(&self.admin)));
         Self::log_start_line(&self.config, "Started");
-        let incoming = self.server_config.incoming(self.listener);
+        let incoming = count_connections(self.server_config.incoming(self.listener), &self.metrics);
         let server = router.serve_with_incoming_shutdown(incoming, stop.clone().into_stopped());
         let mut main = tokio::spawn(serve_with_drain("peer", server, stop.clone(), drain));
         tokio::pin!(shutdown);

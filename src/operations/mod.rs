@@ -1,23 +1,34 @@
 //! The operations HTTP endpoint (Fabric's `core/operations`), shared by the orderer
 //! (Operations.ListenAddress) and the peer (operations.listenAddress): `GET /healthz`,
 //! `GET`/`PUT /logspec`, `GET /version` and, with the prometheus metrics provider,
-//! `GET /metrics` (the [`metrics::Metrics`] registry). Plain HTTP/1.1, one request per
-//! connection.
+//! `GET /metrics` (the [`metrics::Metrics`] registry). HTTP/1.1 on hyper, one request per
+//! connection, with a header-read and a request timeout, a bounded number of connections,
+//! and TLS from `operations.tls.*` / `Operations.TLS`: with TLS on, /logspec and /metrics
+//! need a verified client certificate (Fabric's `middleware.RequireCert`), /healthz and
+//! /version do not.
 
+pub mod fabric;
+pub mod grpc;
+pub mod logging;
 pub mod metrics;
+pub mod process;
+mod server;
+pub mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
+use crate::config::CoreConfig;
 use crate::flogging::Logging;
 use metrics::Metrics;
+pub use tls::{TlsError, TlsOptions};
 
-/// The largest request accepted (head and body).
+/// The largest request body accepted.
 const MAX_REQUEST: usize = 64 * 1024;
 
 /// Why the operations endpoint could not start.
@@ -26,28 +37,96 @@ pub enum OperationsError {
     #[error("failed to listen on {addr} for operations: {source}; check Operations.ListenAddress")]
     Listen {
         addr: String,
+        #[source]
         source: std::io::Error,
     },
-    #[error(
-        "TLS on the operations endpoint is not supported by this build yet; set Operations.TLS.Enabled (orderer) or operations.tls.enabled (peer) to false"
-    )]
-    TlsUnsupported,
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+}
+
+/// How long a client may take and how many may be connected at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// From accepting a connection to the end of the request head (TLS handshake included).
+    pub header_read_timeout: Duration,
+    /// Reading the request body.
+    pub request_timeout: Duration,
+    /// The whole life of a connection, answer included (Fabric's WriteTimeout).
+    pub connection_timeout: Duration,
+    /// Connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    /// Fabric's http.Server: ReadTimeout 10 s, WriteTimeout 2 min.
+    fn default() -> Self {
+        Limits {
+            header_read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(10),
+            connection_timeout: Duration::from_secs(120),
+            max_connections: 64,
+        }
+    }
+}
+
+/// What the endpoint is told by the node's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationsOptions {
+    pub listen_address: String,
+    /// `None` when TLS is off.
+    pub tls: Option<TlsOptions>,
+    /// `metrics.provider` / `Metrics.Provider`: /metrics is served for "prometheus".
+    pub metrics_provider: String,
+    pub limits: Limits,
+}
+
+impl OperationsOptions {
+    /// Plain HTTP on `listen_address` with the default limits.
+    pub fn new(listen_address: &str, metrics_provider: &str) -> Self {
+        OperationsOptions {
+            listen_address: listen_address.to_string(),
+            tls: None,
+            metrics_provider: metrics_provider.to_string(),
+            limits: Limits::default(),
+        }
+    }
+
+    /// The peer's `operations.*` and `metrics.provider`, file paths resolved against the
+    /// config folder.
+    pub fn from_core(config: &CoreConfig) -> Self {
+        let t = &config.operations.tls;
+        let resolve = |p: &Option<String>| config.resolve_path(p.as_deref().unwrap_or_default());
+        OperationsOptions {
+            tls: t.enabled.then(|| TlsOptions {
+                cert_file: resolve(&t.cert_file),
+                key_file: resolve(&t.key_file),
+                client_auth_required: t.client_auth_required,
+                client_root_cas: t
+                    .client_root_cas_files
+                    .iter()
+                    .map(|f| config.resolve_path(f))
+                    .collect(),
+            }),
+            ..Self::new(&config.operations.listen_address, &config.metrics.provider)
+        }
+    }
 }
 
 /// The operations endpoint, bound and ready to serve.
 pub struct OperationsSystem {
     listener: TcpListener,
-    routes: Routes,
+    routes: Arc<Routes>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    limits: Limits,
 }
 
-#[derive(Clone)]
 struct Routes {
     logging: Option<Logging>,
     /// The registry /metrics shows; `None` unless the provider is prometheus.
     metrics: Option<Arc<Metrics>>,
 }
 
-/// An HTTP answer: status code, reason, JSON or text body.
+/// An HTTP answer: status code, content type (empty for none), body.
 #[derive(Debug, PartialEq)]
 pub struct Reply {
     pub code: u16,
@@ -56,44 +135,25 @@ pub struct Reply {
 }
 
 impl OperationsSystem {
-    /// Binds `listen_address`; `logging` backs /logspec, `metrics_provider` decides /metrics
-    /// (over a registry of its own).
+    /// Binds the listen address and loads the TLS material; `logging` backs /logspec,
+    /// `metrics` (the registry the node's components update) is shown on /metrics when the
+    /// provider is prometheus. Sets `fabric_version`.
     pub async fn bind(
-        listen_address: &str,
-        tls_enabled: bool,
-        metrics_provider: &str,
-        logging: Option<Logging>,
-    ) -> Result<Self, OperationsError> {
-        Self::bind_with_metrics(
-            listen_address,
-            tls_enabled,
-            metrics_provider,
-            logging,
-            Metrics::new(),
-        )
-        .await
-    }
-
-    /// As [`OperationsSystem::bind`], showing `metrics` (the registry the node's components
-    /// update) on /metrics when the provider is prometheus. Sets `fabric_version`.
-    pub async fn bind_with_metrics(
-        listen_address: &str,
-        tls_enabled: bool,
-        metrics_provider: &str,
+        options: OperationsOptions,
         logging: Option<Logging>,
         metrics: Arc<Metrics>,
     ) -> Result<Self, OperationsError> {
-        if tls_enabled {
-            return Err(OperationsError::TlsUnsupported);
-        }
-        let listener =
-            TcpListener::bind(listen_address)
-                .await
-                .map_err(|source| OperationsError::Listen {
-                    addr: listen_address.to_string(),
-                    source,
-                })?;
-        match metrics_provider {
+        let tls = match &options.tls {
+            Some(t) => Some(tokio_rustls::TlsAcceptor::from(t.server_config()?)),
+            None => None,
+        };
+        let listener = TcpListener::bind(&options.listen_address)
+            .await
+            .map_err(|source| OperationsError::Listen {
+                addr: options.listen_address.clone(),
+                source,
+            })?;
+        match options.metrics_provider.as_str() {
             "prometheus" | "disabled" => {}
             other => tracing::warn!(
                 target: "operations.runner",
@@ -103,12 +163,18 @@ impl OperationsSystem {
         metrics
             .gauge(metrics::FABRIC_VERSION)
             .set(&[crate::metadata::FABRIC_VERSION], 1.0);
+        let prometheus = options.metrics_provider == "prometheus";
+        if let Some(logging) = &logging {
+            logging.set_observer(Arc::new(logging::LoggingMetrics::new(&metrics)));
+        }
         Ok(OperationsSystem {
             listener,
-            routes: Routes {
+            routes: Arc::new(Routes {
                 logging,
-                metrics: (metrics_provider == "prometheus").then_some(metrics),
-            },
+                metrics: prometheus.then_some(metrics),
+            }),
+            tls,
+            limits: options.limits,
         })
     }
 
@@ -116,87 +182,11 @@ impl OperationsSystem {
         self.listener.local_addr().ok()
     }
 
-    /// Serves until `shutdown` completes.
+    /// Serves until `shutdown` completes; then open connections get a short grace to
+    /// finish their answer and are dropped.
     pub async fn serve(self, shutdown: impl Future<Output = ()>) {
-        tokio::pin!(shutdown);
-        loop {
-            tokio::select! {
-                _ = &mut shutdown => return,
-                accepted = self.listener.accept() => {
-                    if let Ok((stream, _)) = accepted {
-                        let routes = self.routes.clone();
-                        tokio::spawn(async move { serve_connection(stream, &routes).await });
-                    }
-                }
-            }
-        }
+        server::serve(self.listener, self.tls, self.routes, self.limits, shutdown).await
     }
-}
-
-async fn serve_connection(mut stream: TcpStream, routes: &Routes) {
-    let reply = match read_request(&mut stream).await {
-        Ok((method, path, body)) => routes.handle(&method, &path, &body),
-        Err(reason) => error_reply(400, &reason),
-    };
-    let reason = match reply.code {
-        200 => "OK",
-        204 => "No Content",
-        400 => "Bad Request",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        _ => "Service Unavailable",
-    };
-    let head = format!(
-        "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        reply.code,
-        reply.content_type,
-        reply.body.len()
-    );
-    let _ = stream.write_all(head.as_bytes()).await;
-    let _ = stream.write_all(reply.body.as_bytes()).await;
-    let _ = stream.shutdown().await;
-}
-
-/// Reads one request: method, path and body (by Content-Length).
-async fn read_request(stream: &mut TcpStream) -> Result<(String, String, Vec<u8>), String> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        if buf.len() > MAX_REQUEST {
-            return Err("request too large".into());
-        }
-        let n = stream.read(&mut chunk).await.map_err(|e| e.to_string())?;
-        if n == 0 {
-            return Err("incomplete request".into());
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next().unwrap_or_default().split_whitespace();
-    let method = first.next().unwrap_or_default().to_string();
-    let path = first.next().unwrap_or_default().to_string();
-    let length = lines
-        .filter_map(|l| l.split_once(':'))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
-        .unwrap_or(0);
-    if length > MAX_REQUEST {
-        return Err("request body too large".into());
-    }
-    let mut body = buf[head_end..].to_vec();
-    while body.len() < length {
-        let n = stream.read(&mut chunk).await.map_err(|e| e.to_string())?;
-        if n == 0 {
-            break;
-        }
-        body.extend_from_slice(&chunk[..n]);
-    }
-    body.truncate(length);
-    Ok((method, path, body))
 }
 
 fn json_reply(code: u16, value: serde_json::Value) -> Reply {
@@ -212,6 +202,12 @@ fn error_reply(code: u16, error: &str) -> Reply {
 }
 
 impl Routes {
+    /// Whether `path` is served only to a client with a verified certificate when TLS is
+    /// on (Fabric's `handlerChain(h, TLS.Enabled)` for /logspec and /metrics).
+    fn needs_client_cert(&self, path: &str) -> bool {
+        path == "/logspec" || (path == "/metrics" && self.metrics.is_some())
+    }
+
     fn handle(&self, method: &str, path: &str, body: &[u8]) -> Reply {
         let path = path.split('?').next().unwrap_or_default();
         match path {
@@ -354,6 +350,15 @@ mod tests {
         assert!(bad.body.contains("error"));
         assert_eq!(r.handle("PUT", "/logspec", b"{nope").code, 400);
         assert_eq!(r.handle("DELETE", "/logspec", b"").code, 400);
+    }
+
+    #[test]
+    fn logspec_and_metrics_are_the_secured_routes() {
+        assert!(routes(true).needs_client_cert("/logspec"));
+        assert!(routes(true).needs_client_cert("/metrics"));
+        assert!(!routes(false).needs_client_cert("/metrics"));
+        assert!(!routes(true).needs_client_cert("/healthz"));
+        assert!(!routes(true).needs_client_cert("/version"));
     }
 
     #[test]

@@ -178,18 +178,22 @@ impl KvLedger {
         } else {
             None
         };
+        let appending = Instant::now();
         let pending = self.blocks.append(&block)?;
+        let blockstorage = appending.elapsed();
         let mut wb = WriteBatch::new();
         let ops = self
             .blocks
             .index_ops(&pending, &mut wb)
             .and_then(|_| prepared.commit_ops(&mut wb))
             .and_then(|_| self.history.commit_ops(&block, &codes, &mut wb));
+        let writing = Instant::now();
         if let Err(e) = ops.and_then(|_| self.store.write(wb, true).map_err(LedgerError::from)) {
             self.blocks.abandon(pending)?;
             return Err(e);
         }
         self.blocks.committed(pending);
+        let statedb = writing.elapsed();
         if new_hash.is_some() {
             *last_hash = new_hash;
         }
@@ -202,6 +206,11 @@ impl KvLedger {
         Ok(CommitResult {
             block_number: number,
             tx_validation_codes: codes,
+            timings: crate::ledger::CommitTimings {
+                block_processing: started.elapsed(),
+                blockstorage,
+                statedb,
+            },
         })
     }
 

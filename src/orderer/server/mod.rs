@@ -18,6 +18,8 @@ use super::deliver::DeliverHandler;
 use super::ledger::{FileLedgerFactory, LedgerError};
 use super::localconfig::TopLevel;
 use super::multichannel::{Registrar, RegistrarError};
+use super::operations::grpc::{count_connections, GrpcMetricsLayer};
+use super::operations::metrics::Metrics;
 use super::operations::{OperationsError, OperationsSystem};
 use crate::comm::server::DRAIN_DEADLINE;
 use crate::comm::{
@@ -72,6 +74,7 @@ pub enum ServerError {
 /// A configured orderer, bound to its port, ready to serve.
 pub struct OrdererServer {
     registrar: Arc<Registrar>,
+    metrics: Arc<Metrics>,
     operations: OperationsSystem,
     listener: TcpListener,
     service: AtomicBroadcastService,
@@ -129,15 +132,12 @@ impl OrdererServer {
             )),
         );
         let server_config = server_config(config)?;
-        let operations = OperationsSystem::bind(
-            &config.operations.listen_address,
-            config.operations.tls.enabled,
-            &config.metrics.provider,
-            logging,
-        )
-        .await?;
+        let metrics = Metrics::new();
+        let options = super::operations::options(config);
+        let operations = OperationsSystem::bind(options, logging, metrics.clone()).await?;
         Ok(OrdererServer {
             registrar,
+            metrics,
             operations,
             listener,
             service,
@@ -182,11 +182,12 @@ impl OrdererServer {
         }
         let (stop_handle, stop) = stop_channel();
         let operations = tokio::spawn(self.operations.serve(stop.clone().into_stopped()));
-        let incoming = self.server_config.incoming(self.listener);
+        let incoming = count_connections(self.server_config.incoming(self.listener), &self.metrics);
         let service = AtomicBroadcastServer::new(self.service)
             .max_decoding_message_size(MAX_MESSAGE_SIZE)
             .max_encoding_message_size(MAX_MESSAGE_SIZE);
         let server = builder
+            .layer(GrpcMetricsLayer::new(&self.metrics))
             .add_service(end_streams_on_stop(service, stop.clone()))
             .serve_with_incoming_shutdown(incoming, stop.clone().into_stopped());
         let mut main = tokio::spawn(serve_with_drain("orderer", server, stop.clone(), drain));
