@@ -184,11 +184,18 @@ impl OrdererServer {
             .serve_with_incoming_shutdown(incoming, shutdown)
             .await;
         self.registrar.halt();
+        if !self.registrar.halted(CHAIN_STOP_DEADLINE).await {
+            tracing::warn!(target: "orderer.common.server",
+                "Some chains did not stop within {CHAIN_STOP_DEADLINE:?}");
+        }
         let _ = stop_ops.send(());
         let _ = operations.await;
         result.map_err(|e| ServerError::Serve(e.to_string()))
     }
 }
+
+/// How long a stop waits for the chains to write the block in flight and end.
+const CHAIN_STOP_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The system channel's genesis block: read from General.GenesisFile ("file"), or made from
 /// General.GenesisProfile of configtx.yaml for General.SystemChannel ("provisional").
