@@ -120,7 +120,7 @@ fn broadcast_handler(c: &mut Criterion) {
         b.iter_batched(
             || envelope(admin.as_ref(), "syschannel", 1),
             |env| {
-                let r = handler.process_message(&env, "bench");
+                let r = runtime.block_on(handler.process_message(env, "bench"));
                 assert_eq!(r.status, 200, "{}", r.info);
             },
             Batch::SmallInput,

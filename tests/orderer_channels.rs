@@ -83,18 +83,26 @@ async fn channels_are_created_up_to_the_limit_and_reopened() {
     {
         let r = registrar(dir.path(), 1);
         let handler = BroadcastHandler::new(r.clone());
-        let reply = handler.process_message(&create_request("ch1", signer.as_ref()), "test");
+        let reply = handler
+            .process_message(create_request("ch1", signer.as_ref()), "test")
+            .await;
         assert_eq!(reply.status, Status::Success as i32, "{}", reply.info);
         wait_for_channel(&r, "ch1").await;
         // Fabric refuses once the channels already there (system channel included) exceed
         // MaxCount: with MaxCount 1, ch1 is created (1 channel existed), ch2 is not.
-        let reply = handler.process_message(&create_request("ch2", signer.as_ref()), "test");
+        let reply = handler
+            .process_message(create_request("ch2", signer.as_ref()), "test")
+            .await;
         assert_eq!(reply.status, Status::BadRequest as i32);
         assert_eq!(
             reply.info,
             "channel creation would exceed maximimum number of channels: 1"
         );
         r.halt();
+        assert!(
+            r.halted(Duration::from_secs(10)).await,
+            "the chains stopped"
+        );
     }
     let r = registrar(dir.path(), 1);
     assert_eq!(r.channel_ids(), vec!["ch1", "syschannel"]);
@@ -110,7 +118,9 @@ async fn without_a_limit_many_channels_are_created() {
     let r = registrar(dir.path(), 0);
     let handler = BroadcastHandler::new(r.clone());
     for ch in ["a1", "a2", "a3"] {
-        let reply = handler.process_message(&create_request(ch, signer.as_ref()), "test");
+        let reply = handler
+            .process_message(create_request(ch, signer.as_ref()), "test")
+            .await;
         assert_eq!(reply.status, Status::Success as i32, "{}", reply.info);
         wait_for_channel(&r, ch).await;
     }
@@ -177,7 +187,9 @@ async fn a_channel_creation_validated_before_a_config_change_is_reprocessed() {
     assert_eq!(stale_seq, 0);
 
     let handler = BroadcastHandler::new(r.clone());
-    let reply = handler.process_message(&batch_timeout_update(&r, "3s", signer.as_ref()), "test");
+    let reply = handler
+        .process_message(batch_timeout_update(&r, "3s", signer.as_ref()), "test")
+        .await;
     assert_eq!(reply.status, Status::Success as i32, "{}", reply.info);
     let deadline = Instant::now() + Duration::from_secs(10);
     while system.bundle().sequence() == 0 {
@@ -191,8 +203,8 @@ async fn a_channel_creation_validated_before_a_config_change_is_reprocessed() {
     // The stale update (its write set at the old version) is re-validated and dropped; the
     // stale creation is re-validated and ordered. The chain takes them in this order.
     let chain = system.chain().unwrap();
-    chain.configure(stale, stale_seq).unwrap();
-    chain.configure(creation, seq).unwrap();
+    chain.configure(stale, stale_seq).await.unwrap();
+    chain.configure(creation, seq).await.unwrap();
     wait_for_channel(&r, "late").await;
     let height = system.ledger().height();
     assert_eq!(

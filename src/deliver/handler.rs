@@ -5,6 +5,11 @@
 //! channel's config sequence changes mid-stream, Fabric's `SessionAccessControl`), sends the
 //! blocks asked for (waiting for future ones under BLOCK_UNTIL_READY) and ends with a
 //! status. A stream ends after the first status that is not SUCCESS, as in Fabric.
+//!
+//! Block reads and policy checks run on tokio's blocking pool, not on the async runtime.
+//! Each stream's answers go through its own bounded queue (the caller's `out`), so a reader
+//! that does not keep up holds only its own stream. A stream also ends when the handler's
+//! shutdown signal ([`Handler::with_shutdown`]) fires.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -12,6 +17,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::{mpsc, watch};
 use tokio_stream::{Stream, StreamExt};
 
+use crate::flogging::with_causes;
 use crate::policy::SignedData;
 use crate::protos::common::{Block, ChannelHeader, Envelope, Status};
 use crate::protos::orderer::seek_info::{SeekBehavior, SeekErrorResponse};
@@ -21,12 +27,45 @@ use crate::protoutil::{channel_header, decode, payload};
 
 const LOG: &str = "common.deliver";
 
+/// Any error a ledger or policy implementation reports.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A block could not be read from a channel's ledger.
+#[derive(Debug, thiserror::Error)]
+#[error("block {number} could not be read")]
+pub struct ReadError {
+    pub number: u64,
+    #[source]
+    pub source: BoxError,
+}
+
+/// Why a deliver request may not read a channel.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    /// The channel is not (or no longer) on this node.
+    #[error("channel {0} not found")]
+    ChannelNotFound(String),
+    /// The request's signature data cannot be read.
+    #[error("the request's signed data cannot be read")]
+    SignedData(#[source] BoxError),
+    /// The requester's certificate has expired.
+    #[error("client identity expired {0:?} before")]
+    Expired(Duration),
+    /// The channel's policy (or ACL) does not admit the requester.
+    #[error("the requester is not admitted")]
+    Denied(#[source] BoxError),
+    /// The check did not finish (its worker panicked or the node is stopping).
+    #[error("the access check did not finish")]
+    Aborted(#[source] tokio::task::JoinError),
+}
+
 /// Read access to a channel's chain of blocks (Fabric's `blockledger.Reader`).
 pub trait BlockReader: Send + Sync {
     /// The number of blocks (the next block's number).
     fn height(&self) -> u64;
-    /// Block `number`, or `None` when the chain is not that high yet.
-    fn block(&self, number: u64) -> Result<Option<Block>, String>;
+    /// Block `number`, or `None` when the chain is not that high yet. May block (a disk
+    /// read); the handler calls it on the blocking pool.
+    fn block(&self, number: u64) -> Result<Option<Block>, ReadError>;
     /// A receiver of the height, updated after every new block.
     fn watch_height(&self) -> watch::Receiver<u64>;
 }
@@ -46,9 +85,10 @@ pub trait ChainManager: Send + Sync {
 }
 
 /// Decides whether the signer of a deliver request may read the channel: the orderer checks
-/// `/Channel/Readers`, the peer the ACL of `event/Block` or `event/FilteredBlock`.
+/// `/Channel/Readers`, the peer the ACL of `event/Block` or `event/FilteredBlock`. May
+/// block (signature checks); the handler calls it on the blocking pool.
 pub trait PolicyChecker: Send + Sync {
-    fn check_policy(&self, envelope: &Envelope, channel_id: &str) -> Result<(), String>;
+    fn check_policy(&self, envelope: &Envelope, channel_id: &str) -> Result<(), AccessError>;
 }
 
 /// Turns handler output into the stream's message type (orderer or peer DeliverResponse,
@@ -72,11 +112,13 @@ pub struct Handler {
     chains: Arc<dyn ChainManager>,
     time_window: Duration,
     expires_at: ExpiresAt,
+    shutdown: Option<watch::Receiver<bool>>,
 }
 
-/// Where one request's answers go, and who decides access.
+/// Where one request's answers go, and who decides access. `out` is the stream's bounded
+/// queue: the handler waits for room in it, holding only this stream.
 pub struct Server<'a, R: ResponseSender> {
-    pub policy_checker: &'a dyn PolicyChecker,
+    pub policy_checker: Arc<dyn PolicyChecker>,
     pub sender: &'a R,
     pub out: &'a mpsc::Sender<R::Response>,
 }
@@ -99,7 +141,15 @@ impl Handler {
             chains,
             time_window,
             expires_at,
+            shutdown: None,
         }
+    }
+
+    /// Ends every stream (after the block being sent) once `shutdown` turns `true` or its
+    /// sender is dropped: the hook a server's stop uses.
+    pub fn with_shutdown(mut self, shutdown: watch::Receiver<bool>) -> Self {
+        self.shutdown = Some(shutdown);
+        self
     }
 
     /// Answers every request of a stream until it ends, the client goes away or a request
@@ -109,13 +159,22 @@ impl Handler {
         mut requests: impl Stream<Item = Envelope> + Unpin,
         server: &Server<'_, R>,
     ) {
-        while let Some(env) = requests.next().await {
-            match self.handle_request(&env, server).await {
-                Ok(Status::Success) => continue,
-                _ => return,
+        let mut shutdown = self.shutdown.clone();
+        let served = async {
+            while let Some(env) = requests.next().await {
+                match self.handle_request(&env, server).await {
+                    Ok(Status::Success) => continue,
+                    _ => return,
+                }
+            }
+            tracing::debug!(target: LOG, "Received EOF, hangup");
+        };
+        tokio::select! {
+            () = served => {}
+            () = shutting_down(shutdown.as_mut()) => {
+                tracing::debug!(target: LOG, "Ending the deliver stream: the server is stopping");
             }
         }
-        tracing::debug!(target: LOG, "Received EOF, hangup");
     }
 
     /// Answers one request: the blocks asked for, then a status, which is returned.
@@ -159,13 +218,18 @@ impl Handler {
                 "[channel: {channel}] Rejecting deliver request because of consenter error");
             return Ok(Status::ServiceUnavailable);
         }
-        let Ok(mut access) = SessionAc::new(env, &channel, server.policy_checker, self.expires_at)
-        else {
+        let Ok(mut access) = SessionAc::new(
+            env,
+            &channel,
+            server.policy_checker.clone(),
+            self.expires_at,
+        ) else {
             return Ok(Status::BadRequest);
         };
-        if let Err(e) = access.evaluate(chain.sequence()) {
+        if let Err(e) = access.evaluate(chain.sequence()).await {
             tracing::warn!(target: LOG,
-                "[channel: {channel}] Client authorization revoked for deliver request: {e}");
+                "[channel: {channel}] Client authorization revoked for deliver request: {}",
+                with_causes(&e));
             return Ok(Status::Forbidden);
         }
         let (Some(start), Some(stop)) = (&seek.start, &seek.stop) else {
@@ -211,12 +275,12 @@ impl Handler {
         Ok(Request { chdr, data: p.data })
     }
 
-    fn validate_channel_header(&self, chdr: &ChannelHeader) -> Result<(), String> {
+    fn validate_channel_header(&self, chdr: &ChannelHeader) -> Result<(), HeaderError> {
         if self.time_window.is_zero() {
             return Ok(());
         }
         let Some(ts) = &chdr.timestamp else {
-            return Err("channel header in envelope must contain timestamp".into());
+            return Err(HeaderError::NoTimestamp);
         };
         let when = SystemTime::UNIX_EPOCH
             + Duration::from_secs(u64::try_from(ts.seconds).unwrap_or(0))
@@ -227,12 +291,28 @@ impl Handler {
             .or_else(|_| when.duration_since(now))
             .unwrap_or_default();
         if apart > self.time_window {
-            return Err(format!(
-                "envelope timestamp is more than {:?} apart from current server time",
-                self.time_window
-            ));
+            return Err(HeaderError::OutsideWindow(self.time_window));
         }
         Ok(())
+    }
+}
+
+/// Why a request's channel header is refused.
+#[derive(Debug, thiserror::Error)]
+enum HeaderError {
+    #[error("channel header in envelope must contain timestamp")]
+    NoTimestamp,
+    #[error("envelope timestamp is more than {0:?} apart from current server time")]
+    OutsideWindow(Duration),
+}
+
+/// Resolves when the shutdown signal fires (or its sender is gone); never without one.
+async fn shutting_down(shutdown: Option<&mut watch::Receiver<bool>>) {
+    match shutdown {
+        Some(rx) => {
+            let _ = rx.wait_for(|stop| *stop).await;
+        }
+        None => std::future::pending().await,
     }
 }
 
@@ -249,7 +329,7 @@ struct Session<'a> {
     stop: u64,
     fail_if_not_ready: bool,
     errored: Option<watch::Receiver<bool>>,
-    access: SessionAc<'a>,
+    access: SessionAc,
 }
 
 impl Session<'_> {
@@ -275,13 +355,15 @@ impl Session<'_> {
                 }
                 Next::ReadFailed(e) => {
                     tracing::error!(target: LOG,
-                        "[channel: {channel}] Error reading from channel, cause was: {e}");
+                        "[channel: {channel}] Error reading from channel, cause was: {}",
+                        with_causes(&e));
                     return Ok(Status::ServiceUnavailable);
                 }
             };
-            if let Err(e) = self.access.evaluate(self.chain.sequence()) {
+            if let Err(e) = self.access.evaluate(self.chain.sequence()).await {
                 tracing::warn!(target: LOG,
-                    "[channel: {channel}] Client authorization revoked for deliver request: {e}");
+                    "[channel: {channel}] Client authorization revoked for deliver request: {}",
+                with_causes(&e));
                 return Ok(Status::Forbidden);
             }
             let number = block.header.as_ref().map_or(0, |h| h.number);
@@ -297,7 +379,7 @@ impl Session<'_> {
 enum Next {
     Block(Block),
     Errored,
-    ReadFailed(String),
+    ReadFailed(ReadError),
 }
 
 async fn next_or_error(cursor: &mut Cursor, errored: Option<&mut watch::Receiver<bool>>) -> Next {
@@ -337,60 +419,82 @@ impl Cursor {
         self.reader.height() > self.next
     }
 
-    async fn next(&mut self) -> Result<Block, String> {
+    async fn next(&mut self) -> Result<Block, ReadError> {
         loop {
             if self.reader.height() > self.next {
-                if let Some(block) = self.reader.block(self.next)? {
+                if let Some(block) = self.read(self.next).await? {
                     self.next += 1;
                     return Ok(block);
                 }
             }
             if self.height.changed().await.is_err() {
-                return Err("the ledger was closed".into());
+                return Err(ReadError {
+                    number: self.next,
+                    source: "the ledger was closed".into(),
+                });
             }
         }
+    }
+
+    /// Reads a block on the blocking pool (a disk read).
+    async fn read(&self, number: u64) -> Result<Option<Block>, ReadError> {
+        let reader = self.reader.clone();
+        tokio::task::spawn_blocking(move || reader.block(number))
+            .await
+            .map_err(|e| ReadError {
+                number,
+                source: Box::new(e),
+            })?
     }
 }
 
 /// Access of one deliver session: the policy is checked first, then again whenever the
 /// channel's config sequence moves; an expired certificate ends the session (Fabric's
-/// `SessionAccessControl`).
-struct SessionAc<'a> {
-    envelope: &'a Envelope,
-    channel_id: &'a str,
-    checker: &'a dyn PolicyChecker,
+/// `SessionAccessControl`). Checks run on the blocking pool.
+struct SessionAc {
+    envelope: Arc<Envelope>,
+    channel_id: Arc<str>,
+    checker: Arc<dyn PolicyChecker>,
     session_end: Option<SystemTime>,
     checked_sequence: Option<u64>,
 }
 
-impl<'a> SessionAc<'a> {
+impl SessionAc {
     fn new(
-        envelope: &'a Envelope,
-        channel_id: &'a str,
-        checker: &'a dyn PolicyChecker,
+        envelope: &Envelope,
+        channel_id: &str,
+        checker: Arc<dyn PolicyChecker>,
         expires_at: ExpiresAt,
-    ) -> Result<Self, String> {
-        let signed = SignedData::from_envelope(envelope).map_err(|e| e.to_string())?;
+    ) -> Result<Self, AccessError> {
+        let signed = SignedData::from_envelope(envelope)
+            .map_err(|e| AccessError::SignedData(Box::new(e)))?;
         let session_end = signed.first().and_then(|s| expires_at(&s.identity));
         Ok(SessionAc {
-            envelope,
-            channel_id,
+            envelope: Arc::new(envelope.clone()),
+            channel_id: channel_id.into(),
             checker,
             session_end,
             checked_sequence: None,
         })
     }
 
-    fn evaluate(&mut self, sequence: u64) -> Result<(), String> {
+    async fn evaluate(&mut self, sequence: u64) -> Result<(), AccessError> {
         if let Some(end) = self.session_end {
             if let Ok(ago) = SystemTime::now().duration_since(end) {
-                return Err(format!("client identity expired {ago:?} before"));
+                return Err(AccessError::Expired(ago));
             }
         }
         if self.checked_sequence == Some(sequence) {
             return Ok(());
         }
-        self.checker.check_policy(self.envelope, self.channel_id)?;
+        let (checker, envelope, channel) = (
+            self.checker.clone(),
+            self.envelope.clone(),
+            self.channel_id.clone(),
+        );
+        tokio::task::spawn_blocking(move || checker.check_policy(&envelope, &channel))
+            .await
+            .map_err(AccessError::Aborted)??;
         self.checked_sequence = Some(sequence);
         Ok(())
     }

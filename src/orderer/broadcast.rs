@@ -1,13 +1,95 @@
 //! The Broadcast handler (Fabric's `orderer/common/broadcast`), free of gRPC: each envelope
 //! is routed to its channel, checked, and handed to the channel's consenter; the answer is
 //! Fabric's status and info text.
+//!
+//! The checks (signature, Writers policy, config update validation) run on tokio's blocking
+//! pool, not on the async runtime; handing the message to the chain waits for room in the
+//! chain's bounded queue, so a client broadcasting faster than the chain writes blocks is
+//! slowed down. A stream's messages are handled one at a time, answered in order.
 
 use std::sync::Arc;
 
+use super::consensus::{with_causes, Chain, ChainError};
 use super::msgprocessor::ProcessError;
 use super::multichannel::{Registrar, RouteError};
 use crate::protos::common::{Envelope, Status};
 use crate::protos::orderer::BroadcastResponse;
+
+const LOG: &str = "orderer.common.broadcast";
+
+/// Why a broadcast message was not ordered; each kind maps to the status Broadcast answers
+/// with ([`BroadcastError::status`]), and its text is Fabric's info text.
+#[derive(Debug, thiserror::Error)]
+pub enum BroadcastError {
+    /// The message could not be routed to a channel (bad header, unknown channel, a type
+    /// clients may not send).
+    #[error("{source}")]
+    Route {
+        channel: Option<String>,
+        #[source]
+        source: ProcessError,
+    },
+    /// The channel's checks refused the message.
+    #[error("{source}")]
+    Refused {
+        channel: String,
+        #[source]
+        source: ProcessError,
+    },
+    /// The channel has no running consenter.
+    #[error("the channel's consenter is not running")]
+    NoConsenter { channel: String },
+    /// The consenter refused the message (halted or failed).
+    #[error("{source}")]
+    Consenter {
+        channel: String,
+        #[source]
+        source: ChainError,
+    },
+    /// The check of the message did not finish (its worker panicked or the orderer is
+    /// stopping).
+    #[error("the message could not be checked")]
+    Aborted {
+        #[source]
+        source: tokio::task::JoinError,
+    },
+}
+
+impl BroadcastError {
+    /// The Broadcast status for this error (Fabric's `ClassifyError` and consenter errors).
+    pub fn status(&self) -> Status {
+        match self {
+            BroadcastError::Route { source, .. } => match source {
+                ProcessError::ChannelDoesNotExist => Status::NotFound,
+                _ => Status::BadRequest,
+            },
+            BroadcastError::Refused { source, .. } => source.status(),
+            BroadcastError::NoConsenter { .. }
+            | BroadcastError::Consenter { .. }
+            | BroadcastError::Aborted { .. } => Status::ServiceUnavailable,
+        }
+    }
+
+    /// The channel the message was for, when its header could be read.
+    pub fn channel(&self) -> &str {
+        match self {
+            BroadcastError::Route { channel, .. } => channel.as_deref().unwrap_or("unknown"),
+            BroadcastError::Refused { channel, .. }
+            | BroadcastError::NoConsenter { channel }
+            | BroadcastError::Consenter { channel, .. } => channel,
+            BroadcastError::Aborted { .. } => "unknown",
+        }
+    }
+}
+
+/// A checked message ready for its chain.
+struct Checked {
+    channel: String,
+    chain: Arc<dyn Chain>,
+    env: Envelope,
+    config_seq: u64,
+    is_config: bool,
+}
 
 /// Handles the envelopes of Broadcast streams.
 pub struct BroadcastHandler {
@@ -21,66 +103,101 @@ fn response(status: Status, info: impl Into<String>) -> BroadcastResponse {
     }
 }
 
-fn refused(channel: &str, addr: &str, e: &ProcessError) -> BroadcastResponse {
-    tracing::warn!(target: "orderer.common.broadcast",
-        "[channel: {channel}] Rejecting broadcast of message from {addr} because of error: {e}");
-    response(e.status(), e.to_string())
-}
-
 impl BroadcastHandler {
     pub fn new(registrar: Arc<Registrar>) -> Self {
         BroadcastHandler { registrar }
     }
 
-    /// Validates and enqueues one message; `addr` names the client in logs.
-    pub fn process_message(&self, env: &Envelope, addr: &str) -> BroadcastResponse {
-        let routed = match self.registrar.broadcast_channel_support(env) {
-            Ok(routed) => routed,
-            Err(RouteError { channel_id, error }) => {
-                let channel = channel_id.unwrap_or_else(|| "unknown".into());
-                tracing::warn!(target: "orderer.common.broadcast",
-                    "[channel: {channel}] Could not get message processor for serving {addr}: {error}");
-                let status = match error {
-                    ProcessError::ChannelDoesNotExist => Status::NotFound,
-                    _ => Status::BadRequest,
-                };
-                return response(status, error.to_string());
-            }
-        };
-        let (chdr, is_config, support) = (routed.header, routed.is_config, routed.support);
-        let channel = chdr.channel_id.as_str();
-        let foreign = support.channel_id() != channel;
-        let Some(chain) = support.chain() else {
-            return response(
-                Status::ServiceUnavailable,
-                "the channel's consenter is not running",
-            );
-        };
-        let enqueued = if !is_config {
-            if foreign {
-                // Normal messages for a channel this orderer does not have reach the system
-                // channel, which refuses them.
-                return refused(channel, addr, &ProcessError::ChannelDoesNotExist);
-            }
-            let seq = match support.process_normal(env) {
-                Ok(seq) => seq,
-                Err(e) => return refused(channel, addr, &e),
-            };
-            chain.order(env.clone(), seq)
-        } else {
-            let (config, seq) = match support.process_config_update(env) {
-                Ok(done) => done,
-                Err(e) => return refused(channel, addr, &e),
-            };
-            chain.configure(config, seq)
-        };
-        match enqueued {
+    /// Validates and enqueues one message, answering with Fabric's status and info text;
+    /// `addr` names the client in logs.
+    pub async fn process_message(&self, env: Envelope, addr: &str) -> BroadcastResponse {
+        match self.order(env).await {
             Ok(()) => response(Status::Success, ""),
             Err(e) => {
-                tracing::warn!(target: "orderer.common.broadcast",
-                    "[channel: {channel}] Rejecting broadcast of message from {addr} with SERVICE_UNAVAILABLE: rejected by Consenter: {e}");
-                response(Status::ServiceUnavailable, e.to_string())
+                log_refusal(&e, addr);
+                response(e.status(), e.to_string())
             }
         }
+    }
+
+    /// Checks one message off the async runtime, then waits for room in its chain's queue.
+    pub async fn order(&self, env: Envelope) -> Result<(), BroadcastError> {
+        let registrar = self.registrar.clone();
+        let checked = tokio::task::spawn_blocking(move || check(&registrar, env))
+            .await
+            .map_err(|source| BroadcastError::Aborted { source })??;
+        let Checked {
+            channel,
+            chain,
+            env,
+            config_seq,
+            is_config,
+        } = checked;
+        let enqueued = match is_config {
+            false => chain.order(env, config_seq).await,
+            true => chain.configure(env, config_seq).await,
+        };
+        enqueued.map_err(|source| BroadcastError::Consenter { channel, source })
+    }
+}
+
+/// Routes and checks a message (signature, policies, config update): the blocking part.
+fn check(registrar: &Registrar, env: Envelope) -> Result<Checked, BroadcastError> {
+    let routed =
+        registrar
+            .broadcast_channel_support(&env)
+            .map_err(|RouteError { channel_id, error }| BroadcastError::Route {
+                channel: channel_id,
+                source: error,
+            })?;
+    let (chdr, is_config, support) = (routed.header, routed.is_config, routed.support);
+    let channel = chdr.channel_id;
+    let refused = |channel: &str, source| BroadcastError::Refused {
+        channel: channel.to_string(),
+        source,
+    };
+    let Some(chain) = support.chain() else {
+        return Err(BroadcastError::NoConsenter { channel });
+    };
+    if !is_config {
+        if support.channel_id() != channel {
+            // Normal messages for a channel this orderer does not have reach the system
+            // channel, which refuses them.
+            return Err(refused(&channel, ProcessError::ChannelDoesNotExist));
+        }
+        let config_seq = support
+            .process_normal(&env)
+            .map_err(|e| refused(&channel, e))?;
+        return Ok(Checked {
+            channel,
+            chain,
+            env,
+            config_seq,
+            is_config,
+        });
+    }
+    let (config, config_seq) = support
+        .process_config_update(&env)
+        .map_err(|e| refused(&channel, e))?;
+    Ok(Checked {
+        channel,
+        chain,
+        env: config,
+        config_seq,
+        is_config,
+    })
+}
+
+fn log_refusal(e: &BroadcastError, addr: &str) {
+    let channel = e.channel();
+    match e {
+        BroadcastError::Route { source, .. } => tracing::warn!(target: LOG,
+            "[channel: {channel}] Could not get message processor for serving {addr}: {source}"),
+        BroadcastError::Consenter { .. } => tracing::warn!(target: LOG,
+            "[channel: {channel}] Rejecting broadcast of message from {addr} with SERVICE_UNAVAILABLE: rejected by Consenter: {}",
+            with_causes(e)),
+        _ => tracing::warn!(target: LOG,
+            "[channel: {channel}] Rejecting broadcast of message from {addr} because of error: {}",
+            with_causes(e)),
     }
 }

@@ -12,7 +12,8 @@ use super::ledger::LedgerRef;
 use super::msgprocessor::{expires_at, CHANNEL_READERS};
 use super::multichannel::{ChainSupport, Registrar};
 use crate::deliver::handler::{
-    BlockReader, Chain, ChainManager, Handler, PolicyChecker, ResponseSender, Server,
+    AccessError, BlockReader, Chain, ChainManager, Handler, PolicyChecker, ReadError,
+    ResponseSender, Server,
 };
 use crate::policy::SignedData;
 use crate::protos::common::{Block, Envelope, Status};
@@ -21,7 +22,7 @@ use crate::protos::orderer::{deliver_response, DeliverResponse};
 /// Serves Deliver requests from the registrar's channels.
 pub struct DeliverHandler {
     handler: Handler,
-    readers: ReadersPolicy,
+    readers: Arc<ReadersPolicy>,
 }
 
 impl DeliverHandler {
@@ -30,8 +31,15 @@ impl DeliverHandler {
         let chains = Arc::new(RegistrarChains(registrar.clone()));
         DeliverHandler {
             handler: Handler::new(chains, time_window, expires_at),
-            readers: ReadersPolicy(registrar),
+            readers: Arc::new(ReadersPolicy(registrar)),
         }
+    }
+
+    /// Ends every open Deliver stream once `shutdown` turns `true` (or its sender is
+    /// dropped): the server's stop signal.
+    pub fn with_shutdown(mut self, shutdown: watch::Receiver<bool>) -> Self {
+        self.handler = self.handler.with_shutdown(shutdown);
+        self
     }
 
     /// Answers the requests of one Deliver stream until it ends or a request fails.
@@ -41,7 +49,7 @@ impl DeliverHandler {
         out: &mpsc::Sender<DeliverResponse>,
     ) {
         let server = Server {
-            policy_checker: &self.readers,
+            policy_checker: self.readers.clone(),
             sender: &OrdererResponses,
             out,
         };
@@ -94,8 +102,11 @@ impl BlockReader for LedgerReader {
     fn height(&self) -> u64 {
         self.0.height()
     }
-    fn block(&self, number: u64) -> Result<Option<Block>, String> {
-        self.0.block(number).map_err(|e| e.to_string())
+    fn block(&self, number: u64) -> Result<Option<Block>, ReadError> {
+        self.0.block(number).map_err(|e| ReadError {
+            number,
+            source: Box::new(e),
+        })
     }
     fn watch_height(&self) -> watch::Receiver<u64> {
         self.0.watch_height()
@@ -106,17 +117,20 @@ impl BlockReader for LedgerReader {
 struct ReadersPolicy(Arc<Registrar>);
 
 impl PolicyChecker for ReadersPolicy {
-    fn check_policy(&self, envelope: &Envelope, channel_id: &str) -> Result<(), String> {
+    fn check_policy(&self, envelope: &Envelope, channel_id: &str) -> Result<(), AccessError> {
         let support = self
             .0
             .get_chain(channel_id)
-            .ok_or_else(|| format!("channel {channel_id} not found"))?;
-        let signed = SignedData::from_envelope(envelope).map_err(|e| e.to_string())?;
+            .ok_or_else(|| AccessError::ChannelNotFound(channel_id.to_string()))?;
+        let signed = SignedData::from_envelope(envelope)
+            .map_err(|e| AccessError::SignedData(Box::new(e)))?;
         let bundle = support.bundle();
         let policy = bundle
             .policy_manager()
             .get_policy(CHANNEL_READERS)
-            .map_err(|e| e.to_string())?;
-        policy.evaluate(&signed).map_err(|e| e.to_string())
+            .map_err(|e| AccessError::Denied(Box::new(e)))?;
+        policy
+            .evaluate(&signed)
+            .map_err(|e| AccessError::Denied(Box::new(e)))
     }
 }

@@ -40,7 +40,7 @@ impl BlockReader for MemChain {
     fn height(&self) -> u64 {
         self.blocks.lock().unwrap().len() as u64
     }
-    fn block(&self, number: u64) -> Result<Option<Block>, String> {
+    fn block(&self, number: u64) -> Result<Option<Block>, ReadError> {
         Ok(self.blocks.lock().unwrap().get(number as usize).cloned())
     }
     fn watch_height(&self) -> watch::Receiver<u64> {
@@ -78,10 +78,10 @@ struct Checker {
 }
 
 impl PolicyChecker for Checker {
-    fn check_policy(&self, _: &Envelope, _: &str) -> Result<(), String> {
+    fn check_policy(&self, _: &Envelope, _: &str) -> Result<(), AccessError> {
         self.checks.fetch_add(1, Ordering::SeqCst);
         if self.deny.load(Ordering::SeqCst) {
-            Err("denied".into())
+            Err(AccessError::Denied("denied".into()))
         } else {
             Ok(())
         }
@@ -142,10 +142,10 @@ fn handler(chain: &Arc<MemChain>) -> Handler {
 }
 
 /// Runs one request to its status and returns everything sent.
-async fn run(h: &Handler, checker: &Checker, env: Envelope) -> Vec<Out> {
+async fn run(h: &Handler, checker: &Arc<Checker>, env: Envelope) -> Vec<Out> {
     let (tx, mut rx) = mpsc::channel(100);
     let server = Server {
-        policy_checker: checker,
+        policy_checker: checker.clone(),
         sender: &Sender,
         out: &tx,
     };
@@ -166,7 +166,7 @@ fn blocks(range: std::ops::RangeInclusive<u64>, status: Status) -> Vec<Out> {
 async fn seek_positions_select_the_blocks() {
     let chain = MemChain::new(5);
     let h = handler(&chain);
-    let c = Checker::default();
+    let c = Arc::new(Checker::default());
     let ready = SeekBehavior::BlockUntilReady;
     let oldest = || Seek::Oldest(SeekOldest {});
     let newest = || Seek::Newest(SeekNewest {});
@@ -192,7 +192,7 @@ async fn seek_positions_select_the_blocks() {
 async fn bad_requests_get_fabric_statuses() {
     let chain = MemChain::new(3);
     let h = handler(&chain);
-    let c = Checker::default();
+    let c = Arc::new(Checker::default());
     let ready = SeekBehavior::BlockUntilReady;
     let status = |s| vec![Out::Status(s)];
     assert_eq!(
@@ -236,7 +236,7 @@ async fn stale_timestamps_are_bad_requests() {
     p.header.as_mut().unwrap().channel_header = prost::Message::encode_to_vec(&chdr);
     env.payload = prost::Message::encode_to_vec(&p);
     assert_eq!(
-        run(&h, &Checker::default(), env).await,
+        run(&h, &Arc::default(), env).await,
         vec![Out::Status(Status::BadRequest)]
     );
 }
@@ -252,7 +252,7 @@ async fn waits_for_future_blocks_and_rechecks_access_on_config_change() {
         let (h, c) = (h.clone(), c.clone());
         tokio::spawn(async move {
             let server = Server {
-                policy_checker: c.as_ref(),
+                policy_checker: c,
                 sender: &Sender,
                 out: &tx,
             };
@@ -276,7 +276,7 @@ async fn waits_for_future_blocks_and_rechecks_access_on_config_change() {
 async fn consenter_error_ends_the_stream_unless_best_effort() {
     let chain = MemChain::new(1);
     let h = handler(&chain);
-    let c = Checker::default();
+    let c = Arc::new(Checker::default());
     chain.errored.send_replace(true);
     let env = request("ch", at(0), at(0), SeekBehavior::BlockUntilReady);
     assert_eq!(
@@ -298,7 +298,7 @@ async fn consenter_error_ends_the_stream_unless_best_effort() {
 async fn a_stream_ends_after_the_first_failed_request() {
     let chain = MemChain::new(2);
     let h = handler(&chain);
-    let c = Checker::default();
+    let c = Arc::new(Checker::default());
     let ready = SeekBehavior::BlockUntilReady;
     let requests = vec![
         request("ch", at(0), at(0), ready),
@@ -307,7 +307,7 @@ async fn a_stream_ends_after_the_first_failed_request() {
     ];
     let (tx, mut rx) = mpsc::channel(100);
     let server = Server {
-        policy_checker: &c,
+        policy_checker: c,
         sender: &Sender,
         out: &tx,
     };
@@ -324,6 +324,122 @@ async fn a_stream_ends_after_the_first_failed_request() {
             Out::Status(Status::Success),
             Out::Status(Status::NotFound)
         ]
+    );
+}
+
+/// Serves `requests` as one stream on a task, its answers into a queue of `depth`.
+fn spawn_stream(
+    h: &Arc<Handler>,
+    requests: Vec<Envelope>,
+    depth: usize,
+) -> (mpsc::Receiver<Out>, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = mpsc::channel(depth);
+    let h = h.clone();
+    let task = tokio::spawn(async move {
+        let server = Server {
+            policy_checker: Arc::new(Checker::default()),
+            sender: &Sender,
+            out: &tx,
+        };
+        h.handle(tokio_stream::iter(requests), &server).await;
+    });
+    (rx, task)
+}
+
+/// A stream whose client never reads fills its own queue and waits there; another stream
+/// over the same handler is served in full meanwhile.
+#[tokio::test]
+async fn a_slow_reader_holds_only_its_own_stream() {
+    let chain = MemChain::new(50);
+    let h = Arc::new(handler(&chain));
+    let ready = SeekBehavior::BlockUntilReady;
+    let (_stalled, slow) = spawn_stream(&h, vec![request("ch", at(0), at(49), ready)], 2);
+    let (mut rx, fast) = spawn_stream(&h, vec![request("ch", at(0), at(49), ready)], 2);
+    let mut got = Vec::new();
+    let read_all = async {
+        while let Some(o) = rx.recv().await {
+            got.push(o);
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), read_all)
+        .await
+        .expect("the second stream is not held by the first");
+    assert_eq!(got, blocks(0..=49, Status::Success));
+    fast.await.unwrap();
+    assert!(!slow.is_finished(), "the slow stream waits for room");
+    slow.abort();
+}
+
+/// The shutdown signal ends a stream that waits for future blocks, and one whose client
+/// does not read.
+#[tokio::test]
+async fn the_shutdown_signal_ends_open_streams() {
+    let chain = MemChain::new(3);
+    let (stop, stopped) = watch::channel(false);
+    let h = Arc::new(handler(&chain).with_shutdown(stopped));
+    let ready = SeekBehavior::BlockUntilReady;
+    let (mut waiting_rx, waiting) =
+        spawn_stream(&h, vec![request("ch", at(0), at(100), ready)], 10);
+    let (_stalled, stalled) = spawn_stream(&h, vec![request("ch", at(0), at(2), ready)], 1);
+    for n in 0..3 {
+        assert_eq!(waiting_rx.recv().await, Some(Out::Block(n)));
+    }
+    stop.send_replace(true);
+    let both = async {
+        waiting.await.unwrap();
+        stalled.await.unwrap();
+    };
+    tokio::time::timeout(Duration::from_secs(5), both)
+        .await
+        .expect("both streams ended on the shutdown signal");
+    assert_eq!(
+        waiting_rx.recv().await,
+        None,
+        "the stream ended without a status"
+    );
+}
+
+/// A block that cannot be read ends the request with SERVICE_UNAVAILABLE.
+#[tokio::test]
+async fn a_read_error_is_service_unavailable() {
+    struct Broken;
+    impl BlockReader for Broken {
+        fn height(&self) -> u64 {
+            1
+        }
+        fn block(&self, number: u64) -> Result<Option<Block>, ReadError> {
+            Err(ReadError {
+                number,
+                source: "checksum mismatch".into(),
+            })
+        }
+        fn watch_height(&self) -> watch::Receiver<u64> {
+            watch::channel(1).1
+        }
+    }
+    struct BrokenChain;
+    impl Chain for BrokenChain {
+        fn sequence(&self) -> u64 {
+            0
+        }
+        fn reader(&self) -> Arc<dyn BlockReader> {
+            Arc::new(Broken)
+        }
+        fn errored(&self) -> Option<watch::Receiver<bool>> {
+            None
+        }
+    }
+    struct One;
+    impl ChainManager for One {
+        fn get_chain(&self, _: &str) -> Option<Arc<dyn Chain>> {
+            Some(Arc::new(BrokenChain))
+        }
+    }
+    let h = Handler::new(Arc::new(One), Duration::from_secs(900), |_| None);
+    let env = request("ch", at(0), at(0), SeekBehavior::BlockUntilReady);
+    assert_eq!(
+        run(&h, &Arc::default(), env).await,
+        vec![Out::Status(Status::ServiceUnavailable)]
     );
 }
 

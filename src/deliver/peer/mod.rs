@@ -18,7 +18,8 @@ pub use filtered::{filtered_block, FilterError};
 use crate::aclmgmt::resources::{EVENT_BLOCK, EVENT_FILTERED_BLOCK};
 use crate::aclmgmt::{AclProvider, AclSubject};
 use crate::deliver::handler::{
-    BlockReader, Chain, ChainManager, Handler, PolicyChecker, ResponseSender, Server,
+    AccessError, BlockReader, Chain, ChainManager, Handler, PolicyChecker, ReadError,
+    ResponseSender, Server,
 };
 use crate::ledger::PeerLedger;
 use crate::orderer::msgprocessor::expires_at;
@@ -63,6 +64,13 @@ impl DeliverServer {
     }
 
     /// Full blocks, for readers allowed `event/Block`.
+    /// Ends every open Deliver stream once `shutdown` turns `true` (or its sender is
+    /// dropped): the peer server's stop signal.
+    pub fn with_shutdown(mut self, shutdown: watch::Receiver<bool>) -> Self {
+        self.handler = self.handler.with_shutdown(shutdown);
+        self
+    }
+
     pub async fn deliver(
         &self,
         requests: impl Stream<Item = Envelope> + Unpin,
@@ -92,11 +100,11 @@ impl DeliverServer {
         out: &mpsc::Sender<DeliverResponse>,
     ) {
         let checker = AclChecker {
-            acl: self.acl.as_ref(),
+            acl: self.acl.clone(),
             resource,
         };
         let server = Server {
-            policy_checker: &checker,
+            policy_checker: Arc::new(checker),
             sender,
             out,
         };
@@ -106,16 +114,16 @@ impl DeliverServer {
 }
 
 /// The ACL of one event resource, checked with the request envelope.
-struct AclChecker<'a> {
-    acl: &'a dyn AclProvider,
+struct AclChecker {
+    acl: Arc<dyn AclProvider>,
     resource: &'static str,
 }
 
-impl PolicyChecker for AclChecker<'_> {
-    fn check_policy(&self, envelope: &Envelope, channel_id: &str) -> Result<(), String> {
+impl PolicyChecker for AclChecker {
+    fn check_policy(&self, envelope: &Envelope, channel_id: &str) -> Result<(), AccessError> {
         self.acl
             .check_acl(self.resource, channel_id, AclSubject::Envelope(envelope))
-            .map_err(|e| e.to_string())
+            .map_err(|e| AccessError::Denied(Box::new(e)))
     }
 }
 
@@ -192,14 +200,17 @@ impl BlockReader for LedgerReader {
     fn height(&self) -> u64 {
         *self.0.height_watch().borrow()
     }
-    fn block(&self, number: u64) -> Result<Option<Block>, String> {
+    fn block(&self, number: u64) -> Result<Option<Block>, ReadError> {
         if number >= self.height() {
             return Ok(None);
         }
         self.0
             .get_block_by_number(number)
             .map(Some)
-            .map_err(|e| e.to_string())
+            .map_err(|e| ReadError {
+                number,
+                source: Box::new(e),
+            })
     }
     fn watch_height(&self) -> watch::Receiver<u64> {
         self.0.height_watch()

@@ -3,9 +3,15 @@
 //! [`Chain::configure`]), puts them in order, cuts them into blocks and writes them through
 //! its [`ConsenterSupport`]. [`solo`] is the single-node consenter; Raft fits behind the
 //! same traits.
+//!
+//! A chain's work (cutting, signing, the ledger append and its fsync) runs on a thread of
+//! its own; [`Chain::order`] and [`Chain::configure`] wait for room in its bounded queue,
+//! so a client that broadcasts faster than the chain writes is slowed down.
 
 pub mod solo;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,9 +24,23 @@ use crate::protos::orderer::BatchSize;
 /// Why a chain refused a message or stopped.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ChainError {
-    /// The chain was halted (the orderer is shutting down or the chain failed).
+    /// The chain was halted (the orderer is shutting down).
     #[error("chain {0} is not running (halted); retry on another orderer or after restart")]
     Halted(String),
+    /// The chain stopped because a block could not be written.
+    #[error("chain {channel} halted: a block could not be written")]
+    Failed {
+        channel: String,
+        #[source]
+        source: Arc<SupportError>,
+    },
+    /// The chain's thread could not be started.
+    #[error("chain {channel} could not start its thread")]
+    Spawn {
+        channel: String,
+        #[source]
+        source: Arc<std::io::Error>,
+    },
     /// The consensus type is not one this orderer implements.
     #[error("consensus type {0:?} is not supported by this orderer (only \"solo\" is)")]
     Unsupported(String),
@@ -32,10 +52,22 @@ pub enum SupportError {
     /// A message no longer passes the channel's filters (its config changed meanwhile).
     #[error("{0}")]
     Rejected(String),
+    /// A message no longer passes the channel's filters (its config changed meanwhile).
+    #[error(transparent)]
+    Process(#[from] crate::orderer::msgprocessor::ProcessError),
+    /// A channel creation could not set up the new channel.
+    #[error("the new channel could not be created")]
+    CreateChannel(#[source] Box<crate::orderer::multichannel::RegistrarError>),
     /// A block could not be written.
     #[error(transparent)]
     Write(#[from] BlockWriterError),
 }
+
+pub use crate::flogging::with_causes;
+
+/// What [`Chain::order`] and [`Chain::configure`] return: resolves once the message is in
+/// the chain's queue (after waiting for room), or with why the chain refuses it.
+pub type Enqueue<'a> = Pin<Box<dyn Future<Output = Result<(), ChainError>> + Send + 'a>>;
 
 /// What a chain needs from the rest of the orderer for its channel (Fabric's
 /// `consensus.ConsenterSupport`): the current batch settings and config sequence,
@@ -64,15 +96,17 @@ pub trait ConsenterSupport: Send + Sync {
 
 /// One channel's ordering service.
 pub trait Chain: Send + Sync {
-    /// Accepts a normal message validated at config sequence `config_seq`.
-    fn order(&self, env: Envelope, config_seq: u64) -> Result<(), ChainError>;
-    /// Accepts a config message (its own block) validated at `config_seq`.
-    fn configure(&self, config: Envelope, config_seq: u64) -> Result<(), ChainError>;
+    /// Accepts a normal message validated at config sequence `config_seq`, waiting for
+    /// room in the chain's queue.
+    fn order(&self, env: Envelope, config_seq: u64) -> Enqueue<'_>;
+    /// Accepts a config message (its own block) validated at `config_seq`, waiting for room.
+    fn configure(&self, config: Envelope, config_seq: u64) -> Enqueue<'_>;
     /// Turns `true` once the chain has stopped (halted or failed).
     fn errored(&self) -> watch::Receiver<bool>;
-    /// Starts processing.
-    fn start(&self);
-    /// Stops processing; later messages are refused.
+    /// Starts processing (on a thread of the chain's own).
+    fn start(&self) -> Result<(), ChainError>;
+    /// Stops processing: later messages are refused, the messages already queued are
+    /// ordered, and the chain ends ([`Chain::errored`] turns `true`).
     fn halt(&self);
 }
 

@@ -30,7 +30,7 @@ pub trait ChannelCreator: Send + Sync {
     /// How many channels exist, the system channel included.
     fn channels_count(&self) -> usize;
     /// Creates a channel from its first CONFIG envelope.
-    fn create_channel(&self, config: &Envelope) -> Result<(), String>;
+    fn create_channel(&self, config: &Envelope) -> Result<(), RegistrarError>;
 }
 
 impl ChainSupport {
@@ -152,7 +152,9 @@ impl ChainSupport {
             let creator = self
                 .creator()
                 .ok_or_else(|| reject("only the system channel creates channels".into()))?;
-            creator.create_channel(&inner).map_err(reject)?;
+            creator
+                .create_channel(&inner)
+                .map_err(|e| SupportError::CreateChannel(Box::new(e)))?;
             return Ok(false);
         }
         if chdr.r#type != HeaderType::Config as i32 {
@@ -199,9 +201,8 @@ impl ConsenterSupport for ChainSupport {
     }
 
     fn process_normal_msg(&self, env: &Envelope) -> Result<(), SupportError> {
-        self.process_normal(env)
-            .map(|_| ())
-            .map_err(|e| SupportError::Rejected(e.to_string()))
+        self.process_normal(env)?;
+        Ok(())
     }
 
     fn process_config_msg(&self, env: &Envelope) -> Result<Envelope, SupportError> {
@@ -327,7 +328,7 @@ pub(super) fn start_chain(
         return Err(ChainError::Unsupported(kind));
     }
     let chain = consenter.handle_chain(support.clone(), &[])?;
-    chain.start();
+    chain.start()?;
     support.attach(chain);
     Ok(())
 }

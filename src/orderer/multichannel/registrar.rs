@@ -204,18 +204,34 @@ impl Registrar {
         })
     }
 
-    /// Stops every chain.
+    /// Tells every chain to stop: each refuses new messages, writes the block in flight
+    /// and what it had already accepted, then ends (see [`Registrar::halted`]).
     pub fn halt(&self) {
-        for support in self
-            .chains
+        for chain in self.running_chains() {
+            chain.halt();
+        }
+    }
+
+    /// Waits until every chain has ended after [`Registrar::halt`], at most `deadline`;
+    /// `false` when some chain was still running then.
+    pub async fn halted(&self, deadline: std::time::Duration) -> bool {
+        let chains = self.running_chains();
+        let all = async {
+            for chain in chains {
+                let mut errored = chain.errored();
+                let _ = errored.wait_for(|e| *e).await;
+            }
+        };
+        tokio::time::timeout(deadline, all).await.is_ok()
+    }
+
+    fn running_chains(&self) -> Vec<Arc<dyn crate::orderer::consensus::Chain>> {
+        self.chains
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .values()
-        {
-            if let Some(chain) = support.chain() {
-                chain.halt();
-            }
-        }
+            .filter_map(|support| support.chain())
+            .collect()
     }
 }
 
@@ -243,8 +259,8 @@ impl ChannelCreator for Registrar {
         self.chains.read().unwrap_or_else(|p| p.into_inner()).len()
     }
 
-    fn create_channel(&self, config: &Envelope) -> Result<(), String> {
-        self.new_chain(config).map_err(|e| e.to_string())
+    fn create_channel(&self, config: &Envelope) -> Result<(), RegistrarError> {
+        self.new_chain(config)
     }
 }
 

@@ -203,6 +203,10 @@ impl OrdererServer {
             None => main.await,
         };
         self.registrar.halt();
+        if !self.registrar.halted(CHAIN_STOP_DEADLINE).await {
+            tracing::warn!(target: "orderer.common.server",
+                "Some chains did not stop within {CHAIN_STOP_DEADLINE:?}");
+        }
         if tokio::time::timeout(drain, operations).await.is_err() {
             tracing::warn!(target: "orderer.common.server", "the operations endpoint did not stop within {drain:?}; leaving it");
         }
@@ -211,6 +215,9 @@ impl OrdererServer {
             .map_err(ServerError::Serve)
     }
 }
+
+/// How long a stop waits for the chains to write the block in flight and end.
+const CHAIN_STOP_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The system channel's genesis block: read from General.GenesisFile ("file"), or made from
 /// General.GenesisProfile of configtx.yaml for General.SystemChannel ("provisional").

@@ -47,9 +47,11 @@ impl AtomicBroadcast for AtomicBroadcastService {
         let mut inbound = request.into_inner();
         let handler = self.broadcast.clone();
         let (tx, rx) = mpsc::channel(64);
+        // One message in flight per stream: each is answered before the next is read, so
+        // a client that floods is slowed down to the chain's pace.
         tokio::spawn(async move {
             while let Ok(Some(env)) = inbound.message().await {
-                let response = handler.process_message(&env, &addr);
+                let response = handler.process_message(env, &addr).await;
                 if tx.send(response).await.is_err() {
                     break;
                 }
