@@ -54,8 +54,8 @@ impl Registrar {
         }
     }
 
-    /// Opens every channel in the ledger folder and starts its chain (on the current tokio
-    /// runtime). When no channel exists yet, the system channel is created from `genesis`;
+    /// Opens every channel in the ledger folder and starts its chain (each on a thread of
+    /// its own). When no channel exists yet, the system channel is created from `genesis`;
     /// when channels exist, `genesis` is ignored, as Fabric does.
     pub fn initialize(self: &Arc<Self>, genesis: Option<&Block>) -> Result<(), RegistrarError> {
         let mut ids = self.factory.channel_ids()?;
