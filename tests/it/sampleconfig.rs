@@ -5,10 +5,10 @@
 
 use std::path::Path;
 
+use crate::support;
 use fabric::config::{CoreConfig, Environment};
 use fabric::msp::load_local_msp;
 use fabric::protos::common::msp_role::MspRoleType;
-mod support;
 
 use support::role_principal as role;
 

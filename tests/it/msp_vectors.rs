@@ -1,5 +1,5 @@
 //! The X.509 MSP against the MSP trees Fabric v1.4.12's cryptogen produced
-//! (FABRIC_VECTORS/network/crypto-config) and the genesis block configtxgen built from them.
+//! (tests/vectors/network/crypto-config) and the genesis block configtxgen built from them.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,7 +15,7 @@ use fabric::protos::msp::SerializedIdentity;
 use fabric::protos::protos::{ChaincodeActionPayload, Transaction};
 use prost::Message;
 
-mod support;
+use crate::support;
 
 use support::{copy_dir, role_principal as role, vectors_dir as vectors};
 
@@ -85,7 +85,7 @@ fn config_group_msp_bytes(block: &Block, path: &[&str]) -> Vec<u8> {
 
 #[test]
 fn verifying_msp_configs_match_the_genesis_block() {
-    let Some(v) = vectors() else { return };
+    let v = vectors();
     let raw = std::fs::read(v.join("network/artifacts/genesis.block")).unwrap();
     let block = Block::decode(raw.as_slice()).unwrap();
     for (org, id) in [("org1", "Org1MSP"), ("org2", "Org2MSP")] {
@@ -108,7 +108,7 @@ fn verifying_msp_configs_match_the_genesis_block() {
 
 #[test]
 fn every_signing_identity_loads_validates_and_round_trips_signatures() {
-    let Some(v) = vectors() else { return };
+    let v = vectors();
     let manager = channel_manager(&v);
     let locals = local_msps(&v);
     assert_eq!(locals.len(), 10);
@@ -146,7 +146,7 @@ fn every_signing_identity_loads_validates_and_round_trips_signatures() {
 
 #[test]
 fn roles_follow_node_ous_and_admincerts() {
-    let Some(v) = vectors() else { return };
+    let v = vectors();
     let peer0 = local_identity(
         &v,
         "network/crypto-config/peerOrganizations/org1.example.com/peers/peer0.org1.example.com/msp",
@@ -226,7 +226,7 @@ fn roles_follow_node_ous_and_admincerts() {
 
 #[test]
 fn endorsements_in_a_fabric_block_deserialize_and_verify() {
-    let Some(v) = vectors() else { return };
+    let v = vectors();
     let manager = channel_manager(&v);
     let raw = std::fs::read(v.join("ledger/mychannel/ordered/mychannel_4.block")).unwrap();
     let block = Block::decode(raw.as_slice()).unwrap();
@@ -267,7 +267,7 @@ fn endorsements_in_a_fabric_block_deserialize_and_verify() {
 
 #[test]
 fn foreign_unknown_and_malformed_identities_are_rejected() {
-    let Some(v) = vectors() else { return };
+    let v = vectors();
     let manager = channel_manager(&v);
 
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -333,7 +333,7 @@ fn foreign_unknown_and_malformed_identities_are_rejected() {
 
 #[test]
 fn revoked_certificate_fails_validation() {
-    let Some(v) = vectors() else { return };
+    let v = vectors();
     let org1 = org_dir(&v, "org1");
     let ca_pem = std::fs::read_to_string(org1.join("ca/ca.org1.example.com-cert.pem")).unwrap();
     let ca_cert = Certificate::from_pem(ca_pem.as_bytes()).unwrap();
@@ -423,7 +423,7 @@ fn revoked_certificate_fails_validation() {
 
 #[test]
 fn ou_identifiers_reject_identities_without_a_listed_ou() {
-    let Some(v) = vectors() else { return };
+    let v = vectors();
     let org1 = org_dir(&v, "org1");
     let tmp = tempfile::tempdir().unwrap();
     copy_dir(&org1.join("msp"), tmp.path());
@@ -460,7 +460,7 @@ fn ou_identifiers_reject_identities_without_a_listed_ou() {
 
 #[test]
 fn garbage_signcert_gives_a_clear_error() {
-    let Some(v) = vectors() else { return };
+    let v = vectors();
     let tmp = tempfile::tempdir().unwrap();
     copy_dir(
         &org_dir(&v, "org1").join("peers/peer0.org1.example.com/msp"),

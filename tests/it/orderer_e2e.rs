@@ -4,7 +4,7 @@
 //! delivered back; bad inputs get Fabric's statuses while the orderer keeps serving; after
 //! a restart the same blocks are delivered again and the chain continues.
 
-mod support;
+use crate::support;
 
 use support::orderer::{
     at, broadcast, connect, deliver, free_port, mutual_tls_env, seek, spawn_vector_orderer, tx,
@@ -56,9 +56,7 @@ fn ok(n: usize) -> Vec<(i32, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broadcast_deliver_bad_inputs_and_restart() {
-    let Some(v) = support::vectors_dir() else {
-        return;
-    };
+    let v = support::vectors_dir();
     let ledger = tempfile::tempdir().unwrap();
     let admin = vector_user(&v, ORDERER_ORG, "Admin@example.com", "OrdererMSP");
     let org1 = vector_user(&v, ORG1, "Admin@org1.example.com", "Org1MSP");
@@ -293,9 +291,7 @@ fn block_config(block: &Block) -> fabric::protos::common::Config {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn channel_creation_anchor_update_and_transactions() {
-    let Some(v) = support::vectors_dir() else {
-        return;
-    };
+    let v = support::vectors_dir();
     let ledger = tempfile::tempdir().unwrap();
     let admin = vector_user(&v, ORDERER_ORG, "Admin@example.com", "OrdererMSP");
     let org1 = vector_user(&v, ORG1, "Admin@org1.example.com", "Org1MSP");
@@ -462,9 +458,7 @@ async fn tls_client(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mutual_tls_admits_only_clients_with_a_trusted_certificate() {
-    let Some(v) = support::vectors_dir() else {
-        return;
-    };
+    let v = support::vectors_dir();
     let ledger = tempfile::tempdir().unwrap();
     let server_tls = v.join(ORDERER_ORG).join("orderers/orderer.example.com/tls");
     let client_tls = v.join(ORDERER_ORG).join("users/Admin@example.com/tls");
@@ -517,9 +511,7 @@ fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_operations_endpoint_serves_health_logspec_and_metrics() {
-    let Some(v) = support::vectors_dir() else {
-        return;
-    };
+    let v = support::vectors_dir();
     let ledger = tempfile::tempdir().unwrap();
     let mut orderer = start_orderer(&v, ledger.path());
     let _client = connect(&mut orderer).await;

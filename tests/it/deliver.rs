@@ -9,7 +9,7 @@
 //!     unknown channel is NOT_FOUND, an identity the ACL refuses is FORBIDDEN, and the
 //!     server keeps serving.
 
-mod support;
+use crate::support;
 
 use support::orderer::{
     at, broadcast, connect_port, deliver, free_port, msp_signer, mutual_tls_env, seek,
@@ -203,9 +203,7 @@ async fn next_block(port: u16, signer: &dyn SigningIdentity, sink: &Collector, n
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_pulls_verifies_rejects_tampering_and_survives_an_orderer_restart() {
-    let Some(v) = support::vectors_dir() else {
-        return;
-    };
+    let v = support::vectors_dir();
     let ledger = tempfile::tempdir().unwrap();
     let port = free_port();
     let orderer = start_orderer(&v, ledger.path(), port);
@@ -305,9 +303,7 @@ async fn client_pulls_verifies_rejects_tampering_and_survives_an_orderer_restart
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_uses_mutual_tls_with_the_orderer_orgs_tls_roots() {
-    let Some(v) = support::vectors_dir() else {
-        return;
-    };
+    let v = support::vectors_dir();
     let ledger = tempfile::tempdir().unwrap();
     let port = free_port();
     let server_tls = v.join(ORDERER_ORG).join("orderers/orderer.example.com/tls");
@@ -554,9 +550,7 @@ fn vector_codes() -> Vec<Vec<TxValidationCode>> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn peer_deliver_serves_vector_blocks_filtered_blocks_and_refusals() {
-    let Some(v) = support::vectors_dir() else {
-        return;
-    };
+    let v = support::vectors_dir();
     let dir = "ledger/mychannel/committed";
     let peer = Arc::new(Peer::new(Arc::new(MemProvider::default())));
     let channel = peer

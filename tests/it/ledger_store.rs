@@ -5,7 +5,7 @@
 //! committer's filter come out equal to Fabric's committed blocks byte for byte (MVCC codes
 //! and COMMIT_HASH included), also after a crash, a rollback and a reset.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -84,9 +84,7 @@ fn check_all(bs: &BlockStore, blocks: &[(Vec<u8>, Block)]) {
 
 #[test]
 fn vector_blocks_read_back_byte_identical_with_fabric_codes() {
-    let Some(vectors) = support::vectors_dir() else {
-        return;
-    };
+    let vectors = support::vectors_dir();
     let blocks = committed(&vectors);
     let dir = tempfile::tempdir().unwrap();
     {
@@ -109,9 +107,7 @@ fn vector_blocks_read_back_byte_identical_with_fabric_codes() {
 
 #[test]
 fn torn_tail_and_lost_index_are_recovered_from_the_files() {
-    let Some(vectors) = support::vectors_dir() else {
-        return;
-    };
+    let vectors = support::vectors_dir();
     let blocks = committed(&vectors);
     let dir = tempfile::tempdir().unwrap();
     {
@@ -163,9 +159,7 @@ fn commit_vector_chain(
 
 #[test]
 fn committed_blocks_equal_fabric_byte_for_byte() {
-    let Some(vectors) = support::vectors_dir() else {
-        return;
-    };
+    let vectors = support::vectors_dir();
     let blocks = committed(&vectors);
     let dir = tempfile::tempdir().unwrap();
     let (_p, ledger) = commit_vector_chain(&vectors, dir.path(), BLOCKS);
@@ -203,9 +197,7 @@ fn check_world_state(ledger: &dyn PeerLedger) {
 
 #[test]
 fn recovery_after_crash_and_rollback_reset_on_vector_chain() {
-    let Some(vectors) = support::vectors_dir() else {
-        return;
-    };
+    let vectors = support::vectors_dir();
     let blocks = committed(&vectors);
     let dir = tempfile::tempdir().unwrap();
     {

@@ -7,7 +7,7 @@
 //! consortium the system channel does not know, and Deliver by an identity outside the
 //! channel.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::Command;

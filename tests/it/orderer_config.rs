@@ -1,9 +1,9 @@
 //! orderer.yaml keys against Fabric v1.4.12's key table
-//! (FABRIC_VECTORS/config-keys/orderer-keys.tsv): sampleconfig/orderer.yaml and an empty
+//! (tests/vectors/config-keys/orderer-keys.tsv): sampleconfig/orderer.yaml and an empty
 //! orderer.yaml both give Fabric's default for every key, the sample spells every key out,
 //! and an ORDERER_* variable overrides every scalar key.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 
@@ -127,9 +127,7 @@ fn load_yaml(yaml: &str, env: Environment) -> TopLevel {
 
 #[test]
 fn sampleconfig_orderer_yaml_has_every_fabric_default() {
-    let Some(v) = support::vectors_dir() else {
-        return;
-    };
+    let v = support::vectors_dir();
     let keys = support::config_keys(&v, "orderer-keys.tsv");
     assert!(keys.len() >= 77, "tsv has {} keys", keys.len());
     let src = ConfigSource::from_file(&sample_path(), "ORDERER", no_env()).unwrap();
@@ -139,9 +137,7 @@ fn sampleconfig_orderer_yaml_has_every_fabric_default() {
 
 #[test]
 fn sampleconfig_orderer_yaml_spells_out_every_key() {
-    let Some(v) = support::vectors_dir() else {
-        return;
-    };
+    let v = support::vectors_dir();
     let text = std::fs::read_to_string(sample_path()).unwrap();
     let tree: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
     for (key, _) in support::config_keys(&v, "orderer-keys.tsv") {
@@ -156,9 +152,7 @@ fn sampleconfig_orderer_yaml_spells_out_every_key() {
 
 #[test]
 fn empty_orderer_yaml_gives_the_same_defaults() {
-    let Some(v) = support::vectors_dir() else {
-        return;
-    };
+    let v = support::vectors_dir();
     let keys = support::config_keys(&v, "orderer-keys.tsv");
     let empty = load_yaml("", no_env());
     check_defaults(|k| actual(&empty, k), &keys, "empty orderer.yaml");
@@ -170,9 +164,7 @@ fn empty_orderer_yaml_gives_the_same_defaults() {
 
 #[test]
 fn orderer_env_overrides_every_key_even_when_absent_from_the_file() {
-    let Some(v) = support::vectors_dir() else {
-        return;
-    };
+    let v = support::vectors_dir();
     let defaults = load_yaml("", no_env());
     let sample = std::fs::read_to_string(sample_path()).unwrap();
     let mut checked = 0;

@@ -7,25 +7,19 @@ pub mod typed;
 
 use std::path::PathBuf;
 
-/// The Fabric v1.4.12 reference vectors, from FABRIC_VECTORS. When the variable is unset the
-/// calling test is skipped (it says so on stderr and passes), so `cargo test` works on a
-/// fresh machine; CI always sets it.
-pub fn vectors_dir() -> Option<PathBuf> {
-    match std::env::var_os("FABRIC_VECTORS") {
-        Some(dir) => {
-            let dir = PathBuf::from(dir);
-            assert!(
-                dir.join("README.md").is_file(),
-                "FABRIC_VECTORS={} does not hold the Fabric vectors (no README.md)",
-                dir.display()
-            );
-            Some(dir)
-        }
-        None => {
-            eprintln!("skipped: FABRIC_VECTORS is not set");
-            None
-        }
-    }
+/// The Fabric v1.4.12 reference vectors: tests/vectors in this repository (see its
+/// PROVENANCE.md), or the folder FABRIC_VECTORS names. A missing or incomplete folder fails
+/// the calling test; no test passes without its vectors.
+pub fn vectors_dir() -> PathBuf {
+    let dir = std::env::var_os("FABRIC_VECTORS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors"));
+    assert!(
+        dir.join("descriptors/fabric-v1.4.12.pb").is_file(),
+        "{} does not hold the Fabric reference vectors (no descriptors/fabric-v1.4.12.pb)",
+        dir.display()
+    );
+    dir
 }
 
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 //! strangers). Until the ledger lands on main the channel ledgers are an in-memory test
 //! double of `PeerLedger` kept in this file.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -180,9 +180,7 @@ fn status(r: &ProposalResponse) -> (i32, String) {
 
 #[tokio::test]
 async fn join_then_query_chain_info_over_grpc() {
-    let Some(vectors) = support::vectors_dir() else {
-        return;
-    };
+    let vectors = support::vectors_dir();
     let tp = test_peer(&vectors);
     let admin = signer(&vectors, ADMIN_ORG1, "Org1MSP");
     let genesis =
@@ -250,9 +248,7 @@ async fn join_then_query_chain_info_over_grpc() {
 /// the proposal hash, the ChaincodeAction, and the peer's signature over prp ‖ endorser.
 #[tokio::test]
 async fn endorsed_qscc_response_has_fabrics_structure() {
-    let Some(vectors) = support::vectors_dir() else {
-        return;
-    };
+    let vectors = support::vectors_dir();
     let tp = test_peer(&vectors);
     let admin = signer(&vectors, ADMIN_ORG1, "Org1MSP");
     let genesis = support::vector_block(&vectors, "ledger/mychannel/ordered", "mychannel", 0);
@@ -304,9 +300,7 @@ async fn endorsed_qscc_response_has_fabrics_structure() {
 /// Fabric's own endorsements in the vector chain hash and sign exactly as we do.
 #[test]
 fn vector_endorsements_match_our_hash_and_signature_layout() {
-    let Some(vectors) = support::vectors_dir() else {
-        return;
-    };
+    let vectors = support::vectors_dir();
     let block0 = support::vector_block(&vectors, "ledger/mychannel/committed", "mychannel", 0);
     let msps = support::channel_msps(&support::config_group(&block0));
     for number in [3u64, 4, 8] {
@@ -339,9 +333,7 @@ fn vector_endorsements_match_our_hash_and_signature_layout() {
 
 #[tokio::test]
 async fn bad_requests_get_fabrics_answers_and_the_server_keeps_serving() {
-    let Some(vectors) = support::vectors_dir() else {
-        return;
-    };
+    let vectors = support::vectors_dir();
     let tp = test_peer(&vectors);
     let admin = signer(&vectors, ADMIN_ORG1, "Org1MSP");
     let orderer_admin = signer(&vectors, ADMIN_ORDERER, "OrdererMSP");
@@ -505,9 +497,7 @@ fn block_with_tx(sp: &SignedProposal, previous: &Block) -> Block {
 
 #[tokio::test]
 async fn lscc_installs_for_local_admins_and_lists_installed() {
-    let Some(vectors) = support::vectors_dir() else {
-        return;
-    };
+    let vectors = support::vectors_dir();
     let tp = test_peer(&vectors);
     let admin = signer(&vectors, ADMIN_ORG1, "Org1MSP");
     let user = signer(

@@ -11,7 +11,7 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-mod support;
+use crate::support;
 
 use support::network::Network;
 

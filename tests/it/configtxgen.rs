@@ -5,7 +5,7 @@
 //! those per-run fields are set to Fabric's (so map entries, field order and sizes are Go's).
 //! Also the command line itself: flag spellings, errors and exit codes.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -294,7 +294,7 @@ fn network(v: &Path) -> (PathBuf, PathBuf) {
 
 #[test]
 fn genesis_blocks_match_fabric() {
-    let Some(v) = vectors_dir() else { return };
+    let v = vectors_dir();
     let (cfg, artifacts) = network(&v);
     let tmp = tempfile::tempdir().unwrap();
     for (profile, file) in [
@@ -320,7 +320,7 @@ fn genesis_blocks_match_fabric() {
 
 #[test]
 fn channel_creation_tx_matches_fabric() {
-    let Some(v) = vectors_dir() else { return };
+    let v = vectors_dir();
     let (cfg, artifacts) = network(&v);
     let tmp = tempfile::tempdir().unwrap();
     run_ok(
@@ -345,7 +345,7 @@ fn channel_creation_tx_matches_fabric() {
 
 #[test]
 fn anchor_peer_updates_match_fabric() {
-    let Some(v) = vectors_dir() else { return };
+    let v = vectors_dir();
     let (cfg, artifacts) = network(&v);
     let tmp = tempfile::tempdir().unwrap();
     for org in ["Org1MSP", "Org2MSP"] {
@@ -371,7 +371,7 @@ fn anchor_peer_updates_match_fabric() {
 
 #[test]
 fn config_path_flag_and_errors() {
-    let Some(v) = vectors_dir() else { return };
+    let v = vectors_dir();
     let (cfg, _) = network(&v);
     let tmp = tempfile::tempdir().unwrap();
     let elsewhere = tmp.path().join("nowhere");
@@ -530,7 +530,7 @@ fn sampleconfig_profiles_work() {
 /// the same JSON `configtxlator proto_decode` gave for the vectors.
 #[test]
 fn inspect_prints_protolator_json() {
-    let Some(v) = vectors_dir() else { return };
+    let v = vectors_dir();
     let (cfg, artifacts) = network(&v);
     let tmp = tempfile::tempdir().unwrap();
     for (flag, file, json) in [
@@ -556,7 +556,7 @@ fn inspect_prints_protolator_json() {
 
 #[test]
 fn print_org_matches_the_consortium_member_in_fabrics_genesis_block() {
-    let Some(v) = vectors_dir() else { return };
+    let v = vectors_dir();
     let (cfg, artifacts) = network(&v);
     let tmp = tempfile::tempdir().unwrap();
     let genesis: serde_json::Value =
