@@ -24,6 +24,7 @@ mod generated_docs;
 mod ledger_state;
 mod ledger_store;
 mod ledger_vectors;
+mod module_graph;
 mod msp_vectors;
 mod network_e2e;
 mod orderer_blockwriter;
