@@ -36,6 +36,7 @@ fn main() {
         .unwrap_or_else(|e| panic!("proto/ does not compile: {e}"))
         .file_descriptor_set();
 
+    println!("cargo:rerun-if-changed=build.rs");
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
     let encoded = prost::Message::encode_to_vec(&fds);
     std::fs::write(out_dir.join("fabric_descriptor_set.pb"), encoded)
@@ -50,7 +51,7 @@ fn main() {
         .compile_fds(fds)
         .expect("generate Rust code from proto/");
 
-    emit_build_identity();
+    emit_build_identity(&out_dir);
 }
 
 /// Output of a command, trimmed, when it succeeds.
@@ -63,18 +64,56 @@ fn command_output(program: &str, args: &[&str]) -> Option<String> {
     (out.status.success() && !text.is_empty()).then_some(text)
 }
 
-/// Records the git commit and the compiler version for `peer version`
-/// (FABRIC_COMMIT, FABRIC_RUSTC_VERSION); either is left unset when unknown.
-fn emit_build_identity() {
-    println!("cargo:rerun-if-env-changed=FABRIC_COMMIT");
-    let commit = std::env::var("FABRIC_COMMIT")
-        .ok()
-        .filter(|c| !c.is_empty())
-        .or_else(|| command_output("git", &["rev-parse", "--short", "HEAD"]));
-    if let Some(commit) = commit {
-        println!("cargo:rustc-env=FABRIC_COMMIT={commit}");
+/// Tells the binaries where to read their build identity (`fabric::build_info!`), without
+/// making the library depend on the commit:
+///
+/// - FABRIC_RUSTC_VERSION: the compiler's `--version` (a new compiler rebuilds everything
+///   anyway).
+/// - FABRIC_GIT_HEAD_LOG: a file whose last line names the checked-out commit. In a git
+///   checkout that is HEAD's reflog, which git appends to on every commit, checkout, reset or
+///   pull; the binaries `include_str!` it, so rustc records it in THEIR dep-info and a new
+///   commit relinks the binaries only. This script does not watch it: a commit neither
+///   reruns the proto compilation nor recompiles the library.
+///   When there is no reflog (no git, reflogs disabled, or the reflog disagrees with HEAD),
+///   the script writes the commit it resolved (or nothing) to a file in OUT_DIR and watches
+///   HEAD instead, the slower but always-correct fallback.
+///
+/// FABRIC_COMMIT in the environment of the build overrides the commit (read by the macro
+/// with `option_env!`, so it too only rebuilds the binaries).
+fn emit_build_identity(out_dir: &Path) {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let version = command_output(&rustc, &["--version"]).unwrap_or_default();
+    println!("cargo:rustc-env=FABRIC_RUSTC_VERSION={version}");
+
+    let head = command_output("git", &["rev-parse", "HEAD"]);
+    let log = command_output(
+        "git",
+        &[
+            "rev-parse",
+            "--path-format=absolute",
+            "--git-path",
+            "logs/HEAD",
+        ],
+    );
+    if let (Some(head), Some(log)) = (&head, &log) {
+        let last = std::fs::read_to_string(log).ok().and_then(|text| {
+            text.lines()
+                .last()
+                .and_then(|l| l.split(' ').nth(1))
+                .map(str::to_string)
+        });
+        if last.as_deref() == Some(head.as_str()) {
+            println!("cargo:rustc-env=FABRIC_GIT_HEAD_LOG={log}");
+            return;
+        }
     }
-    // Rerun when HEAD or the checked-out branch moves (works in worktrees too).
+    // Fallback: a one-line "reflog" of our own, rewritten whenever HEAD or its branch moves.
+    let stamp = out_dir.join("git-head-log");
+    let line = head
+        .map(|h| format!("0 {h} fallback\n"))
+        .unwrap_or_default();
+    std::fs::write(&stamp, line).expect("write the build identity stamp");
+    println!("cargo:rustc-env=FABRIC_GIT_HEAD_LOG={}", stamp.display());
     let mut watched = vec!["HEAD".to_string()];
     watched.extend(command_output("git", &["symbolic-ref", "-q", "HEAD"]));
     for name in watched {
@@ -83,9 +122,5 @@ fn emit_build_identity() {
                 println!("cargo:rerun-if-changed={p}");
             }
         }
-    }
-    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
-    if let Some(version) = command_output(&rustc, &["--version"]) {
-        println!("cargo:rustc-env=FABRIC_RUSTC_VERSION={version}");
     }
 }

@@ -1,6 +1,6 @@
 //! The orderer's hot path: batching (block cutter), block creation + signing + durable
-//! append (block writer over the file ledger), and, when FABRIC_VECTORS is set, the whole
-//! Broadcast handler (header parsing, filters, Writers policy, enqueue) on the vector
+//! append (block writer over the file ledger), and, with the reference vectors (tests/vectors,
+//! or FABRIC_VECTORS), the whole Broadcast handler (header parsing, filters, Writers policy, enqueue) on the vector
 //! system channel with the vector orderer's MSP.
 //!
 //! `end_to_end` is the whole ordering path as a client sees it: the orderer server
@@ -89,10 +89,9 @@ fn block_writer(c: &mut Criterion) {
 }
 
 fn broadcast_handler(c: &mut Criterion) {
-    let Some(vectors) = std::env::var_os("FABRIC_VECTORS").map(std::path::PathBuf::from) else {
-        eprintln!("skipped broadcast_handler: FABRIC_VECTORS is not set");
-        return;
-    };
+    let vectors = std::env::var_os("FABRIC_VECTORS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors"));
     let org = vectors.join("network/crypto-config/ordererOrganizations/example.com");
     let load = |dir: &Path| {
         load_local_msp(dir, "OrdererMSP", &SwOpts::default())

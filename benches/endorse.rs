@@ -3,8 +3,8 @@
 //! checks, creator validation and signature verification, ACL, qscc, escc signature).
 //! Proposals are signed ahead of time, so the figure is the peer's side only.
 //!
-//! Needs FABRIC_VECTORS (skipped otherwise).
-//! Run: `FABRIC_VECTORS=../shared/fabric-vectors cargo bench --bench endorse -- --warm-up-time 1 --measurement-time 5`
+//! Reads the reference vectors (tests/vectors, or FABRIC_VECTORS).
+//! Run: `cargo bench --bench endorse -- --warm-up-time 1 --measurement-time 5`
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -21,10 +21,9 @@ use fabric::protoutil::{create_chaincode_proposal, decode, sign_proposal};
 use fabric::scc::{cscc::Cscc, qscc::Qscc, Registry};
 
 fn endorse(c: &mut Criterion) {
-    let Some(vectors) = std::env::var_os("FABRIC_VECTORS").map(PathBuf::from) else {
-        eprintln!("skipped: FABRIC_VECTORS is not set");
-        return;
-    };
+    let vectors = std::env::var_os("FABRIC_VECTORS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors"));
     let crypto = vectors.join("network/crypto-config/peerOrganizations/org1.example.com");
     let local = load_local_msp(
         &crypto.join("peers/peer0.org1.example.com/msp"),

@@ -32,3 +32,6 @@ pub mod protos;
 pub mod protoutil;
 pub mod scc;
 pub mod tools;
+
+#[cfg(test)]
+mod test_vectors;

@@ -10,6 +10,7 @@ fn main() -> std::process::ExitCode {
     let code = fabric::tools::configtxgen::cmd::main(
         &args,
         &env,
+        &fabric::build_info!(),
         &mut std::io::stdout(),
         &mut std::io::stderr(),
     );

@@ -11,7 +11,7 @@ fn main() {
     }
     let mut stdin = std::io::stdin().lock();
     let mut stdout = std::io::stdout().lock();
-    if let Err(err) = run(cli, &mut stdin, &mut stdout) {
+    if let Err(err) = run(cli, &fabric::build_info!(), &mut stdin, &mut stdout) {
         eprintln!("configtxlator: error: {err}");
         std::process::exit(1);
     }

@@ -7,5 +7,5 @@ fn main() -> std::process::ExitCode {
         // Installing fails only when a subscriber is already set, which cannot happen here.
         let _ = system.install_global();
     }
-    fabric::cli::main(std::env::args_os(), logging)
+    fabric::cli::main(std::env::args_os(), logging, &fabric::build_info!())
 }

@@ -1,7 +1,7 @@
 //! The generated reference that ships with the project, rendered from the clap tree:
 //! shell completions (`completions/`), man pages (`man/`, one per command) and a Markdown
 //! reference per command group (`commands/`). `cargo run --example generate-docs` writes
-//! them; `tests/generated_docs.rs` fails when the committed copies are stale.
+//! them; `tests/it/generated_docs.rs` fails when the committed copies are stale.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

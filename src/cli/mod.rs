@@ -31,7 +31,9 @@ use std::process::ExitCode;
 use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
+use crate::config::flag_error_line;
 use crate::flogging::{FloggingError, Logging};
+use crate::metadata::BuildInfo;
 
 pub use error::{CliError, NodeKind};
 pub use init::{InitCmd, PeerContext};
@@ -97,11 +99,12 @@ where
 pub fn run(
     peer: &Peer,
     logging: Result<Logging, FloggingError>,
+    build: &BuildInfo,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let init = InitCmd::new(peer.logging_level.clone(), logging);
     match &peer.command {
-        PeerCommand::Version => write_out(out, &crate::metadata::version_info("peer")),
+        PeerCommand::Version => write_out(out, &build.version_info("peer")),
         PeerCommand::Chaincode(c) => chaincode::run(c, &init, out),
         PeerCommand::Channel(c) => channel::run(c, &init, out),
         PeerCommand::Logging(c) => logging::run(c, &init),
@@ -116,24 +119,11 @@ pub(crate) fn write_out(out: &mut dyn Write, text: &str) -> Result<(), CliError>
         .map_err(|e| CliError::usage(format!("cannot write to stdout: {e}")))
 }
 
-/// The first line of a clap error, without clap's "error: " prefix.
-pub fn one_line(err: &clap::Error) -> String {
-    let text = err.render().to_string();
-    let first = text
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("invalid command line");
-    first
-        .strip_prefix("error: ")
-        .unwrap_or(first)
-        .trim()
-        .to_string()
-}
-
 /// The `peer` program: parse, run, report. Exit status 0 on success or help, 1 on any error.
 /// `logging` is the logging system the binary built (and installed as the global tracing
-/// subscriber) from FABRIC_LOGGING_SPEC / FABRIC_LOGGING_FORMAT.
-pub fn main<I, T>(args: I, logging: Result<Logging, FloggingError>) -> ExitCode
+/// subscriber) from FABRIC_LOGGING_SPEC / FABRIC_LOGGING_FORMAT; `build` is what the binary
+/// was stamped with (`peer version`).
+pub fn main<I, T>(args: I, logging: Result<Logging, FloggingError>, build: &BuildInfo) -> ExitCode
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -143,7 +133,7 @@ where
         Err(err) => return report_parse_error(&err),
     };
     let stdout = std::io::stdout();
-    match run(&peer, logging, &mut stdout.lock()) {
+    match run(&peer, logging, build, &mut stdout.lock()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("Error: {e}");
@@ -166,7 +156,7 @@ fn report_parse_error(err: &clap::Error) -> ExitCode {
             ExitCode::SUCCESS
         }
         _ => {
-            eprintln!("Error: {}", one_line(err));
+            eprintln!("Error: {}", flag_error_line(err));
             ExitCode::FAILURE
         }
     }
@@ -227,7 +217,7 @@ mod tests {
     #[test]
     fn bad_duration_is_one_line_naming_the_flag() {
         let err = parse(["peer", "channel", "list", "--connTimeout", "soon"]).unwrap_err();
-        let line = one_line(&err);
+        let line = flag_error_line(&err);
         assert!(
             line.contains("--connTimeout") && !line.contains('\n'),
             "{line}"

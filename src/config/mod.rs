@@ -4,6 +4,7 @@
 //! [`ConfigSource`] is the reusable, viper-like layer (the orderer uses it with prefix
 //! ORDERER); [`CoreConfig`] is the typed view of every core.yaml key.
 
+mod cmdline;
 mod core_config;
 mod duration;
 mod env;
@@ -12,6 +13,7 @@ mod search;
 mod source;
 mod value;
 
+pub use cmdline::flag_error_line;
 pub use core_config::*;
 pub use duration::{parse_go_duration, parse_viper_duration};
 pub use env::Environment;

@@ -1,5 +1,5 @@
 //! Checks against the key material real Fabric v1.4.12 `cryptogen` produced
-//! (`$FABRIC_VECTORS/network/crypto-config`).
+//! (`network/crypto-config` of the reference vectors, [`crate::test_vectors`]).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -8,14 +8,8 @@ use x509_parser::prelude::*;
 
 use super::{is_low_s, to_low_s, FileKeyStore, HashFamily, KeyStore, PrivateKey, PublicKey};
 
-fn crypto_config() -> Option<PathBuf> {
-    match std::env::var_os("FABRIC_VECTORS") {
-        Some(dir) => Some(Path::new(&dir).join("network/crypto-config")),
-        None => {
-            eprintln!("skipped: FABRIC_VECTORS is not set");
-            None
-        }
-    }
+fn crypto_config() -> PathBuf {
+    crate::test_vectors::dir().join("network/crypto-config")
 }
 
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -44,7 +38,7 @@ fn cert_der(path: &Path) -> Vec<u8> {
 
 #[test]
 fn vector_key_files_are_named_by_ski_and_reencode_identically() {
-    let Some(root) = crypto_config() else { return };
+    let root = crypto_config();
     let keys: Vec<PathBuf> = all_files(&root)
         .into_iter()
         .filter(|p| p.to_string_lossy().ends_with("_sk"))
@@ -82,7 +76,7 @@ fn vector_key_files_are_named_by_ski_and_reencode_identically() {
 /// the public key taken from the certificate verifies.
 #[test]
 fn vector_certificates_verify_signatures_of_their_keys() {
-    let Some(root) = crypto_config() else { return };
+    let root = crypto_config();
     let mut pairs = 0;
     for path in all_files(&root) {
         let is_signcert = path.parent().is_some_and(|p| p.ends_with("signcerts"));
@@ -115,7 +109,7 @@ fn vector_certificates_verify_signatures_of_their_keys() {
 /// against the issuing CA's key once normalised.
 #[test]
 fn vector_certificate_signatures_verify_against_their_ca() {
-    let Some(root) = crypto_config() else { return };
+    let root = crypto_config();
     let ders: Vec<Vec<u8>> = all_files(&root)
         .iter()
         .filter(|p| {

@@ -30,8 +30,12 @@ enum Command {
     Version,
 }
 
-/// Runs the command line; returns the process exit code.
-pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+/// Runs the command line; returns the process exit code. `build` is what the binary was
+/// stamped with (`orderer version`).
+pub fn main(
+    args: impl IntoIterator<Item = OsString>,
+    build: &crate::metadata::BuildInfo,
+) -> ExitCode {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -45,7 +49,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     };
     match cli.command.unwrap_or(Command::Start) {
         Command::Version => {
-            print!("{}", crate::metadata::version_info("orderer"));
+            print!("{}", build.version_info("orderer"));
             ExitCode::SUCCESS
         }
         Command::Start => match start() {

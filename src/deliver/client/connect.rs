@@ -160,21 +160,15 @@ mod tests {
     use crate::peer::config_bundle_of;
     use crate::protoutil::payload;
 
-    fn vector_bundle() -> Option<Bundle> {
-        let Some(dir) = std::env::var_os("FABRIC_VECTORS") else {
-            eprintln!("skipped: FABRIC_VECTORS is not set");
-            return None;
-        };
-        let path = std::path::Path::new(&dir).join("ledger/mychannel/committed/mychannel_0.block");
+    fn vector_bundle() -> Bundle {
+        let path = crate::test_vectors::dir().join("ledger/mychannel/committed/mychannel_0.block");
         let block = decode("Block", &std::fs::read(path).unwrap()).unwrap();
-        Some(config_bundle_of(&block).unwrap())
+        config_bundle_of(&block).unwrap()
     }
 
     #[test]
     fn endpoints_and_tls_roots_come_from_the_channel_config() {
-        let Some(bundle) = vector_bundle() else {
-            return;
-        };
+        let bundle = vector_bundle();
         assert_eq!(
             orderer_endpoints(&bundle),
             vec!["127.0.0.1:7050".to_string()]
@@ -186,12 +180,7 @@ mod tests {
 
     #[test]
     fn the_request_starts_at_the_ledger_height_and_never_stops() {
-        let dir = std::env::var_os("FABRIC_VECTORS");
-        let Some(dir) = dir else {
-            eprintln!("skipped: FABRIC_VECTORS is not set");
-            return;
-        };
-        let msp = std::path::Path::new(&dir).join(
+        let msp = crate::test_vectors::dir().join(
             "network/crypto-config/peerOrganizations/org1.example.com/peers/peer0.org1.example.com/msp",
         );
         let signer = crate::msp::load_local_msp(&msp, "Org1MSP", &crate::crypto::SwOpts::default())

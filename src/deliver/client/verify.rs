@@ -134,20 +134,8 @@ fn block_channel_id(block: &Block) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::*;
     use crate::peer::config_bundle_of;
-
-    fn vectors() -> Option<PathBuf> {
-        match std::env::var_os("FABRIC_VECTORS") {
-            Some(v) => Some(PathBuf::from(v)),
-            None => {
-                eprintln!("skipped: FABRIC_VECTORS is not set");
-                None
-            }
-        }
-    }
 
     fn block(dir: &std::path::Path, n: u64) -> Block {
         let path = dir.join(format!("ledger/mychannel/ordered/mychannel_{n}.block"));
@@ -156,7 +144,7 @@ mod tests {
 
     #[test]
     fn fabric_blocks_verify_and_tampering_is_caught() {
-        let Some(dir) = vectors() else { return };
+        let dir = crate::test_vectors::dir();
         let bundle = config_bundle_of(&block(&dir, 0)).unwrap();
         // Block 0 is the orderer-made genesis block, unsigned; a peer joins with it.
         assert!(verify_block(&bundle, "mychannel", 0, &block(&dir, 0)).is_err());

@@ -185,6 +185,7 @@ fn absolute(path: &str, env: &Environment) -> PathBuf {
 pub fn run(
     mut flags: Flags,
     env: &Environment,
+    build: &crate::metadata::BuildInfo,
     stdout: &mut dyn std::io::Write,
 ) -> Result<(), ConfigtxgenError> {
     let outputs = !flags.output_block.is_empty()
@@ -196,7 +197,7 @@ pub fn run(
     }
     if flags.version {
         stdout
-            .write_all(crate::metadata::version_info("configtxgen").as_bytes())
+            .write_all(build.version_info("configtxgen").as_bytes())
             .map_err(|e| ConfigtxgenError::Config(e.to_string()))?;
         return Ok(());
     }
@@ -373,6 +374,7 @@ fn anchor_peers_update(
 pub fn main(
     args: &[String],
     env: &Environment,
+    build: &crate::metadata::BuildInfo,
     stdout: &mut dyn std::io::Write,
     stderr: &mut dyn std::io::Write,
 ) -> i32 {
@@ -388,7 +390,7 @@ pub fn main(
             return 2;
         }
     };
-    match run(flags, env, stdout) {
+    match run(flags, env, build, stdout) {
         Ok(()) => 0,
         Err(e) => {
             let _ = writeln!(stderr, "Error: {e}");
@@ -464,7 +466,11 @@ mod tests {
         let env = Environment::new(Vec::<(String, String)>::new(), "/nonexistent-dir");
         let mut out = Vec::new();
         let mut err = Vec::new();
-        assert_eq!(main(&args(&["-version"]), &env, &mut out, &mut err), 0);
+        let build = crate::metadata::BuildInfo::default();
+        assert_eq!(
+            main(&args(&["-version"]), &env, &build, &mut out, &mut err),
+            0
+        );
         assert!(String::from_utf8(out)
             .unwrap()
             .starts_with("configtxgen:\n Version: 1.4.12\n"));
@@ -472,6 +478,7 @@ mod tests {
         let code = main(
             &args(&["-outputBlock", "x.block", "-configPath", "/nonexistent-dir"]),
             &env,
+            &build,
             &mut out,
             &mut err,
         );

@@ -116,7 +116,12 @@ pub enum CommandError {
 }
 
 /// Runs one parsed command with the given standard input and output.
-pub fn run(cli: Cli, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<(), CommandError> {
+pub fn run(
+    cli: Cli,
+    build: &crate::metadata::BuildInfo,
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+) -> Result<(), CommandError> {
     match cli.command {
         Command::Start {
             hostname,
@@ -159,7 +164,7 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<(),
             write_output(output.as_deref(), stdout, &bytes)
         }
         Command::Version => {
-            let text = crate::metadata::version_info("configtxlator");
+            let text = build.version_info("configtxlator");
             write_output(None, stdout, text.as_bytes())
         }
     }
@@ -277,6 +282,7 @@ mod tests {
                 "--port",
                 &port,
             ]),
+            &crate::metadata::BuildInfo::default(),
             &mut &b""[..],
             &mut Vec::new(),
         )
@@ -298,6 +304,7 @@ mod tests {
         let mut out = Vec::new();
         run(
             parse(&["configtxlator", "proto_decode", "--type", "common.Envelope"]),
+            &crate::metadata::BuildInfo::default(),
             &mut envelope.encode_to_vec().as_slice(),
             &mut out,
         )

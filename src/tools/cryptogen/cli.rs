@@ -16,6 +16,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use super::config::{Config, DEFAULT_TEMPLATE};
 use super::generate::{self, GenerateError};
+use crate::metadata::BuildInfo;
 
 /// What `cryptogen --version` prints: the application version Fabric's cryptogen gives
 /// its command-line parser (not the release; `cryptogen version` shows that).
@@ -71,7 +72,7 @@ pub fn command() -> clap::Command {
 
 /// Runs `cryptogen` with `args` (the first item is the program name) and returns its exit
 /// status.
-pub fn run<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
+pub fn run<I, T>(args: I, build: &BuildInfo, out: &mut dyn Write, err: &mut dyn Write) -> u8
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -93,7 +94,7 @@ where
             );
             return 1;
         }
-        Some(command) => execute(command, out),
+        Some(command) => execute(command, build, out),
     };
     match result {
         Ok(()) => 0,
@@ -104,7 +105,11 @@ where
     }
 }
 
-fn execute(command: &CryptogenCommand, out: &mut dyn Write) -> Result<(), GenerateError> {
+fn execute(
+    command: &CryptogenCommand,
+    build: &BuildInfo,
+    out: &mut dyn Write,
+) -> Result<(), GenerateError> {
     let mut progress = |domain: &str| {
         // Progress lines are informative; a closed stdout must not stop the generation.
         let _ = writeln!(out, "{domain}");
@@ -122,7 +127,7 @@ fn execute(command: &CryptogenCommand, out: &mut dyn Write) -> Result<(), Genera
             .write_all(DEFAULT_TEMPLATE.as_bytes())
             .map_err(write_error),
         CryptogenCommand::Version => out
-            .write_all(crate::metadata::version_info("cryptogen").as_bytes())
+            .write_all(build.version_info("cryptogen").as_bytes())
             .map_err(write_error),
     }
 }
@@ -150,7 +155,7 @@ fn report_parse_error(e: &clap::Error, out: &mut dyn Write, err: &mut dyn Write)
             let _ = writeln!(
                 err,
                 "cryptogen: error: {}, try --help",
-                crate::cli::one_line(e)
+                crate::config::flag_error_line(e)
             );
             1
         }
@@ -166,6 +171,7 @@ mod tests {
         let mut err = Vec::new();
         let code = run(
             std::iter::once("cryptogen").chain(args.iter().copied()),
+            &BuildInfo::default(),
             &mut out,
             &mut err,
         );

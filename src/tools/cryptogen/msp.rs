@@ -305,11 +305,9 @@ mod tests {
 
         let config = std::fs::read_to_string(msp.join("config.yaml")).unwrap();
         assert!(config.contains("  PeerOUIdentifier:\n    Certificate: cacerts/ca.org1.example.com-cert.pem\n    OrganizationalUnitIdentifier: peer\n"));
-        if let Some(vectors) = std::env::var_os("FABRIC_VECTORS") {
-            let golden = Path::new(&vectors)
-                .join("network/crypto-config/peerOrganizations/org1.example.com/peers/peer0.org1.example.com/msp/config.yaml");
-            assert_eq!(config, std::fs::read_to_string(golden).unwrap());
-        }
+        let golden = crate::test_vectors::dir()
+            .join("network/crypto-config/peerOrganizations/org1.example.com/peers/peer0.org1.example.com/msp/config.yaml");
+        assert_eq!(config, std::fs::read_to_string(golden).unwrap());
     }
 
     #[test]
@@ -363,12 +361,8 @@ mod tests {
     /// same extensions in the same order with the same criticality, as Fabric's.
     #[test]
     fn certificate_layout_matches_fabric_vectors() {
-        let Some(vectors) = std::env::var_os("FABRIC_VECTORS") else {
-            eprintln!("skipped: FABRIC_VECTORS is not set");
-            return;
-        };
-        let golden_org =
-            Path::new(&vectors).join("network/crypto-config/peerOrganizations/org1.example.com");
+        let golden_org = crate::test_vectors::dir()
+            .join("network/crypto-config/peerOrganizations/org1.example.com");
         let dir = tempfile::tempdir().unwrap();
         let (sign_ca, tls_ca) = cas(dir.path());
         let sans = vec![

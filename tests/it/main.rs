@@ -1,0 +1,40 @@
+//! Every integration test, linked into ONE test binary (`[[test]] name = "it"` in
+//! Cargo.toml, `autotests = false`): one link of the library instead of one per file.
+//!
+//! To add tests: write `tests/it/<topic>.rs` and add `mod <topic>;` below (keep the list
+//! sorted). Shared helpers live in `tests/it/support/` and are reached from a test module
+//! with `use crate::support;`. A file directly under tests/ is not compiled any more.
+//! Run one file's tests with `cargo test --test it <topic>::`.
+
+mod support;
+
+mod chaincode_shim;
+mod channelconfig_vectors;
+mod cli_flags;
+mod committer_replay;
+mod config_keys;
+mod configtxgen;
+mod configtxlator_cli;
+mod configtxlator_rest;
+mod configtxlator_vectors;
+mod cryptogen;
+mod deliver;
+mod endorser;
+mod generated_docs;
+mod ledger_state;
+mod ledger_store;
+mod ledger_vectors;
+mod module_graph;
+mod msp_vectors;
+mod network_e2e;
+mod orderer_blockwriter;
+mod orderer_channels;
+mod orderer_config;
+mod orderer_e2e;
+mod peer_cli;
+mod peer_node;
+mod peer_requests;
+mod policy_vectors;
+mod proto_conformance;
+mod sampleconfig;
+mod signature_vectors;
