@@ -158,7 +158,7 @@ async fn start_sample_orderer(
         root,
     );
     let (source, config) = TopLevel::load(env).expect("sampleconfig orderer.yaml");
-    let server = OrdererServer::new(&config, source.environment(), None)
+    let server = OrdererServer::new(&config, source.environment(), None, &Default::default())
         .await
         .expect("the orderer starts");
     let addr = format!("http://{}", server.local_addr().expect("bound"));

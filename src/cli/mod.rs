@@ -108,7 +108,7 @@ pub fn run(
         PeerCommand::Chaincode(c) => chaincode::run(c, &init, out),
         PeerCommand::Channel(c) => channel::run(c, &init, out),
         PeerCommand::Logging(c) => logging::run(c, &init),
-        PeerCommand::Node(c) => node::run(c, &init, out),
+        PeerCommand::Node(c) => node::run(c, &init, build, out),
     }
 }
 

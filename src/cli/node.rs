@@ -73,7 +73,12 @@ pub struct StartArgs {
 }
 
 /// Runs a `peer node` subcommand.
-pub fn run(cmd: &NodeCmd, init: &InitCmd, out: &mut dyn Write) -> Result<(), CliError> {
+pub fn run(
+    cmd: &NodeCmd,
+    init: &InitCmd,
+    build: &crate::metadata::BuildInfo,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
     match &cmd.command {
         NodeCommand::Reset(a) => {
             let ctx = init.run()?;
@@ -107,8 +112,9 @@ pub fn run(cmd: &NodeCmd, init: &InitCmd, out: &mut dyn Write) -> Result<(), Cli
         }
         NodeCommand::Start(a) => {
             let ctx = init.run_with(&start_overrides(a))?;
-            let settings = crate::node::NodeSettings::from_source(&ctx.source)
+            let mut settings = crate::node::NodeSettings::from_source(&ctx.source)
                 .map_err(|e| CliError::Config(e.to_string()))?;
+            settings.build = build.clone();
             crate::node::start(settings, ctx.logging.clone())
                 .map_err(|e| CliError::Node(e.to_string()))
         }

@@ -40,6 +40,7 @@ use crate::endorser::{auth, Endorser, FilteredEndorser, ProposalProcessor};
 use crate::flogging::Logging;
 use crate::ledger::kvledger::KvLedgerProvider;
 use crate::ledger::LedgerProvider;
+use crate::metadata::BuildInfo;
 use crate::msp::{load_local_msp, MspError, SigningIdentity, X509Msp};
 use crate::operations::grpc::{count_connections, GrpcMetricsLayer};
 use crate::operations::metrics::Metrics;
@@ -130,6 +131,8 @@ pub struct NodeSettings {
     pub config: CoreConfig,
     /// `peer.chaincodeListenAddress` (where Fabric's chaincode support would listen).
     pub chaincode_listen_address: Option<String>,
+    /// What the `peer` binary was stamped with (the operations endpoint's /version).
+    pub build: BuildInfo,
 }
 
 impl NodeSettings {
@@ -140,6 +143,7 @@ impl NodeSettings {
             chaincode_listen_address: source
                 .get_string("peer.chaincodeListenAddress")?
                 .filter(|a| !a.is_empty()),
+            build: BuildInfo::default(),
         })
     }
 }
@@ -193,6 +197,7 @@ impl PeerNode {
         let NodeSettings {
             config,
             chaincode_listen_address,
+            build,
         } = settings;
         let (msp, signer) = local_msp(&config)?;
         let admin_policy = SignaturePolicyEvaluator::new(
@@ -256,7 +261,10 @@ impl PeerNode {
         };
         let chaincode_listener = bind(&chaincode_address, "peer.chaincodeListenAddress").await?;
         let operations = OperationsSystem::bind(
-            OperationsOptions::from_core(&config),
+            OperationsOptions {
+                commit: build.commit().to_string(),
+                ..OperationsOptions::from_core(&config)
+            },
             Some(logging),
             metrics.clone(),
         )

@@ -78,6 +78,8 @@ pub struct OperationsOptions {
     /// `metrics.provider` / `Metrics.Provider`: /metrics is served for "prometheus".
     pub metrics_provider: String,
     pub limits: Limits,
+    /// The commit `/version` reports as `CommitSHA` (the binary's build stamp).
+    pub commit: String,
 }
 
 impl OperationsOptions {
@@ -88,6 +90,7 @@ impl OperationsOptions {
             tls: None,
             metrics_provider: metrics_provider.to_string(),
             limits: Limits::default(),
+            commit: crate::metadata::BuildInfo::default().commit().to_string(),
         }
     }
 
@@ -124,6 +127,8 @@ struct Routes {
     logging: Option<Logging>,
     /// The registry /metrics shows; `None` unless the provider is prometheus.
     metrics: Option<Arc<Metrics>>,
+    /// `CommitSHA` of /version.
+    commit: String,
 }
 
 /// An HTTP answer: status code, content type (empty for none), body.
@@ -172,6 +177,7 @@ impl OperationsSystem {
             routes: Arc::new(Routes {
                 logging,
                 metrics: prometheus.then_some(metrics),
+                commit: options.commit,
             }),
             tls,
             limits: options.limits,
@@ -224,7 +230,7 @@ impl Routes {
                 },
                 None => not_found(),
             },
-            "/version" => version(method),
+            "/version" => version(method, &self.commit),
             _ => not_found(),
         }
     }
@@ -239,11 +245,10 @@ fn not_found() -> Reply {
 }
 
 /// `GET /version`: Fabric's `{"CommitSHA":...,"Version":...}`.
-fn version(method: &str) -> Reply {
+fn version(method: &str, commit: &str) -> Reply {
     if method != "GET" {
         return error_reply(400, &format!("invalid request method: {method}"));
     }
-    let commit = option_env!("FABRIC_COMMIT").unwrap_or("development build");
     json_reply(
         200,
         json!({ "CommitSHA": commit, "Version": crate::metadata::FABRIC_VERSION }),
@@ -309,6 +314,7 @@ mod tests {
         Routes {
             logging: Some(logging),
             metrics: prometheus.then_some(metrics),
+            commit: "abc1234".into(),
         }
     }
 
@@ -318,7 +324,7 @@ mod tests {
         assert_eq!(r.code, 200);
         let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
         assert_eq!(v["Version"], "1.4.12");
-        assert!(v["CommitSHA"].is_string());
+        assert_eq!(v["CommitSHA"], "abc1234");
         assert_eq!(v.as_object().unwrap().len(), 2);
     }
 

@@ -52,7 +52,7 @@ pub fn main(
             print!("{}", build.version_info("orderer"));
             ExitCode::SUCCESS
         }
-        Command::Start => match start() {
+        Command::Start => match start(build) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("Error: {e}");
@@ -62,7 +62,7 @@ pub fn main(
     }
 }
 
-fn start() -> Result<(), String> {
+fn start(build: &crate::metadata::BuildInfo) -> Result<(), String> {
     let logging = Logging::from_env().map_err(|e| e.to_string())?;
     logging.install_global().map_err(|e| e.to_string())?;
     let (source, config) =
@@ -72,9 +72,10 @@ fn start() -> Result<(), String> {
         .build()
         .map_err(|e| format!("could not start the async runtime: {e}"))?;
     let result = runtime.block_on(async {
-        let server = OrdererServer::new(&config, source.environment(), Some(logging.clone()))
-            .await
-            .map_err(|e| e.to_string())?;
+        let server =
+            OrdererServer::new(&config, source.environment(), Some(logging.clone()), build)
+                .await
+                .map_err(|e| e.to_string())?;
         server
             .serve(shutdown_signal())
             .await

@@ -20,7 +20,7 @@ use super::localconfig::TopLevel;
 use super::multichannel::{Registrar, RegistrarError};
 use super::operations::grpc::{count_connections, GrpcMetricsLayer};
 use super::operations::metrics::Metrics;
-use super::operations::{OperationsError, OperationsSystem};
+use super::operations::{OperationsError, OperationsOptions, OperationsSystem};
 use crate::comm::server::DRAIN_DEADLINE;
 use crate::comm::{
     end_streams_on_stop, read_pem, serve_with_drain, stop_channel, CommError, KeepaliveOptions,
@@ -29,6 +29,7 @@ use crate::comm::{
 use crate::config::Environment;
 use crate::crypto::SwOpts;
 use crate::flogging::Logging;
+use crate::metadata::BuildInfo;
 use crate::msp::{load_local_msp, MspError};
 use crate::protos::common::Block;
 use crate::protos::orderer::atomic_broadcast_server::AtomicBroadcastServer;
@@ -83,13 +84,14 @@ pub struct OrdererServer {
 
 impl OrdererServer {
     /// Loads everything orderer.yaml names and binds the listener (must run inside tokio).
-    /// `logging` backs the operations endpoint's /logspec.
+    /// `logging` backs the operations endpoint's /logspec, `build` its /version.
     /// `env` is the environment orderer.yaml was read with (a provisional genesis block
     /// finds configtx.yaml through its FABRIC_CFG_PATH).
     pub async fn new(
         config: &TopLevel,
         env: &Environment,
         logging: Option<Logging>,
+        build: &BuildInfo,
     ) -> Result<Self, ServerError> {
         let sw = &config.general.bccsp.sw;
         let keystore = sw.file_key_store.as_deref().map(|p| config.resolve_path(p));
@@ -133,7 +135,10 @@ impl OrdererServer {
         );
         let server_config = server_config(config)?;
         let metrics = Metrics::new();
-        let options = super::operations::options(config);
+        let options = OperationsOptions {
+            commit: build.commit().to_string(),
+            ..super::operations::options(config)
+        };
         let operations = OperationsSystem::bind(options, logging, metrics.clone()).await?;
         Ok(OrdererServer {
             registrar,
@@ -176,7 +181,7 @@ impl OrdererServer {
         if let Some(addr) = self.local_addr() {
             tracing::info!(target: "orderer.common.server", "Beginning to serve requests on {addr}");
         }
-        let mut builder = self.server_config.builder().map_err(ServerError::Tls)?;
+        let builder = self.server_config.builder().map_err(ServerError::Tls)?;
         if let Some(addr) = self.operations.local_addr() {
             tracing::info!(target: "orderer.common.server", "Operations endpoint listening on {addr}");
         }

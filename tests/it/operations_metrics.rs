@@ -15,7 +15,7 @@ use std::net::TcpStream;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-mod support;
+use crate::support;
 
 use support::network::{free_port, wait_for_port, Guard, Network};
 

@@ -7,7 +7,7 @@
 //! and its queue is [`BATCH`] deep; envelopes carry [`PAD`] bytes so memory growth from
 //! queued messages would show in VmRSS.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -12,7 +12,7 @@ use prost::Message;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-mod support;
+use crate::support;
 
 use fabric::protos::common::Envelope;
 use fabric::protos::orderer::atomic_broadcast_client::AtomicBroadcastClient;
