@@ -3,7 +3,7 @@
 //! `peer.handlers.authFilters` names them: `DefaultAuth` (passes everything on) and
 //! `ExpirationCheck` (refuses proposals whose creator certificate has expired).
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use prost::Message;
 
@@ -21,9 +21,8 @@ pub enum AuthError {
     #[error("identity expired")]
     IdentityExpired,
 }
-use crate::msp::cert::Certificate;
+use crate::msp::cert::expires_at;
 use crate::protos::common::{Header, SignatureHeader};
-use crate::protos::msp::SerializedIdentity;
 use crate::protos::peer::{Proposal, SignedProposal};
 
 /// One filter of the chain.
@@ -43,15 +42,6 @@ impl Filter for DefaultAuth {
 
 /// Fabric's `ExpirationCheck`: refuses a proposal whose creator's certificate has expired.
 pub struct ExpirationCheck;
-
-/// When the certificate in a serialized identity stops being valid, if it can be read
-/// (Fabric's `crypto.ExpiresAt`; unreadable identities have no expiry here).
-pub fn expires_at(serialized_identity: &[u8]) -> Option<SystemTime> {
-    let sid = SerializedIdentity::decode(serialized_identity).ok()?;
-    let cert = Certificate::from_pem(&sid.id_bytes).ok()?;
-    let secs = u64::try_from(cert.not_after).ok()?;
-    Some(UNIX_EPOCH + std::time::Duration::from_secs(secs))
-}
 
 impl Filter for ExpirationCheck {
     fn check(&self, signed: &SignedProposal) -> Result<(), EndorserError> {

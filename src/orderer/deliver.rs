@@ -9,12 +9,13 @@ use tokio::sync::{mpsc, watch};
 use tokio_stream::Stream;
 
 use super::ledger::LedgerRef;
-use super::msgprocessor::{expires_at, CHANNEL_READERS};
+use super::msgprocessor::CHANNEL_READERS;
 use super::multichannel::{ChainSupport, Registrar};
 use crate::deliver::handler::{
     AccessError, BlockReader, Chain, ChainManager, Handler, PolicyChecker, ReadError,
     ResponseSender, Server,
 };
+use crate::msp::cert::expires_at;
 use crate::policy::SignedData;
 use crate::protos::common::{Block, Envelope, Status};
 use crate::protos::orderer::{deliver_response, DeliverResponse};

@@ -22,7 +22,7 @@ use crate::deliver::handler::{
     ResponseSender, Server,
 };
 use crate::ledger::PeerLedger;
-use crate::orderer::msgprocessor::expires_at;
+use crate::msp::cert::expires_at;
 use crate::peer::{Channel, Peer};
 use crate::protos::common::{Block, Envelope, Status};
 use crate::protos::peer::{deliver_response, DeliverResponse};

@@ -4,14 +4,12 @@
 
 use std::time::SystemTime;
 
-use prost::Message;
-
 use super::{ProcessError, CHANNEL_WRITERS, ORDERER_WRITERS};
 use crate::channelconfig::Bundle;
+use crate::msp::cert::expires_at;
 use crate::orderer::blockcutter::message_size_bytes;
 use crate::policy::SignedData;
 use crate::protos::common::Envelope;
-use crate::protos::msp::SerializedIdentity;
 use crate::protos::orderer::consensus_type::State;
 
 /// Applies every filter of a channel to `env`.
@@ -60,15 +58,4 @@ pub fn check_policy(
     policy
         .evaluate(signed)
         .map_err(|e| ProcessError::PermissionDenied(e.to_string()))
-}
-
-/// When a serialized identity's certificate expires (Fabric's `crypto.ExpiresAt`): `None`
-/// when it is not an X.509 identity.
-pub fn expires_at(serialized: &[u8]) -> Option<SystemTime> {
-    let sid = SerializedIdentity::decode(serialized).ok()?;
-    let (_, pem) = x509_parser::pem::parse_x509_pem(&sid.id_bytes).ok()?;
-    let cert = pem.parse_x509().ok()?;
-    let secs = cert.validity().not_after.timestamp();
-    let secs = u64::try_from(secs).ok()?;
-    Some(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs))
 }

@@ -7,7 +7,7 @@ mod filters;
 mod standard;
 mod systemchannel;
 
-pub use filters::{apply_filters, expires_at};
+pub use filters::apply_filters;
 pub use standard::{process_config_update_msg, process_normal_msg};
 pub use systemchannel::{new_channel_config, process_channel_creation};
 
@@ -158,8 +158,9 @@ mod tests {
             mspid: "SampleOrg".into(),
             id_bytes: pem,
         };
-        let expiry = expires_at(&sid.encode_to_vec()).expect("an X.509 identity expires");
+        let expiry =
+            crate::msp::cert::expires_at(&sid.encode_to_vec()).expect("an X.509 identity expires");
         assert!(expiry > std::time::SystemTime::now());
-        assert_eq!(expires_at(b"not an identity"), None);
+        assert_eq!(crate::msp::cert::expires_at(b"not an identity"), None);
     }
 }
