@@ -5,7 +5,12 @@
 //! through: [`txvalidator::TxValidator`] writes the TRANSACTIONS_FILTER, the ledger commits
 //! (running MVCC, which may invalidate more transactions, and writing the final filter and
 //! the commit hash), and a committed config block replaces the channel's config bundle.
+//! In a running peer each channel's blocks go through a [`actor::ChannelCommitter`], which
+//! does the same on its own thread and overlaps a block's commit with the next block's
+//! validation; transactions are validated on one [`ValidationPool`] per peer.
 
+pub mod actor;
+mod pool;
 pub mod txvalidator;
 
 #[cfg(test)]
@@ -15,6 +20,7 @@ use crate::ledger::{CommitResult, LedgerError};
 use crate::peer::Channel;
 use crate::protos::common::Block;
 
+pub use pool::ValidationPool;
 pub use txvalidator::{BlockValidation, TxValidator, TxValidatorError};
 
 /// Why a block could not be stored. The channel's ledger and config are unchanged.
@@ -34,6 +40,10 @@ pub enum CommitterError {
         #[source]
         source: LedgerError,
     },
+    #[error("the channel's committer has stopped")]
+    Stopped,
+    #[error("cannot start the channel's committer thread: {0}")]
+    Thread(#[source] std::io::Error),
 }
 
 /// Validates and commits blocks (Fabric's `LedgerCommitter` with the gossip coordinator's
@@ -64,7 +74,7 @@ impl LedgerCommitter {
         let bundle = channel.bundle();
         let validation = self
             .validator
-            .validate(channel.ledger().as_ref(), &bundle, &mut block)
+            .validate(channel.ledger().clone(), bundle, &mut block)
             .map_err(|source| CommitterError::Validation {
                 channel_id: channel.id().to_string(),
                 block_number,

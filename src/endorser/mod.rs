@@ -128,6 +128,12 @@ impl Endorser {
         })
     }
 
+    /// Notes what escc signs in `own`, so this peer's committer need not verify it again.
+    pub fn remembering_endorsements(mut self, own: Arc<crate::scc::escc::OwnEndorsements>) -> Self {
+        self.escc = self.escc.remembering(own);
+        self
+    }
+
     /// Runs user chaincodes through `support` (without it they fail as not running).
     pub fn with_chaincode_support(mut self, support: Arc<ChaincodeSupport>) -> Self {
         self.chaincodes = Some(support);

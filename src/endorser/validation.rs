@@ -116,6 +116,7 @@ fn check_proposal_creator(
         &signed.proposal_bytes,
         deserializer,
     )
+    .map_err(|e| e.to_string())
 }
 
 /// Validates a signed proposal. `deserializer` is the identity deserializer of the channel
@@ -130,7 +131,8 @@ pub fn validate_proposal_message(
     let chdr: ChannelHeader = decode("ChannelHeader", &header.channel_header)?;
     let shdr: SignatureHeader = decode("SignatureHeader", &header.signature_header)?;
     validate_channel_header(&chdr)?;
-    validate_signature_header(&shdr).map_err(ValidationError::SignatureHeader)?;
+    validate_signature_header(&shdr)
+        .map_err(|e| ValidationError::SignatureHeader(e.to_string()))?;
     if let Err(e) = check_proposal_creator(deserializer, signed, &shdr.creator, &chdr.channel_id) {
         tracing::warn!(target: "protoutils", "channel [{}]: {e}", chdr.channel_id);
         let msp_id = SerializedIdentity::decode(shdr.creator.as_slice())

@@ -1,15 +1,20 @@
 //! The per-channel work of a running peer: a deliver client pulling blocks from the
-//! channel's orderers into a [`CommitterSink`] (validate with the committer, commit to the
-//! ledger, update metrics). Started for every channel found at start and for every channel
-//! joined later (cscc's after-join hook); stopped together at shutdown.
+//! channel's orderers into a [`CommitterSink`], the queue of the channel's committer actor
+//! ([`ChannelCommitter`]: validate on the peer's validation pool, commit to the ledger,
+//! update metrics, on its own thread). Started for every channel found at start and for
+//! every channel joined later (cscc's after-join hook); stopped together at shutdown.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use prost::Message;
 
-use crate::committer::LedgerCommitter;
-use crate::deliver::client::{BlockSink, DeliverClient, DeliverClientConfig};
+use crate::committer::actor::{ChannelCommitter, CommitObserver};
+use crate::committer::{CommitterError, LedgerCommitter};
+use crate::deliver::client::{
+    BlockSink, Committed, DeliverClient, DeliverClientConfig, SinkError, SinkFuture,
+};
+use crate::ledger::CommitResult;
 use crate::msp::SigningIdentity;
 use crate::operations::metrics::{Counter, Gauge, MetricOpts, Metrics};
 use crate::peer::Channel;
@@ -40,24 +45,65 @@ pub const BLOCKCHAIN_HEIGHT: MetricOpts = MetricOpts {
     label_names: &["channel"],
 };
 
-/// Where a channel's verified blocks go: the committer, then the metrics.
+/// Where a channel's verified blocks go: the queue of the channel's committer actor.
 pub struct CommitterSink {
-    channel: Arc<Channel>,
-    committer: LedgerCommitter,
+    committer: ChannelCommitter,
+}
+
+/// Updates the ledger metrics of each committed block (on the committer's thread).
+struct LedgerMetrics {
+    channel_id: String,
     height: Gauge,
     transactions: Counter,
     timings: super::metrics::LedgerTimingMetrics,
 }
 
+impl CommitObserver for LedgerMetrics {
+    fn committing(&self, block: &Block) -> Box<dyn FnOnce(&CommitResult) + Send> {
+        let number = block.header.as_ref().map_or(0, |h| h.number);
+        let labels: Vec<(String, String)> = block
+            .data
+            .as_ref()
+            .map(|d| d.data.iter().map(|tx| tx_labels(tx)).collect())
+            .unwrap_or_default();
+        let id = self.channel_id.clone();
+        let height = self.height.clone();
+        let transactions = self.transactions.clone();
+        let timings = self.timings.clone();
+        Box::new(move |result: &CommitResult| {
+            height.set(&[&id], (number + 1) as f64);
+            timings.observe(&id, &result.timings);
+            for ((kind, chaincode), code) in labels.iter().zip(&result.tx_validation_codes) {
+                transactions.add(&[&id, kind, chaincode, code.as_str_name()], 1.0);
+            }
+        })
+    }
+}
+
 impl CommitterSink {
-    pub fn new(channel: Arc<Channel>, committer: LedgerCommitter, metrics: &Metrics) -> Self {
-        CommitterSink {
-            channel,
-            committer,
+    /// Starts the channel's committer actor.
+    pub fn new(
+        channel: Arc<Channel>,
+        committer: &LedgerCommitter,
+        metrics: &Metrics,
+    ) -> Result<Self, CommitterError> {
+        let observer = LedgerMetrics {
+            channel_id: channel.id().to_string(),
             height: metrics.gauge(BLOCKCHAIN_HEIGHT),
             transactions: metrics.counter(TRANSACTION_COUNT),
             timings: super::metrics::LedgerTimingMetrics::new(metrics),
-        }
+        };
+        let committer = ChannelCommitter::start(
+            channel,
+            committer.validator().clone(),
+            Some(Arc::new(observer)),
+        )?;
+        Ok(CommitterSink { committer })
+    }
+
+    /// Lets the actor commit what is queued and waits for it.
+    pub async fn stop(self) {
+        self.committer.stop().await;
     }
 }
 
@@ -85,25 +131,21 @@ fn tx_labels(data: &[u8]) -> (String, String) {
 }
 
 impl BlockSink for CommitterSink {
-    fn deliver_block(&self, block: Block) -> Result<(), String> {
-        let number = block.header.as_ref().map_or(0, |h| h.number);
-        let labels: Vec<(String, String)> = block
-            .data
-            .as_ref()
-            .map(|d| d.data.iter().map(|tx| tx_labels(tx)).collect())
-            .unwrap_or_default();
-        let id = self.channel.id().to_string();
-        let result = self
-            .committer
-            .store_block(&self.channel, block)
-            .map_err(|e| e.to_string())?;
-        self.height.set(&[&id], (number + 1) as f64);
-        self.timings.observe(&id, &result.timings);
-        for ((kind, chaincode), code) in labels.iter().zip(&result.tx_validation_codes) {
-            self.transactions
-                .add(&[&id, kind, chaincode, code.as_str_name()], 1.0);
-        }
-        Ok(())
+    fn deliver_block(&self, block: Block) -> SinkFuture<'_> {
+        Box::pin(async move {
+            let reply = self
+                .committer
+                .submit(block)
+                .await
+                .map_err(|_| SinkError::Stopped)?;
+            Ok(Committed::new(async move {
+                match reply.await {
+                    Ok(Ok(_)) => Ok(()),
+                    Ok(Err(e)) => Err(SinkError::Rejected(Box::new(e))),
+                    Err(_) => Err(SinkError::Stopped),
+                }
+            }))
+        })
     }
 }
 
@@ -114,7 +156,7 @@ pub struct ChannelServices {
     deliver_config: DeliverClientConfig,
     metrics: Arc<Metrics>,
     runtime: tokio::runtime::Handle,
-    clients: Mutex<BTreeMap<String, DeliverClient>>,
+    clients: Mutex<BTreeMap<String, (DeliverClient, Arc<CommitterSink>)>>,
 }
 
 impl ChannelServices {
@@ -135,6 +177,11 @@ impl ChannelServices {
         }
     }
 
+    /// The committer every channel's actor validates with.
+    pub fn committer(&self) -> &LedgerCommitter {
+        &self.committer
+    }
+
     /// Starts pulling blocks for `channel` (once; a second call for it does nothing).
     pub fn start_channel(&self, channel: &Arc<Channel>) {
         let id = channel.id().to_string();
@@ -146,29 +193,36 @@ impl ChannelServices {
         self.metrics
             .gauge(BLOCKCHAIN_HEIGHT)
             .set(&[&id], height as f64);
-        let sink = Arc::new(CommitterSink::new(
-            channel.clone(),
-            self.committer.clone(),
-            &self.metrics,
-        ));
+        let sink = match CommitterSink::new(channel.clone(), &self.committer, &self.metrics) {
+            Ok(sink) => Arc::new(sink),
+            Err(e) => {
+                tracing::error!(target: "peer", "Cannot start the committer of channel [{id}]: {e}");
+                return;
+            }
+        };
         let _guard = self.runtime.enter();
         let client = DeliverClient::start(
             &id,
             channel.clone(),
-            sink,
+            sink.clone(),
             self.signer.clone(),
             self.deliver_config.clone(),
         );
         tracing::info!(target: "peer", "Deliver client started for channel [{id}] at height {height}");
-        clients.insert(id, client);
+        clients.insert(id, (client, sink));
     }
 
-    /// Stops every deliver client and waits for them.
+    /// Stops every deliver client, then lets each committer finish the blocks it holds.
     pub async fn stop_all(&self) {
         let clients = std::mem::take(&mut *self.clients.lock().unwrap_or_else(|e| e.into_inner()));
-        for (id, client) in clients {
+        for (id, (client, sink)) in clients {
             client.stop().await;
             tracing::debug!(target: "peer", "Deliver client for channel [{id}] stopped");
+            // The deliver client's task held the only other reference.
+            if let Ok(sink) = Arc::try_unwrap(sink) {
+                sink.stop().await;
+                tracing::debug!(target: "peer", "Committer for channel [{id}] stopped");
+            }
         }
     }
 }

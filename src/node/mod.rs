@@ -50,6 +50,7 @@ use crate::policy::cauthdsl::builder::signed_by_any_admin;
 use crate::policy::SignaturePolicyEvaluator;
 use crate::protos::protos::admin_server::AdminServer as AdminGrpcServer;
 use crate::scc::cscc::{Cscc, JoinHook};
+use crate::scc::escc::OwnEndorsements;
 use crate::scc::lscc::{ChaincodeStore, Lscc};
 use crate::scc::qscc::Qscc;
 use crate::scc::Registry;
@@ -212,7 +213,9 @@ impl PeerNode {
             .map_err(|e| NodeError::DeliverClient(e.to_string()))?;
         let pool = config.peer.validator_pool_size.unwrap_or(0).max(0) as usize;
         let channels = Arc::new(ChannelServices::new(
-            LedgerCommitter::new(TxValidator::new(pool)),
+            LedgerCommitter::new(TxValidator::new(pool).trusting_own_endorsements(Arc::new(
+                OwnEndorsements::new(signer.serialize(), OwnEndorsements::DEFAULT_CAPACITY),
+            ))),
             signer.clone(),
             deliver_config,
             metrics.clone(),
@@ -549,9 +552,12 @@ fn compose_endorser(
         },
         sccs.clone(),
     ));
-    let endorser = Endorser::new(peer.clone(), msp, acl, sccs)
+    let mut endorser = Endorser::new(peer.clone(), msp, acl, sccs)
         .map_err(|e| NodeError::Endorser(e.to_string()))?
         .with_chaincode_support(support.clone());
+    if let Some(own) = channels.committer().validator().own_endorsements() {
+        endorser = endorser.remembering_endorsements(own);
+    }
     let mut filters = Vec::new();
     for handler in &config.peer.handlers.auth_filters {
         match auth::builtin_filter(&handler.name) {

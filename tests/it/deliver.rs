@@ -27,7 +27,7 @@ use fabric::aclmgmt::{AclError, AclProvider, AclSubject};
 use fabric::channelconfig::Bundle;
 use fabric::deliver::client::{
     connect as tls_connect, orderer_tls_roots, verify_block, AddressOverride, BlockSink,
-    ChannelState, ClientTls, DeliverClient, DeliverClientConfig,
+    ChannelState, ClientTls, Committed, DeliverClient, DeliverClientConfig, SinkFuture,
 };
 use fabric::deliver::peer::service::DeliverService;
 use fabric::deliver::peer::DeliverServer;
@@ -121,14 +121,14 @@ impl Collector {
 }
 
 impl BlockSink for Collector {
-    fn deliver_block(&self, block: Block) -> Result<(), String> {
+    fn deliver_block(&self, block: Block) -> SinkFuture<'_> {
         self.blocks.lock().unwrap().push(block);
-        Ok(())
+        Box::pin(async { Ok(Committed::ready(Ok(()))) })
     }
 }
 
 impl ChannelState for Collector {
-    fn ledger_height(&self) -> Result<u64, String> {
+    fn ledger_height(&self) -> Result<u64, LedgerError> {
         Ok(self.blocks.lock().unwrap().len() as u64)
     }
     fn bundle(&self) -> Arc<Bundle> {

@@ -14,17 +14,19 @@
 //! MVCC is the ledger's part of validation and happens at commit.
 
 pub mod msgvalidation;
+mod reads;
 mod vscc_validator;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::Instant;
 
 use prost::Message;
 
+use super::pool::{PoolTask, ValidationPool};
 use crate::channelconfig::{ApplicationCapabilities, Bundle};
-use crate::ledger::{LedgerError, PeerLedger};
+use crate::ledger::{LedgerError, PeerLedger, QueryExecutor};
 use crate::msp::IdentityDeserializer;
 use crate::protos::common::{Block, BlockMetadata, ConfigEnvelope, HeaderType, Payload};
 use crate::protos::peer::{
@@ -32,7 +34,10 @@ use crate::protos::peer::{
     ChaincodeInvocationSpec, ChaincodeProposalPayload, Transaction, TxValidationCode,
 };
 use crate::protoutil::BlockMetadataIndex;
-use crate::scc::vscc::KeyLevelDependencies;
+use crate::scc::escc::{OwnEndorsements, TrustOwnEndorsements};
+use crate::scc::vscc::{EndorsementPolicies, KeyLevelDependencies};
+use msgvalidation::ValidatedPayload;
+pub(crate) use reads::ReadLog;
 
 /// What stops the validation of a whole block (the peer must not commit it).
 #[derive(Debug, thiserror::Error)]
@@ -45,14 +50,33 @@ pub enum TxValidatorError {
         #[source]
         source: LedgerError,
     },
-    #[error("could not retrieve state for chaincode {chaincode}: {reason}")]
-    InfoLookup { chaincode: String, reason: String },
+    #[error("could not retrieve state for chaincode {chaincode}: {source}")]
+    InfoLookup {
+        chaincode: String,
+        #[source]
+        source: LedgerError,
+    },
     #[error("validation plugin failed: {0}")]
-    VsccExecution(String),
+    VsccExecution(#[source] crate::scc::vscc::VsccError),
+    #[error("plugin with name {0} couldn't be used: plugin with name {0} wasn't found")]
+    UnknownPlugin(String),
     #[error("error validating config which passed initial validity checks: {0}")]
-    Config(String),
+    Config(#[source] ConfigError),
     #[error("cannot read the channel state: {0}")]
     State(#[source] LedgerError),
+}
+
+/// Why a config transaction that passed the message checks is not the channel's next config.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("error unmarshalling config envelope: {0}")]
+    Decode(#[source] prost::DecodeError),
+    #[error("the config envelope has no config")]
+    Missing,
+    #[error("{0}")]
+    Invalid(#[source] crate::configtx::ConfigtxError),
+    #[error("{0}")]
+    Bundle(#[source] crate::channelconfig::ChannelConfigError),
 }
 
 /// A chaincode on a channel (Fabric's `sysccprovider.ChaincodeInstance`).
@@ -101,10 +125,53 @@ impl std::fmt::Debug for BlockValidation {
     }
 }
 
-/// Validates blocks over a pool of worker threads (Fabric's `TxValidator`).
-#[derive(Debug, Clone)]
+/// The compiled endorsement policies of each channel, for the bundle in force.
+#[derive(Default)]
+struct PolicyCaches {
+    by_channel: Mutex<HashMap<String, (Arc<Bundle>, Arc<EndorsementPolicies>)>>,
+    /// What this peer's escc signed: such endorsements are not verified again.
+    own: Option<Arc<OwnEndorsements>>,
+}
+
+impl PolicyCaches {
+    /// The cache of `bundle`'s channel; a new bundle (config update) starts an empty one.
+    fn for_bundle(&self, bundle: &Arc<Bundle>) -> Arc<EndorsementPolicies> {
+        let mut map = self.by_channel.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((b, policies)) = map.get(bundle.channel_id()) {
+            if Arc::ptr_eq(b, bundle) {
+                return policies.clone();
+            }
+        }
+        let mut deserializer: Arc<dyn IdentityDeserializer> = bundle.msp_manager().clone();
+        if let Some(own) = &self.own {
+            deserializer = Arc::new(TrustOwnEndorsements {
+                inner: deserializer,
+                own: own.clone(),
+            });
+        }
+        let policies = Arc::new(EndorsementPolicies::new(deserializer));
+        map.insert(
+            bundle.channel_id().to_string(),
+            (bundle.clone(), policies.clone()),
+        );
+        policies
+    }
+}
+
+/// Validates blocks on the peer's validation pool (Fabric's `TxValidator`). Clones share
+/// the pool and the policy caches.
+#[derive(Clone)]
 pub struct TxValidator {
-    pool_size: usize,
+    pool: Arc<ValidationPool>,
+    policies: Arc<PolicyCaches>,
+}
+
+impl std::fmt::Debug for TxValidator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TxValidator")
+            .field("pool_size", &self.pool.size())
+            .finish()
+    }
 }
 
 impl Default for TxValidator {
@@ -114,107 +181,241 @@ impl Default for TxValidator {
 }
 
 /// What every transaction of one block is validated against.
-pub(crate) struct BlockContext<'a> {
-    ledger: &'a dyn PeerLedger,
-    bundle: &'a Bundle,
+pub(crate) struct BlockContext {
+    ledger: Arc<dyn PeerLedger>,
+    state: Box<dyn QueryExecutor>,
+    reads: Arc<ReadLog>,
+    bundle: Arc<Bundle>,
     channel_id: String,
     block_num: u64,
-    data: &'a [Vec<u8>],
     capabilities: ApplicationCapabilities,
     deserializer: Arc<dyn IdentityDeserializer>,
+    policies: Arc<EndorsementPolicies>,
     application_msp_ids: Vec<String>,
     dependencies: KeyLevelDependencies,
 }
 
+/// One block's validation on the pool: workers take transactions in ascending order.
+struct BlockJob {
+    ctx: BlockContext,
+    data: RwLock<Vec<Vec<u8>>>,
+    next: AtomicUsize,
+    slots: Vec<Mutex<Option<Result<TxResult, TxValidatorError>>>>,
+    finished: Mutex<usize>,
+    all_finished: Condvar,
+}
+
+impl PoolTask for BlockJob {
+    fn run(&self) {
+        let data = self.data.read().unwrap_or_else(|e| e.into_inner());
+        let n = data.len();
+        loop {
+            let i = self.next.fetch_add(1, Ordering::SeqCst);
+            if i >= n {
+                return;
+            }
+            let result = self.ctx.validate_tx(i, &data[i]);
+            self.ctx.dependencies.finish(i);
+            *self.slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+            let mut finished = self.finished.lock().unwrap_or_else(|e| e.into_inner());
+            *finished += 1;
+            if *finished == n {
+                self.all_finished.notify_all();
+            }
+        }
+    }
+}
+
+/// A block being validated on the pool; [`PendingValidation::wait`] gives it back with
+/// its filter written.
+pub struct PendingValidation {
+    job: Arc<BlockJob>,
+    block: Block,
+    started: Instant,
+}
+
+/// A validated block, ready for the ledger.
+pub struct ValidatedBlock {
+    /// The block with its TRANSACTIONS_FILTER set.
+    pub block: Block,
+    pub validation: BlockValidation,
+    reads: Arc<ReadLog>,
+}
+
+impl ValidatedBlock {
+    /// Whether what the validation read from `ledger` is still what the ledger holds (see
+    /// [`ReadLog`]); always true when the reads were not logged.
+    pub(crate) fn reads_still_current(&self, ledger: &dyn PeerLedger) -> Result<bool, LedgerError> {
+        self.reads.still_current(ledger)
+    }
+
+    /// The block number.
+    pub fn number(&self) -> u64 {
+        self.block.header.as_ref().map_or(0, |h| h.number)
+    }
+}
+
+impl PendingValidation {
+    /// The block number.
+    pub fn number(&self) -> u64 {
+        self.job.ctx.block_num
+    }
+
+    /// Waits for every transaction's verdict and writes the block's filter. The first
+    /// block-level error by position wins.
+    pub fn wait(self) -> Result<ValidatedBlock, TxValidatorError> {
+        let job = self.job;
+        let n = job.slots.len();
+        let mut finished = job.finished.lock().unwrap_or_else(|e| e.into_inner());
+        while *finished < n {
+            finished = job
+                .all_finished
+                .wait(finished)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+        drop(finished);
+        let results = job
+            .slots
+            .iter()
+            .map(|slot| {
+                slot.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take()
+                    .unwrap_or_else(|| Ok(TxResult::invalid(TxValidationCode::NotValidated)))
+            })
+            .collect::<Result<Vec<_>, _>>();
+        let mut block = self.block;
+        if let Some(d) = block.data.as_mut() {
+            d.data = std::mem::take(&mut *job.data.write().unwrap_or_else(|e| e.into_inner()));
+        }
+        let ctx = &job.ctx;
+        let (codes, new_config) = finalize(results?, &ctx.capabilities);
+        set_filter(&mut block, &codes);
+        tracing::info!(target: "committer.txvalidator", "[{}] Validated block [{}] in {}ms", ctx.channel_id, ctx.block_num, self.started.elapsed().as_millis());
+        Ok(ValidatedBlock {
+            block,
+            validation: BlockValidation { codes, new_config },
+            reads: ctx.reads.clone(),
+        })
+    }
+}
+
 impl TxValidator {
-    /// A validator with `pool_size` workers (`peer.validatorPoolSize`); 0 means one per CPU,
-    /// Fabric's default.
+    /// A validator with its own pool of `pool_size` workers (`peer.validatorPoolSize`); 0
+    /// means one per CPU, Fabric's default.
     pub fn new(pool_size: usize) -> Self {
-        let pool_size = if pool_size == 0 {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
-        } else {
-            pool_size
-        };
-        TxValidator { pool_size }
+        TxValidator::with_pool(Arc::new(ValidationPool::new(pool_size)))
+    }
+
+    /// A validator on an existing pool.
+    pub fn with_pool(pool: Arc<ValidationPool>) -> Self {
+        TxValidator {
+            pool,
+            policies: Arc::default(),
+        }
     }
 
     pub fn pool_size(&self) -> usize {
-        self.pool_size
+        self.pool.size()
     }
 
-    /// Validates every transaction of `block` against the channel's `ledger` and config
-    /// `bundle`, and writes the TRANSACTIONS_FILTER into the block's metadata.
-    pub fn validate(
+    /// What this peer's escc signed, when the validator trusts it.
+    pub fn own_endorsements(&self) -> Option<Arc<OwnEndorsements>> {
+        self.policies.own.clone()
+    }
+
+    /// Endorsements found in `own` (what this peer's escc signed) count as verified.
+    pub fn trusting_own_endorsements(self, own: Arc<OwnEndorsements>) -> Self {
+        TxValidator {
+            pool: self.pool,
+            policies: Arc::new(PolicyCaches {
+                by_channel: Mutex::default(),
+                own: Some(own),
+            }),
+        }
+    }
+
+    /// Queues the validation of every transaction of `block` against the channel's
+    /// `ledger` and config `bundle`. With `log_reads`, what validation reads from the ledger
+    /// is kept, to check it after a concurrent commit ([`ValidatedBlock`]).
+    pub fn start(
         &self,
-        ledger: &dyn PeerLedger,
-        bundle: &Bundle,
-        block: &mut Block,
-    ) -> Result<BlockValidation, TxValidatorError> {
+        ledger: Arc<dyn PeerLedger>,
+        bundle: Arc<Bundle>,
+        mut block: Block,
+        log_reads: bool,
+    ) -> Result<PendingValidation, TxValidatorError> {
         let started = Instant::now();
         let block_num = block
             .header
             .as_ref()
             .ok_or(TxValidatorError::MalformedBlock)?
             .number;
-        let data = &block
-            .data
-            .as_ref()
-            .ok_or(TxValidatorError::MalformedBlock)?
-            .data;
-        let (codes, new_config) = {
-            let ctx = BlockContext::new(ledger, bundle, block_num, data);
-            let results = self.validate_all(&ctx)?;
-            finalize(results, &ctx.capabilities)
-        };
-        set_filter(block, &codes);
-        tracing::info!(target: "committer.txvalidator", "[{}] Validated block [{block_num}] in {}ms", bundle.channel_id(), started.elapsed().as_millis());
-        Ok(BlockValidation { codes, new_config })
+        let data = std::mem::take(
+            &mut block
+                .data
+                .as_mut()
+                .ok_or(TxValidatorError::MalformedBlock)?
+                .data,
+        );
+        let policies = self.policies.for_bundle(&bundle);
+        let ctx =
+            match BlockContext::new(ledger, bundle, policies, block_num, data.len(), log_reads) {
+                Ok(ctx) => ctx,
+                Err(e) => {
+                    if let Some(d) = block.data.as_mut() {
+                        d.data = data;
+                    }
+                    return Err(e);
+                }
+            };
+        let n = data.len();
+        let job = Arc::new(BlockJob {
+            ctx,
+            data: RwLock::new(data),
+            next: AtomicUsize::new(0),
+            slots: (0..n).map(|_| Mutex::new(None)).collect(),
+            finished: Mutex::new(0),
+            all_finished: Condvar::new(),
+        });
+        if n > 0 {
+            self.pool.submit(job.clone(), n);
+        }
+        Ok(PendingValidation {
+            job,
+            block,
+            started,
+        })
     }
 
-    /// Runs the per-transaction validation over the worker pool; transactions are taken in
-    /// ascending order (key-level dependencies rely on it). The first error by position wins.
-    fn validate_all(&self, ctx: &BlockContext<'_>) -> Result<Vec<TxResult>, TxValidatorError> {
-        let n = ctx.data.len();
-        let slots: Vec<Mutex<Option<Result<TxResult, TxValidatorError>>>> =
-            (0..n).map(|_| Mutex::new(None)).collect();
-        let next = AtomicUsize::new(0);
-        let work = || loop {
-            let i = next.fetch_add(1, Ordering::SeqCst);
-            if i >= n {
-                break;
+    /// Validates `block` and writes its TRANSACTIONS_FILTER (start, then wait).
+    pub fn validate(
+        &self,
+        ledger: Arc<dyn PeerLedger>,
+        bundle: Arc<Bundle>,
+        block: &mut Block,
+    ) -> Result<BlockValidation, TxValidatorError> {
+        let pending = self.start(ledger, bundle, std::mem::take(block), false)?;
+        let validated = pending.wait();
+        match validated {
+            Ok(v) => {
+                *block = v.block;
+                Ok(v.validation)
             }
-            let result = ctx.validate_tx(i);
-            ctx.dependencies.finish(i);
-            *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
-        };
-        let workers = self.pool_size.min(n);
-        if workers <= 1 {
-            work();
-        } else {
-            std::thread::scope(|s| {
-                for _ in 0..workers {
-                    s.spawn(work);
-                }
-            });
+            Err(e) => Err(e),
         }
-        slots
-            .into_iter()
-            .map(|slot| {
-                slot.into_inner()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .unwrap_or_else(|| Ok(TxResult::invalid(TxValidationCode::NotValidated)))
-            })
-            .collect()
     }
 }
 
-impl<'a> BlockContext<'a> {
+impl BlockContext {
     fn new(
-        ledger: &'a dyn PeerLedger,
-        bundle: &'a Bundle,
+        ledger: Arc<dyn PeerLedger>,
+        bundle: Arc<Bundle>,
+        policies: Arc<EndorsementPolicies>,
         block_num: u64,
-        data: &'a [Vec<u8>],
-    ) -> Self {
+        transactions: usize,
+        log_reads: bool,
+    ) -> Result<Self, TxValidatorError> {
         let capabilities = bundle
             .application_config()
             .map(|a| a.capabilities().clone())
@@ -229,23 +430,27 @@ impl<'a> BlockContext<'a> {
             })
             .unwrap_or_default();
         application_msp_ids.sort();
-        let dependencies = KeyLevelDependencies::for_block(data);
-        BlockContext {
-            ledger,
-            bundle,
+        let state = ledger
+            .new_query_executor()
+            .map_err(TxValidatorError::State)?;
+        Ok(BlockContext {
+            state,
+            reads: Arc::new(ReadLog::new(log_reads)),
             channel_id: bundle.channel_id().to_string(),
             block_num,
-            data,
             capabilities,
             deserializer: bundle.msp_manager().clone(),
+            policies,
             application_msp_ids,
-            dependencies,
-        }
+            dependencies: KeyLevelDependencies::new(transactions),
+            ledger,
+            bundle,
+        })
     }
 
-    /// Fabric's `validateTx` for transaction `index`.
-    fn validate_tx(&self, index: usize) -> Result<TxResult, TxValidatorError> {
-        let Ok(env) = crate::protoutil::envelope_from_block_data(&self.data[index]) else {
+    /// Fabric's `validateTx` for transaction `index` (its envelope bytes).
+    fn validate_tx(&self, index: usize, bytes: &[u8]) -> Result<TxResult, TxValidatorError> {
+        let Ok(env) = crate::protoutil::envelope_from_block_data(bytes) else {
             tracing::warn!(target: "committer.txvalidator", "Error getting tx {index} from block {}", self.block_num);
             return Ok(TxResult::invalid(TxValidationCode::InvalidOtherReason));
         };
@@ -260,10 +465,9 @@ impl<'a> BlockContext<'a> {
                 return Ok(TxResult::invalid(code));
             }
         };
-        let chdr = &validated.channel_header;
-        let t = chdr.r#type;
+        let t = validated.channel_header.r#type;
         if t == HeaderType::EndorserTransaction as i32 {
-            self.validate_endorser_tx(index, &validated.payload, chdr)
+            self.validate_endorser_tx(index, &env, &validated)
         } else if t == HeaderType::Config as i32 {
             let config = self.apply_config(&validated.payload)?;
             Ok(TxResult {
@@ -280,9 +484,12 @@ impl<'a> BlockContext<'a> {
     fn validate_endorser_tx(
         &self,
         index: usize,
-        payload: &Payload,
-        chdr: &crate::protos::common::ChannelHeader,
+        env: &crate::protos::common::Envelope,
+        validated: &ValidatedPayload,
     ) -> Result<TxResult, TxValidatorError> {
+        let chdr = &validated.channel_header;
+        let decoded = vscc_validator::DecodedAction::new(validated);
+        self.dependencies.register(index, decoded.metadata_writes());
         let tx_id = chdr.tx_id.clone();
         let exists = self.ledger.tx_id_exists(&tx_id).map_err(|source| {
             TxValidatorError::DuplicateCheck {
@@ -294,15 +501,17 @@ impl<'a> BlockContext<'a> {
             tracing::error!(target: "committer.txvalidator", "Duplicate transaction found, {tx_id}, skipping");
             return Ok(TxResult::invalid(TxValidationCode::DuplicateTxid));
         }
-        let state = self
-            .ledger
-            .new_query_executor()
-            .map_err(TxValidatorError::State)?;
-        let code = self.vscc_validate_tx(index, payload, chdr, state.as_ref())?;
+        self.reads.tx_id_absent(&tx_id);
+        let state = reads::LoggedState {
+            inner: self.state.as_ref(),
+            log: &self.reads,
+        };
+        let code = self.vscc_validate_tx(index, env, validated, &decoded, &state)?;
         if code != TxValidationCode::Valid {
             return Ok(TxResult::invalid(code));
         }
-        let Some((invoked, upgraded)) = self.tx_chaincode_instances(payload, chdr) else {
+        let Some((invoked, upgraded)) = self.tx_chaincode_instances(&validated.payload, chdr)
+        else {
             return Ok(TxResult::invalid(TxValidationCode::InvalidOtherReason));
         };
         Ok(TxResult {
@@ -316,18 +525,18 @@ impl<'a> BlockContext<'a> {
 
     /// A config transaction must be the channel's next config (Fabric's `Support.Apply`).
     fn apply_config(&self, payload: &Payload) -> Result<Bundle, TxValidatorError> {
-        let envelope = ConfigEnvelope::decode(payload.data.as_slice()).map_err(|e| {
-            TxValidatorError::Config(format!("error unmarshalling config envelope: {e}"))
-        })?;
+        let envelope = ConfigEnvelope::decode(payload.data.as_slice())
+            .map_err(|e| TxValidatorError::Config(ConfigError::Decode(e)))?;
         self.bundle
             .validator()
             .validate(&envelope)
-            .map_err(|e| TxValidatorError::Config(e.to_string()))?;
+            .map_err(|e| TxValidatorError::Config(ConfigError::Invalid(e)))?;
         let config = envelope
             .config
             .as_ref()
-            .ok_or_else(|| TxValidatorError::Config("the config envelope has no config".into()))?;
-        Bundle::new(&self.channel_id, config).map_err(|e| TxValidatorError::Config(e.to_string()))
+            .ok_or(TxValidatorError::Config(ConfigError::Missing))?;
+        Bundle::new(&self.channel_id, config)
+            .map_err(|e| TxValidatorError::Config(ConfigError::Bundle(e)))
     }
 
     /// The chaincode a valid transaction invoked and, for an lscc upgrade of a Go

@@ -16,12 +16,63 @@ use crate::protos::peer::{
 };
 use crate::protoutil::check_tx_id;
 
-/// A payload that passed the checks, with its decoded headers.
+/// Why a transaction's message checks failed (logged; the validation code says which
+/// check failed).
+#[derive(Debug, thiserror::Error)]
+pub enum MsgValidationError {
+    #[error("nil arguments")]
+    NilArguments,
+    #[error("nil header")]
+    NilHeader,
+    #[error("error unmarshaling {what}: {source}")]
+    Decode {
+        what: &'static str,
+        #[source]
+        source: prost::DecodeError,
+    },
+    #[error("invalid header type {0}")]
+    HeaderType(i32),
+    #[error("invalid Epoch in ChannelHeader. Expected 0, got [{0}]")]
+    Epoch(u64),
+    #[error("invalid nonce specified in the header")]
+    NoNonce,
+    #[error("invalid creator specified in the header")]
+    NoCreator,
+    #[error("MSP error: {0}")]
+    UnknownCreator(#[source] crate::msp::MspError),
+    #[error("creator certificate is not valid: {0}")]
+    InvalidCreator(#[source] crate::msp::MspError),
+    #[error("creator's signature over the proposal is not valid: {0}")]
+    BadSignature(#[source] crate::msp::MspError),
+    #[error("could not get msp for channel [{0}]")]
+    UnknownChannel(String),
+    #[error("only one action per transaction is supported, tx contains {0}")]
+    ActionCount(usize),
+    #[error("nil chaincode endorsed action")]
+    NoEndorsedAction,
+    #[error("proposal hash does not match")]
+    ProposalHash,
+}
+
+fn decode<M: Message + Default>(what: &'static str, bytes: &[u8]) -> Result<M, MsgValidationError> {
+    M::decode(bytes).map_err(|source| MsgValidationError::Decode { what, source })
+}
+
+/// A payload that passed the checks, with its decoded headers and, for an endorser
+/// transaction, its decoded action (so later stages decode nothing again).
 #[derive(Debug, Clone)]
 pub struct ValidatedPayload {
     pub payload: Payload,
     pub channel_header: ChannelHeader,
     pub signature_header: SignatureHeader,
+    pub endorser: Option<EndorserAction>,
+}
+
+/// The single action of an endorser transaction, decoded.
+#[derive(Debug, Clone)]
+pub struct EndorserAction {
+    pub action_payload: ChaincodeActionPayload,
+    pub prp: ProposalResponsePayload,
 }
 
 /// Header types the channel header check lets through (the others are BAD_COMMON_HEADER).
@@ -40,31 +91,26 @@ fn header_type_allowed(t: i32) -> bool {
 /// signature header (nonce and creator present).
 fn validate_common_header(
     header: Option<&Header>,
-) -> Result<(ChannelHeader, SignatureHeader), String> {
-    let header = header.ok_or("nil header")?;
-    let chdr = ChannelHeader::decode(header.channel_header.as_slice())
-        .map_err(|e| format!("error unmarshaling ChannelHeader: {e}"))?;
-    let shdr = SignatureHeader::decode(header.signature_header.as_slice())
-        .map_err(|e| format!("error unmarshaling SignatureHeader: {e}"))?;
+) -> Result<(ChannelHeader, SignatureHeader), MsgValidationError> {
+    let header = header.ok_or(MsgValidationError::NilHeader)?;
+    let chdr: ChannelHeader = decode("ChannelHeader", &header.channel_header)?;
+    let shdr: SignatureHeader = decode("SignatureHeader", &header.signature_header)?;
     if !header_type_allowed(chdr.r#type) {
-        return Err(format!("invalid header type {}", chdr.r#type));
+        return Err(MsgValidationError::HeaderType(chdr.r#type));
     }
     if chdr.epoch != 0 {
-        return Err(format!(
-            "invalid Epoch in ChannelHeader. Expected 0, got [{}]",
-            chdr.epoch
-        ));
+        return Err(MsgValidationError::Epoch(chdr.epoch));
     }
     validate_signature_header(&shdr)?;
     Ok((chdr, shdr))
 }
 
-pub fn validate_signature_header(shdr: &SignatureHeader) -> Result<(), String> {
+pub fn validate_signature_header(shdr: &SignatureHeader) -> Result<(), MsgValidationError> {
     if shdr.nonce.is_empty() {
-        return Err("invalid nonce specified in the header".into());
+        return Err(MsgValidationError::NoNonce);
     }
     if shdr.creator.is_empty() {
-        return Err("invalid creator specified in the header".into());
+        return Err(MsgValidationError::NoCreator);
     }
     Ok(())
 }
@@ -75,59 +121,63 @@ pub fn check_signature_from_creator(
     signature: &[u8],
     message: &[u8],
     deserializer: &dyn IdentityDeserializer,
-) -> Result<(), String> {
+) -> Result<(), MsgValidationError> {
     if creator.is_empty() || signature.is_empty() || message.is_empty() {
-        return Err("nil arguments".into());
+        return Err(MsgValidationError::NilArguments);
     }
     let identity = deserializer
         .deserialize_identity(creator)
-        .map_err(|e| format!("MSP error: {e}"))?;
+        .map_err(MsgValidationError::UnknownCreator)?;
     identity
         .validate()
-        .map_err(|e| format!("creator certificate is not valid: {e}"))?;
+        .map_err(MsgValidationError::InvalidCreator)?;
     identity
         .verify(message, signature)
-        .map_err(|e| format!("creator's signature over the proposal is not valid: {e}"))
+        .map_err(MsgValidationError::BadSignature)
 }
 
 pub use crate::protoutil::proposal_hash;
 
 /// An endorser transaction carries exactly one action, with a valid signature header and a
 /// proposal response bound to the proposal by its hash.
-fn validate_endorser_transaction(data: &[u8], header: &Header) -> Result<(), String> {
+fn validate_endorser_transaction(
+    data: &[u8],
+    header: &Header,
+) -> Result<EndorserAction, MsgValidationError> {
     if data.is_empty() {
-        return Err("nil arguments".into());
+        return Err(MsgValidationError::NilArguments);
     }
-    let tx =
-        Transaction::decode(data).map_err(|e| format!("error unmarshaling Transaction: {e}"))?;
+    let tx: Transaction = decode("Transaction", data)?;
     if tx.actions.len() != 1 {
-        return Err(format!(
-            "only one action per transaction is supported, tx contains {}",
-            tx.actions.len()
-        ));
+        return Err(MsgValidationError::ActionCount(tx.actions.len()));
     }
-    for action in &tx.actions {
-        let shdr = SignatureHeader::decode(action.header.as_slice())
-            .map_err(|e| format!("error unmarshaling SignatureHeader: {e}"))?;
-        validate_signature_header(&shdr)?;
-        let cap = ChaincodeActionPayload::decode(action.payload.as_slice())
-            .map_err(|e| format!("error unmarshaling ChaincodeActionPayload: {e}"))?;
-        let endorsed = cap.action.as_ref().ok_or("nil chaincode endorsed action")?;
-        let prp = ProposalResponsePayload::decode(endorsed.proposal_response_payload.as_slice())
-            .map_err(|e| format!("error unmarshaling ProposalResponsePayload: {e}"))?;
-        if header.channel_header.is_empty() || cap.chaincode_proposal_payload.is_empty() {
-            return Err("nil arguments".into());
-        }
-        let hash = proposal_hash(
-            &header.channel_header,
-            &action.header,
-            &cap.chaincode_proposal_payload,
-        );
-        if hash != prp.proposal_hash {
-            return Err("proposal hash does not match".into());
-        }
+    let action = &tx.actions[0];
+    let shdr: SignatureHeader = decode("SignatureHeader", &action.header)?;
+    validate_signature_header(&shdr)?;
+    let cap: ChaincodeActionPayload = decode("ChaincodeActionPayload", &action.payload)?;
+    let endorsed = cap
+        .action
+        .as_ref()
+        .ok_or(MsgValidationError::NoEndorsedAction)?;
+    let prp: ProposalResponsePayload = decode(
+        "ProposalResponsePayload",
+        &endorsed.proposal_response_payload,
+    )?;
+    if header.channel_header.is_empty() || cap.chaincode_proposal_payload.is_empty() {
+        return Err(MsgValidationError::NilArguments);
     }
-    Ok(())
+    let hash = proposal_hash(
+        &header.channel_header,
+        &action.header,
+        &cap.chaincode_proposal_payload,
+    );
+    if hash != prp.proposal_hash {
+        return Err(MsgValidationError::ProposalHash);
+    }
+    Ok(EndorserAction {
+        action_payload: cap,
+        prp,
+    })
 }
 
 /// Fabric's `ValidateTransaction` for a transaction of `channel_id` whose creator the
@@ -149,26 +199,28 @@ pub fn validate_transaction(
     let signature_check = if chdr.channel_id == channel_id {
         check_signature_from_creator(&shdr.creator, &env.signature, &env.payload, deserializer)
     } else {
-        Err(format!(
-            "could not get msp for channel [{}]",
-            chdr.channel_id
-        ))
+        Err(MsgValidationError::UnknownChannel(chdr.channel_id.clone()))
     };
     if let Err(e) = signature_check {
         tracing::error!(target: "protoutils", "checkSignatureFromCreator returns err {e}");
         return Err(TxValidationCode::BadCreatorSignature);
     }
-    let header = payload.header.clone().unwrap_or_default();
     let t = chdr.r#type;
+    let mut endorser = None;
     if t == HeaderType::EndorserTransaction as i32 {
         check_tx_id(&chdr.tx_id, &shdr.nonce, &shdr.creator).map_err(|e| {
             tracing::error!(target: "protoutils", "CheckTxID returns err {e}");
             TxValidationCode::BadProposalTxid
         })?;
-        validate_endorser_transaction(&payload.data, &header).map_err(|e| {
+        let header = payload
+            .header
+            .as_ref()
+            .ok_or(TxValidationCode::BadCommonHeader)?;
+        let action = validate_endorser_transaction(&payload.data, header).map_err(|e| {
             tracing::error!(target: "protoutils", "validateEndorserTransaction returns err {e}");
             TxValidationCode::InvalidEndorserTransaction
         })?;
+        endorser = Some(action);
     } else if t == HeaderType::Config as i32 {
         if payload.data.is_empty() {
             tracing::error!(target: "protoutils", "validateConfigTransaction returns err nil arguments");
@@ -186,5 +238,6 @@ pub fn validate_transaction(
         payload,
         channel_header: chdr,
         signature_header: shdr,
+        endorser,
     })
 }

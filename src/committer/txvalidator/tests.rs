@@ -12,7 +12,7 @@ use crate::scc::vscc::ChaincodeData;
 
 const AND_PEERS: &str = "AND('Org1MSP.peer','Org2MSP.peer')";
 
-fn ledger_with_mycc() -> FakeLedger {
+fn ledger_with_mycc() -> Arc<FakeLedger> {
     let ledger = FakeLedger::default();
     let cd = ChaincodeData {
         name: "mycc".into(),
@@ -25,7 +25,7 @@ fn ledger_with_mycc() -> FakeLedger {
         ..Default::default()
     };
     ledger.put("lscc", "mycc", cd.encode_to_vec());
-    ledger
+    Arc::new(ledger)
 }
 
 fn invoke(net: &Network, endorsers: &[u8], writes: &[(&str, &[u8])]) -> Envelope {
@@ -43,13 +43,13 @@ fn invoke(net: &Network, endorsers: &[u8], writes: &[(&str, &[u8])]) -> Envelope
 
 fn codes_with(
     net: &Network,
-    ledger: &FakeLedger,
+    ledger: &Arc<FakeLedger>,
     pool: usize,
     envs: &[Envelope],
 ) -> Vec<TxValidationCode> {
     let mut block = block_of(1, envs);
     let v = TxValidator::new(pool)
-        .validate(ledger, &net.bundle(), &mut block)
+        .validate(ledger.clone(), Arc::new(net.bundle()), &mut block)
         .unwrap();
     let filter = &block.metadata.as_ref().unwrap().metadata[2];
     assert_eq!(
@@ -156,7 +156,7 @@ fn header_checks_come_first() {
     data.push(vec![]); // an empty envelope: no header
     let ledger = ledger_with_mycc();
     let v = TxValidator::new(3)
-        .validate(&ledger, &net.bundle(), &mut block)
+        .validate(ledger.clone(), Arc::new(net.bundle()), &mut block)
         .unwrap();
     assert_eq!(
         v.codes,
@@ -310,7 +310,7 @@ fn a_block_without_header_is_refused() {
     let mut block = block_of(1, &[invoke(net, &[1, 2], &[("a", b"1")])]);
     block.header = None;
     let err = TxValidator::new(1)
-        .validate(&ledger_with_mycc(), &net.bundle(), &mut block)
+        .validate(ledger_with_mycc(), Arc::new(net.bundle()), &mut block)
         .unwrap_err();
     assert_eq!(err.to_string(), "the block has no header or no data");
 }

@@ -6,16 +6,19 @@
 
 use prost::Message;
 
+use super::msgvalidation::ValidatedPayload;
 use super::{BlockContext, TxValidatorError};
 use crate::ledger::QueryExecutor;
 use crate::policy::cauthdsl::signed_by_any_member;
-use crate::protos::common::{ChannelHeader, Payload};
+use crate::protos::common::Envelope;
 use crate::protos::peer::{
-    ChaincodeAction, ChaincodeActionPayload, ChaincodeEvent, ChaincodeHeaderExtension,
-    ProposalResponsePayload, Transaction, TxValidationCode,
+    ChaincodeAction, ChaincodeEvent, ChaincodeHeaderExtension, TxValidationCode,
 };
 use crate::scc::vscc::rwset::{NsRwSet, TxRwSet};
-use crate::scc::vscc::{ChaincodeData, Vscc, VsccError, LSCC_NAMESPACE, VSCC_PLUGIN_NAME};
+use crate::scc::vscc::statebased::{metadata_written_keys, LedgerKey};
+use crate::scc::vscc::{
+    ChaincodeData, TxArtifacts, Vscc, VsccError, LSCC_NAMESPACE, VSCC_PLUGIN_NAME,
+};
 
 /// A system chaincode of a v1.4 peer and whether it can be invoked by a proposal
 /// (externally) and by another chaincode (Fabric's `sysccprovider`). escc and vscc are
@@ -45,19 +48,42 @@ fn is_system_chaincode(name: &str) -> bool {
 /// Outcome of VSCC for one transaction: a code, or an error that stops the block.
 pub(super) type VsccOutcome = Result<TxValidationCode, TxValidatorError>;
 
-/// The chaincode action of an endorser transaction's first action.
-fn action_from_payload(payload: &Payload) -> Result<ChaincodeAction, String> {
-    let tx = Transaction::decode(payload.data.as_slice()).map_err(|e| e.to_string())?;
-    let action = tx.actions.first().ok_or("the transaction has no action")?;
-    let cap =
-        ChaincodeActionPayload::decode(action.payload.as_slice()).map_err(|e| e.to_string())?;
-    let endorsed = cap.action.ok_or("nil chaincode endorsed action")?;
-    let prp = ProposalResponsePayload::decode(endorsed.proposal_response_payload.as_slice())
-        .map_err(|e| e.to_string())?;
-    ChaincodeAction::decode(prp.extension.as_slice()).map_err(|e| e.to_string())
+/// The parts of an endorser transaction's action VSCC needs, decoded once from what the
+/// message checks decoded.
+pub(super) struct DecodedAction {
+    hdr_ext: Option<ChaincodeHeaderExtension>,
+    action: Option<ChaincodeAction>,
+    rwset: Option<TxRwSet>,
 }
 
-impl BlockContext<'_> {
+impl DecodedAction {
+    pub(super) fn new(validated: &ValidatedPayload) -> Self {
+        let hdr_ext =
+            ChaincodeHeaderExtension::decode(validated.channel_header.extension.as_slice()).ok();
+        let action = validated
+            .endorser
+            .as_ref()
+            .and_then(|e| ChaincodeAction::decode(e.prp.extension.as_slice()).ok());
+        let rwset = action
+            .as_ref()
+            .and_then(|a| TxRwSet::from_bytes(&a.results).ok());
+        DecodedAction {
+            hdr_ext,
+            action,
+            rwset,
+        }
+    }
+
+    /// The keys whose metadata the transaction writes (none if its rwset does not decode).
+    pub(super) fn metadata_writes(&self) -> Vec<LedgerKey> {
+        self.rwset
+            .as_ref()
+            .map(metadata_written_keys)
+            .unwrap_or_default()
+    }
+}
+
+impl BlockContext {
     /// Whether the namespace's part of the read-write set writes anything.
     fn writes_to_namespace(&self, ns: &NsRwSet) -> bool {
         if !ns.kv.writes.is_empty() {
@@ -80,24 +106,39 @@ impl BlockContext<'_> {
     pub(super) fn vscc_validate_tx(
         &self,
         tx_num: usize,
-        payload: &Payload,
-        chdr: &ChannelHeader,
+        envelope: &Envelope,
+        validated: &ValidatedPayload,
+        decoded: &DecodedAction,
         state: &dyn QueryExecutor,
     ) -> VsccOutcome {
-        let Ok(hdr_ext) = ChaincodeHeaderExtension::decode(chdr.extension.as_slice()) else {
+        let chdr = &validated.channel_header;
+        let Some(hdr_ext) = &decoded.hdr_ext else {
             return Ok(TxValidationCode::BadHeaderExtension);
         };
-        let Ok(action) = action_from_payload(payload) else {
+        let (Some(action), Some(endorser)) = (&decoded.action, &validated.endorser) else {
             return Ok(TxValidationCode::BadResponsePayload);
         };
-        let Ok(rwset) = TxRwSet::from_bytes(&action.results) else {
+        let Some(rwset) = &decoded.rwset else {
             return Ok(TxValidationCode::BadRwset);
         };
-        let (Some(hdr_cc), Some(resp_cc)) = (hdr_ext.chaincode_id, action.chaincode_id) else {
+        let artifacts = TxArtifacts {
+            envelope,
+            payload: &validated.payload,
+            chdr,
+            action_payload: &endorser.action_payload,
+            prp: endorser
+                .action_payload
+                .action
+                .as_ref()
+                .map_or(&[], |a| a.proposal_response_payload.as_slice()),
+            has_extension: !endorser.prp.extension.is_empty(),
+            rwset,
+        };
+        let (Some(hdr_cc), Some(resp_cc)) = (&hdr_ext.chaincode_id, &action.chaincode_id) else {
             return Ok(TxValidationCode::InvalidOtherReason);
         };
-        let cc_id = hdr_cc.name;
-        let cc_version = resp_cc.version;
+        let cc_id = hdr_cc.name.clone();
+        let cc_version = resp_cc.version.clone();
         if cc_id.is_empty() || cc_id != resp_cc.name || cc_version.is_empty() {
             tracing::error!(target: "committer.txvalidator", "invalid chaincode id {cc_id}/{}:{cc_version}", resp_cc.name);
             return Ok(TxValidationCode::InvalidOtherReason);
@@ -131,7 +172,7 @@ impl BlockContext<'_> {
             }
         }
         let vscc_for = |namespace: &str, policy: &[u8], plugin: &str| {
-            self.run_plugin(tx_num, namespace, policy, plugin, state)
+            self.run_plugin(tx_num, &artifacts, namespace, policy, plugin, state)
         };
         if !is_system_chaincode(&cc_id) {
             if writes_lscc || writes_non_invokable {
@@ -182,12 +223,12 @@ impl BlockContext<'_> {
                 policy: signed_by_any_member(&self.application_msp_ids).encode_to_vec(),
             }));
         }
-        let bytes = state.get_state(LSCC_NAMESPACE, namespace).map_err(|e| {
-            TxValidatorError::InfoLookup {
+        let bytes = state
+            .get_state(LSCC_NAMESPACE, namespace)
+            .map_err(|source| TxValidatorError::InfoLookup {
                 chaincode: namespace.to_string(),
-                reason: e.to_string(),
-            }
-        })?;
+                source,
+            })?;
         let problem = match bytes {
             None => format!("lscc's state for [{namespace}] not found."),
             Some(bytes) => match ChaincodeData::decode(bytes.as_slice()) {
@@ -216,35 +257,29 @@ impl BlockContext<'_> {
     fn run_plugin(
         &self,
         tx_num: usize,
+        artifacts: &TxArtifacts<'_>,
         namespace: &str,
         policy: &[u8],
         plugin: &str,
         state: &dyn QueryExecutor,
     ) -> VsccOutcome {
         if plugin != VSCC_PLUGIN_NAME {
-            return Err(TxValidatorError::VsccExecution(format!(
-                "plugin with name {plugin} couldn't be used: plugin with name {plugin} wasn't found"
-            )));
+            return Err(TxValidatorError::UnknownPlugin(plugin.to_string()));
         }
         let vscc = Vscc {
             capabilities: &self.capabilities,
             deserializer: self.deserializer.clone(),
+            policies: &self.policies,
             state,
             dependencies: &self.dependencies,
         };
-        match vscc.validate(
-            self.block_num,
-            tx_num,
-            &self.data[tx_num],
-            namespace,
-            policy,
-        ) {
+        match vscc.validate(self.block_num, tx_num, artifacts, namespace, policy) {
             Ok(()) => Ok(TxValidationCode::Valid),
             Err(VsccError::EndorsementPolicy(e)) => {
                 tracing::error!(target: "committer.txvalidator", "VSCCValidateTx for transaction {tx_num} in block {} failed: {e}", self.block_num);
                 Ok(TxValidationCode::EndorsementPolicyFailure)
             }
-            Err(VsccError::ExecutionFailure(e)) => Err(TxValidatorError::VsccExecution(e)),
+            Err(e @ VsccError::ExecutionFailure(_)) => Err(TxValidatorError::VsccExecution(e)),
         }
     }
 }

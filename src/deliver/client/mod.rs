@@ -3,13 +3,21 @@
 //! endpoints the channel config names (shuffled; the next one on failure; reconnecting
 //! with exponential backoff capped by `peer.deliveryclient.reConnectBackoffThreshold` and
 //! giving up after `reconnectTotalTimeThreshold`), asks with a signed SeekInfo for every
-//! block from the ledger height on, verifies each block ([`verify_block`]) and hands it to
-//! a [`BlockSink`].
+//! block from the ledger height on, verifies each block ([`verify_block`], on a blocking
+//! thread: it is signature work) and hands it to a [`BlockSink`], waiting for room in the
+//! sink's queue. It does not wait for each block's commit: it checks the receipts as they
+//! come in, waits for a config block's commit before verifying the next block (the next
+//! block's signers are checked against the config it installs), and waits for every
+//! outstanding commit before reconnecting, so the next request starts at the ledger height.
 
 mod connect;
 mod verify;
 
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
@@ -21,7 +29,7 @@ pub use verify::{verify_block, VerifyError};
 use crate::channelconfig::Bundle;
 use crate::config::CoreConfig;
 use crate::msp::SigningIdentity;
-use crate::protos::common::{Block, Status};
+use crate::protos::common::{Block, HeaderType, Status};
 use crate::protos::orderer::deliver_response;
 
 const LOG: &str = "deliveryClient";
@@ -30,20 +38,64 @@ const LOG: &str = "deliveryClient";
 /// `wrongStatusThreshold`).
 pub const WRONG_STATUS_THRESHOLD: u32 = 10;
 
-/// Where verified blocks go (the committer, in a peer).
+/// Why a sink did not take or did not commit a block.
+#[derive(Debug, thiserror::Error)]
+pub enum SinkError {
+    #[error("the committer has stopped")]
+    Stopped,
+    #[error("{0}")]
+    Rejected(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// The receipt of a block handed to a sink: resolves once the block is committed (or
+/// refused).
+pub struct Committed(Pin<Box<dyn Future<Output = Result<(), SinkError>> + Send + Sync>>);
+
+impl Committed {
+    pub fn new(done: impl Future<Output = Result<(), SinkError>> + Send + Sync + 'static) -> Self {
+        Committed(Box::pin(done))
+    }
+
+    /// A receipt for a block already committed (or refused).
+    pub fn ready(result: Result<(), SinkError>) -> Self {
+        Committed::new(std::future::ready(result))
+    }
+
+    pub async fn wait(self) -> Result<(), SinkError> {
+        self.0.await
+    }
+
+    /// The outcome if it is known now (a receipt must not be asked again once it answered).
+    fn poll_now(&mut self) -> Option<Result<(), SinkError>> {
+        match self
+            .0
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready(result) => Some(result),
+            Poll::Pending => None,
+        }
+    }
+}
+
+/// What [`BlockSink::deliver_block`] returns: waits for room, then gives the receipt.
+pub type SinkFuture<'a> = Pin<Box<dyn Future<Output = Result<Committed, SinkError>> + Send + 'a>>;
+
+/// Where verified blocks go (the channel's committer, in a peer).
 pub trait BlockSink: Send + Sync {
-    fn deliver_block(&self, block: Block) -> Result<(), String>;
+    /// Takes `block`, waiting while the sink's queue is full.
+    fn deliver_block(&self, block: Block) -> SinkFuture<'_>;
 }
 
 /// What the client needs to know of its channel: where the ledger is (Fabric's
 /// `LedgerInfo`) and the config in force (endpoints, TLS roots, BlockValidation).
 pub trait ChannelState: Send + Sync {
-    fn ledger_height(&self) -> Result<u64, String>;
+    fn ledger_height(&self) -> Result<u64, crate::ledger::LedgerError>;
     fn bundle(&self) -> Arc<Bundle>;
 }
 
 impl ChannelState for crate::peer::Channel {
-    fn ledger_height(&self) -> Result<u64, String> {
+    fn ledger_height(&self) -> Result<u64, crate::ledger::LedgerError> {
         Ok(*self.ledger().height_watch().borrow())
     }
     fn bundle(&self) -> Arc<Bundle> {
@@ -216,6 +268,7 @@ impl DeliverClient {
             signer,
             config,
             stopped,
+            receipts: VecDeque::new(),
         };
         DeliverClient {
             stop,
@@ -252,6 +305,18 @@ struct BlocksProvider {
     signer: Arc<dyn SigningIdentity>,
     config: DeliverClientConfig,
     stopped: watch::Receiver<bool>,
+    /// Receipts of the blocks handed to the sink whose commit outcome is not known yet.
+    receipts: VecDeque<(u64, Committed)>,
+}
+
+/// Whether the block carries a config transaction (a config block holds just that one).
+fn carries_config(block: &Block) -> bool {
+    let first = block.data.as_ref().and_then(|d| d.data.first());
+    first
+        .and_then(|tx| crate::protoutil::envelope_from_block_data(tx).ok())
+        .and_then(|e| crate::protoutil::payload(&e).ok())
+        .and_then(|p| crate::protoutil::channel_header(&p).ok())
+        .is_some_and(|h| h.r#type == HeaderType::Config as i32)
 }
 
 impl BlocksProvider {
@@ -305,8 +370,10 @@ impl BlocksProvider {
     /// the stream ends, fails, or a block does not verify.
     async fn connection(&mut self, endpoint: &str, next: &mut u64) -> Ended {
         let channel = self.channel_id.clone();
+        // Every block handed on is committed or refused before asking again.
+        self.settle().await;
         match self.state.ledger_height() {
-            Ok(height) => *next = (*next).max(height),
+            Ok(height) => *next = height,
             Err(e) => {
                 tracing::error!(target: LOG, "Can't get ledger height for channel {channel} from committer [{e}]");
                 return Ended::Retry;
@@ -327,7 +394,8 @@ impl BlocksProvider {
                 roots = vec![o.ca_certs.clone()];
             }
         }
-        let endpoint = target;
+        let target = target.to_string();
+        let endpoint = target.as_str();
         let mut stream = match self.open(endpoint, &roots, *next).await {
             Ok(s) => s,
             Err(e) => {
@@ -340,6 +408,9 @@ impl BlocksProvider {
                 m = stream.message() => m,
                 _ = self.stopped.wait_for(|s| *s) => return Ended::Stopped,
             };
+            if !self.receipts_ok() {
+                return Ended::Retry;
+            }
             let response = match message {
                 Ok(Some(r)) => r,
                 Ok(None) => {
@@ -353,7 +424,12 @@ impl BlocksProvider {
             };
             match response.r#type {
                 Some(deliver_response::Type::Block(block)) => {
-                    if !self.take_block(block, *next) {
+                    let mut stopped = self.stopped.clone();
+                    let taken = tokio::select! {
+                        taken = self.take_block(block, *next) => taken,
+                        _ = stopped.wait_for(|s| *s) => return Ended::Stopped,
+                    };
+                    if !taken {
                         return Ended::Retry;
                     }
                     *next += 1;
@@ -391,23 +467,77 @@ impl BlocksProvider {
         Ok(response.into_inner())
     }
 
-    /// Verifies a block and hands it on; `false` when it was refused.
-    fn take_block(&self, block: Block, expected: u64) -> bool {
-        let channel = &self.channel_id;
+    /// Verifies a block (on a blocking thread) and hands it on; `false` when it was
+    /// refused. After a config block, waits for its commit.
+    async fn take_block(&mut self, block: Block, expected: u64) -> bool {
+        let channel = self.channel_id.clone();
         let number = block.header.as_ref().map_or(0, |h| h.number);
         let bundle = self.state.bundle();
-        if let Err(e) = verify_block(&bundle, channel, expected, &block) {
-            tracing::error!(target: LOG,
-                "[{channel}] Error verifying block with sequence number {number}, due to {e}");
-            return false;
-        }
+        let verified = {
+            let channel = channel.clone();
+            tokio::task::spawn_blocking(move || {
+                verify_block(&bundle, &channel, expected, &block).map(|()| block)
+            })
+            .await
+        };
+        let block = match verified {
+            Ok(Ok(block)) => block,
+            Ok(Err(e)) => {
+                tracing::error!(target: LOG,
+                    "[{channel}] Error verifying block with sequence number {number}, due to {e}");
+                return false;
+            }
+            Err(e) => {
+                tracing::error!(target: LOG, "[{channel}] Block [{number}] verification did not finish: {e}");
+                return false;
+            }
+        };
         let size = prost::Message::encoded_len(&block);
         tracing::debug!(target: LOG, "[{channel}] Got block [{number}] of size {} KB from ordering service", size / 1024);
-        if let Err(e) = self.sink.deliver_block(block) {
-            tracing::error!(target: LOG, "[{channel}] Block [{number}] was not taken: {e}");
-            return false;
+        let config = carries_config(&block);
+        let receipt = match self.sink.deliver_block(block).await {
+            Ok(receipt) => receipt,
+            Err(e) => {
+                tracing::error!(target: LOG, "[{channel}] Block [{number}] was not taken: {e}");
+                return false;
+            }
+        };
+        if config {
+            if let Err(e) = receipt.wait().await {
+                tracing::error!(target: LOG, "[{channel}] Block [{number}] was not committed: {e}");
+                return false;
+            }
+            return true;
+        }
+        self.receipts.push_back((number, receipt));
+        self.receipts_ok()
+    }
+
+    /// Drops the receipts that have answered; `false` if a block was not committed.
+    fn receipts_ok(&mut self) -> bool {
+        while let Some((number, receipt)) = self.receipts.front_mut() {
+            let number = *number;
+            match receipt.poll_now() {
+                None => return true,
+                Some(result) => {
+                    self.receipts.pop_front();
+                    if let Err(e) = result {
+                        tracing::error!(target: LOG, "[{}] Block [{number}] was not committed: {e}", self.channel_id);
+                        return false;
+                    }
+                }
+            }
         }
         true
+    }
+
+    /// Waits for every outstanding receipt.
+    async fn settle(&mut self) {
+        while let Some((number, receipt)) = self.receipts.pop_front() {
+            if let Err(e) = receipt.wait().await {
+                tracing::error!(target: LOG, "[{}] Block [{number}] was not committed: {e}", self.channel_id);
+            }
+        }
     }
 
     fn on_status(&self, status: i32, endpoint: &str) -> Ended {

@@ -18,18 +18,15 @@ pub mod statebased;
 
 use std::sync::Arc;
 
-use prost::Message;
-
 pub use chaincode_data::{ChaincodeData, LSCC_NAMESPACE};
-pub use statebased::KeyLevelDependencies;
+pub use statebased::{EndorsementPolicies, KeyLevelDependencies};
 
 use crate::channelconfig::ApplicationCapabilities;
 use crate::ledger::QueryExecutor;
 use crate::msp::IdentityDeserializer;
 use crate::protos::common::{ChannelHeader, Envelope, HeaderType, Payload};
-use crate::protos::peer::{
-    ChaincodeAction, ChaincodeActionPayload, Endorsement, ProposalResponsePayload, Transaction,
-};
+use crate::protos::peer::{ChaincodeActionPayload, Endorsement};
+use rwset::TxRwSet;
 
 /// The name of the built-in validation plugin.
 pub const VSCC_PLUGIN_NAME: &str = "vscc";
@@ -45,81 +42,77 @@ pub enum VsccError {
     ExecutionFailure(String),
 }
 
-/// The pieces of an endorser transaction VSCC works on (Fabric's `validationArtifacts`).
-struct Artifacts {
-    rwset: Vec<u8>,
-    prp: Vec<u8>,
-    endorsements: Vec<Endorsement>,
-    chdr: ChannelHeader,
-    envelope: Envelope,
-    payload: Payload,
-    action_payload: ChaincodeActionPayload,
+/// The pieces of an endorser transaction VSCC works on (Fabric's `validationArtifacts`),
+/// decoded once by the committer and lent to every namespace's validation.
+pub struct TxArtifacts<'a> {
+    pub envelope: &'a Envelope,
+    pub payload: &'a Payload,
+    pub chdr: &'a ChannelHeader,
+    pub action_payload: &'a ChaincodeActionPayload,
+    /// The marshalled ProposalResponsePayload the endorsers signed.
+    pub prp: &'a [u8],
+    /// Whether the ProposalResponsePayload carries a chaincode action (its extension).
+    pub has_extension: bool,
+    pub rwset: &'a TxRwSet,
 }
 
-fn extract_artifacts(envelope_bytes: &[u8]) -> Result<Artifacts, String> {
-    let envelope = Envelope::decode(envelope_bytes).map_err(|e| e.to_string())?;
-    let payload = Payload::decode(envelope.payload.as_slice()).map_err(|e| e.to_string())?;
-    let header = payload.header.as_ref().ok_or("the payload has no header")?;
-    let chdr =
-        ChannelHeader::decode(header.channel_header.as_slice()).map_err(|e| e.to_string())?;
-    if chdr.r#type != HeaderType::EndorserTransaction as i32 {
-        return Err(format!(
-            "Only Endorser Transactions are supported, provided type {}",
-            chdr.r#type
-        ));
+impl TxArtifacts<'_> {
+    fn endorsements(&self) -> &[Endorsement] {
+        self.action_payload
+            .action
+            .as_ref()
+            .map_or(&[], |a| a.endorsements.as_slice())
     }
-    let tx = Transaction::decode(payload.data.as_slice()).map_err(|e| e.to_string())?;
-    let action = tx.actions.first().ok_or("the transaction has no action")?;
-    let action_payload =
-        ChaincodeActionPayload::decode(action.payload.as_slice()).map_err(|e| e.to_string())?;
-    let endorsed = action_payload
-        .action
-        .as_ref()
-        .ok_or("the chaincode action payload has no endorsed action")?;
-    let prp_bytes = endorsed.proposal_response_payload.clone();
-    let prp = ProposalResponsePayload::decode(prp_bytes.as_slice())
-        .map_err(|e| format!("GetProposalResponsePayload error {e}"))?;
-    if prp.extension.is_empty() {
-        return Err("nil pRespPayload.Extension".into());
+
+    /// Fabric's `extractValidationArtifacts` checks on the decoded pieces.
+    fn check(&self) -> Result<(), VsccError> {
+        if self.chdr.r#type != HeaderType::EndorserTransaction as i32 {
+            return Err(VsccError::EndorsementPolicy(format!(
+                "Only Endorser Transactions are supported, provided type {}",
+                self.chdr.r#type
+            )));
+        }
+        if self.action_payload.action.is_none() {
+            return Err(VsccError::EndorsementPolicy(
+                "the chaincode action payload has no endorsed action".into(),
+            ));
+        }
+        if !self.has_extension {
+            return Err(VsccError::EndorsementPolicy(
+                "nil pRespPayload.Extension".into(),
+            ));
+        }
+        Ok(())
     }
-    let cc_action = ChaincodeAction::decode(prp.extension.as_slice())
-        .map_err(|e| format!("GetChaincodeAction error {e}"))?;
-    Ok(Artifacts {
-        rwset: cc_action.results,
-        prp: prp_bytes,
-        endorsements: endorsed.endorsements.clone(),
-        chdr,
-        envelope,
-        payload,
-        action_payload,
-    })
 }
 
 /// The built-in validation plugin bound to one channel's state for one block.
 pub struct Vscc<'a> {
     pub capabilities: &'a ApplicationCapabilities,
     pub deserializer: Arc<dyn IdentityDeserializer>,
+    /// The channel's compiled endorsement policies.
+    pub policies: &'a EndorsementPolicies,
     pub state: &'a dyn QueryExecutor,
     pub dependencies: &'a KeyLevelDependencies,
 }
 
 impl Vscc<'_> {
-    /// Validates transaction `tx_num` of block `block_num` (its envelope bytes) for
+    /// Validates transaction `tx_num` of block `block_num` (its decoded pieces) for
     /// `namespace` under the marshalled endorsement policy `policy`.
     pub fn validate(
         &self,
         block_num: u64,
         tx_num: usize,
-        envelope_bytes: &[u8],
+        tx: &TxArtifacts<'_>,
         namespace: &str,
         policy: &[u8],
     ) -> Result<(), VsccError> {
         if self.capabilities.v1_3_validation() {
-            let result = self.validate_v13(block_num, tx_num, envelope_bytes, namespace, policy);
+            let result = self.validate_v13(block_num, tx_num, tx, namespace, policy);
             self.dependencies.record(tx_num, namespace, result.is_ok());
             result
         } else {
-            self.validate_v12(envelope_bytes, namespace, policy)
+            self.validate_v12(tx, namespace, policy)
         }
     }
 
@@ -127,13 +120,13 @@ impl Vscc<'_> {
         &self,
         block_num: u64,
         tx_num: usize,
-        envelope_bytes: &[u8],
+        a: &TxArtifacts<'_>,
         namespace: &str,
         policy: &[u8],
     ) -> Result<(), VsccError> {
-        let a = extract_artifacts(envelope_bytes).map_err(VsccError::EndorsementPolicy)?;
+        a.check()?;
         let key_level = statebased::KeyLevelValidator {
-            deserializer: &self.deserializer,
+            policies: self.policies,
             state: self.state,
             dependencies: self.dependencies,
         };
@@ -141,32 +134,32 @@ impl Vscc<'_> {
             namespace,
             block_num,
             tx_num,
-            &a.rwset,
-            &a.prp,
+            a.rwset,
+            a.prp,
             policy,
-            &a.endorsements,
+            a.endorsements(),
         )?;
-        self.validate_lscc(namespace, &a)
+        self.validate_lscc(namespace, a)
     }
 
     fn validate_v12(
         &self,
-        envelope_bytes: &[u8],
+        a: &TxArtifacts<'_>,
         namespace: &str,
         policy: &[u8],
     ) -> Result<(), VsccError> {
-        let a = extract_artifacts(envelope_bytes).map_err(VsccError::EndorsementPolicy)?;
+        a.check()?;
         let mut seen = std::collections::HashSet::new();
         let unique: Vec<Endorsement> = a
-            .endorsements
+            .endorsements()
             .iter()
             .filter(|e| seen.insert(e.endorser.clone()))
             .cloned()
             .collect();
-        let signed = statebased::endorsement_signed_data(&a.prp, &unique);
-        if let Err(e) = statebased::evaluate_policy(policy, &signed, &self.deserializer) {
+        let signed = statebased::endorsement_signed_data(a.prp, &unique);
+        if let Err(e) = self.policies.evaluate(policy, &signed) {
             tracing::warn!(target: "vscc", "Endorsement policy failure for transaction txid={}, err: {e}", a.chdr.tx_id);
-            if unique.len() < a.endorsements.len() {
+            if unique.len() < a.endorsements().len() {
                 return Err(VsccError::EndorsementPolicy(
                     "Endorsement policy evaluation failure might be caused by duplicated identities".into(),
                 ));
@@ -178,15 +171,15 @@ impl Vscc<'_> {
         self.validate_lscc(namespace, &a)
     }
 
-    fn validate_lscc(&self, namespace: &str, a: &Artifacts) -> Result<(), VsccError> {
+    fn validate_lscc(&self, namespace: &str, a: &TxArtifacts<'_>) -> Result<(), VsccError> {
         if namespace != LSCC_NAMESPACE {
             return Ok(());
         }
         lscc_validation::LsccInvocation {
             channel_id: &a.chdr.channel_id,
-            envelope: &a.envelope,
-            payload: &a.payload,
-            action_payload: &a.action_payload,
+            envelope: a.envelope,
+            payload: a.payload,
+            action_payload: a.action_payload,
             capabilities: self.capabilities,
             state: self.state,
             deserializer: &self.deserializer,

@@ -17,7 +17,7 @@ use prost::Message;
 use super::VsccError;
 use crate::ledger::QueryExecutor;
 use crate::msp::IdentityDeserializer;
-use crate::policy::{Policy, SignaturePolicyEvaluator, SignedData};
+use crate::policy::{Policy, PolicyError, SignaturePolicyEvaluator, SignedData};
 use crate::protos::common::{Envelope, Payload};
 use crate::protos::peer::{
     ChaincodeAction, ChaincodeActionPayload, Endorsement, MetaDataKeys, ProposalResponsePayload,
@@ -26,48 +26,84 @@ use crate::protos::peer::{
 
 /// A ledger key whose metadata can be written: namespace, collection ("" for public), key
 /// (the key hash for a collection).
-type LedgerKey = (String, String, Vec<u8>);
+pub type LedgerKey = (String, String, Vec<u8>);
 
 #[derive(Default)]
 struct TxVerdicts {
     /// VSCC result per namespace (true = valid).
     by_namespace: HashMap<String, bool>,
+    /// The keys whose metadata the transaction writes are known.
+    registered: bool,
     /// The transaction's validation is over; missing namespaces will never come.
     finished: bool,
 }
 
-/// The in-block dependencies of key-level validation parameters (Fabric's
-/// `KeyLevelValidationParameterManagerImpl` validation context), built once per block.
-pub struct KeyLevelDependencies {
+#[derive(Default)]
+struct Verdicts {
+    txs: Vec<TxVerdicts>,
+    /// Transactions `0..registered_below` have all registered their metadata writes.
+    registered_below: usize,
     metadata_writers: HashMap<LedgerKey, Vec<usize>>,
-    verdicts: Mutex<Vec<TxVerdicts>>,
+}
+
+/// The in-block dependencies of key-level validation parameters (Fabric's
+/// `KeyLevelValidationParameterManagerImpl` validation context), one per block. Each
+/// transaction registers the keys whose metadata it writes as soon as its read-write set is
+/// decoded (during the parallel validation, so the block is decoded once).
+pub struct KeyLevelDependencies {
+    verdicts: Mutex<Verdicts>,
     changed: Condvar,
 }
 
 impl KeyLevelDependencies {
-    /// Reads every transaction of the block for the keys whose metadata it writes.
-    /// Transactions that do not decode carry no dependency (as in Fabric).
-    pub fn for_block(block_data: &[Vec<u8>]) -> Self {
-        let mut metadata_writers: HashMap<LedgerKey, Vec<usize>> = HashMap::new();
-        for (tx, bytes) in block_data.iter().enumerate() {
-            for key in metadata_writes(bytes).unwrap_or_default() {
-                metadata_writers.entry(key).or_default().push(tx);
-            }
-        }
-        let verdicts = (0..block_data.len())
-            .map(|_| TxVerdicts::default())
-            .collect();
+    /// The dependencies of a block of `transactions` transactions, none registered yet.
+    pub fn new(transactions: usize) -> Self {
+        let txs = (0..transactions).map(|_| TxVerdicts::default()).collect();
         KeyLevelDependencies {
-            metadata_writers,
-            verdicts: Mutex::new(verdicts),
+            verdicts: Mutex::new(Verdicts {
+                txs,
+                ..Default::default()
+            }),
             changed: Condvar::new(),
         }
+    }
+
+    /// Builds the dependencies of a whole block at once from its envelopes (transactions
+    /// that do not decode carry no dependency, as in Fabric).
+    pub fn for_block(block_data: &[Vec<u8>]) -> Self {
+        let deps = Self::new(block_data.len());
+        for (tx, bytes) in block_data.iter().enumerate() {
+            deps.register(tx, metadata_writes(bytes).unwrap_or_default());
+        }
+        deps
+    }
+
+    /// Registers the keys whose metadata transaction `tx` writes. Only the first call for a
+    /// transaction counts; every transaction must register (with no keys if it has no valid
+    /// read-write set) before it finishes.
+    pub fn register(&self, tx: usize, keys: Vec<LedgerKey>) {
+        let mut guard = self.verdicts.lock().unwrap_or_else(|e| e.into_inner());
+        let v = &mut *guard;
+        let Some(t) = v.txs.get_mut(tx) else {
+            return;
+        };
+        if t.registered {
+            return;
+        }
+        t.registered = true;
+        for key in keys {
+            v.metadata_writers.entry(key).or_default().push(tx);
+        }
+        while v.txs.get(v.registered_below).is_some_and(|t| t.registered) {
+            v.registered_below += 1;
+        }
+        self.changed.notify_all();
     }
 
     /// Records the VSCC result of transaction `tx` for `namespace` (Fabric's PostValidate).
     pub fn record(&self, tx: usize, namespace: &str, valid: bool) {
         let mut verdicts = self.verdicts.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(v) = verdicts.get_mut(tx) {
+        if let Some(v) = verdicts.txs.get_mut(tx) {
             v.by_namespace.insert(namespace.to_string(), valid);
         }
         self.changed.notify_all();
@@ -76,25 +112,33 @@ impl KeyLevelDependencies {
     /// Marks transaction `tx` as fully validated: namespaces it never recorded count as not
     /// valid for those waiting on it.
     pub fn finish(&self, tx: usize) {
+        self.register(tx, Vec::new());
         let mut verdicts = self.verdicts.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(v) = verdicts.get_mut(tx) {
+        if let Some(v) = verdicts.txs.get_mut(tx) {
             v.finished = true;
         }
         self.changed.notify_all();
     }
 
     /// Whether a transaction before `tx` in this block validly changed the metadata of the
-    /// key; waits for the verdicts of those transactions. Callers validate transactions in
-    /// ascending order, so waiting on earlier ones cannot deadlock.
+    /// key; waits for the earlier transactions to register and for the verdicts of those
+    /// that write the key's metadata. Callers validate transactions in ascending order, so
+    /// waiting on earlier ones cannot deadlock.
     fn updated_before(&self, tx: usize, key: &LedgerKey) -> bool {
-        let Some(writers) = self.metadata_writers.get(key) else {
-            return false;
-        };
         let namespace = &key.0;
         let mut verdicts = self.verdicts.lock().unwrap_or_else(|e| e.into_inner());
-        for &writer in writers.iter().filter(|&&w| w < tx) {
+        while verdicts.registered_below < tx {
+            verdicts = self
+                .changed
+                .wait(verdicts)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+        let Some(writers) = verdicts.metadata_writers.get(key).cloned() else {
+            return false;
+        };
+        for writer in writers.into_iter().filter(|&w| w < tx) {
             loop {
-                let v = &verdicts[writer];
+                let v = &verdicts.txs[writer];
                 if let Some(&valid) = v.by_namespace.get(namespace) {
                     if valid {
                         return true;
@@ -124,6 +168,11 @@ fn metadata_writes(envelope_bytes: &[u8]) -> Option<Vec<LedgerKey>> {
         ProposalResponsePayload::decode(cap.action?.proposal_response_payload.as_slice()).ok()?;
     let action = ChaincodeAction::decode(prp.extension.as_slice()).ok()?;
     let rwset = super::rwset::TxRwSet::from_bytes(&action.results).ok()?;
+    Some(metadata_written_keys(&rwset))
+}
+
+/// The keys whose metadata a decoded read-write set writes.
+pub fn metadata_written_keys(rwset: &super::rwset::TxRwSet) -> Vec<LedgerKey> {
     let mut keys = Vec::new();
     for ns in &rwset.ns {
         for w in &ns.kv.metadata_writes {
@@ -139,7 +188,7 @@ fn metadata_writes(envelope_bytes: &[u8]) -> Option<Vec<LedgerKey>> {
             }
         }
     }
-    Some(keys)
+    keys
 }
 
 /// A key for messages: public keys as text, collection key hashes in hex.
@@ -170,16 +219,79 @@ pub fn evaluate_policy(
     policy: &[u8],
     signed: &[SignedData],
     deserializer: &Arc<dyn IdentityDeserializer>,
-) -> Result<(), String> {
-    let policy = SignaturePolicyEvaluator::from_bytes(policy, deserializer.clone())
-        .map_err(|e| e.to_string())?;
-    policy.evaluate(signed).map_err(|e| e.to_string())
+) -> Result<(), PolicyError> {
+    SignaturePolicyEvaluator::from_bytes(policy, deserializer.clone())?.evaluate(signed)
+}
+
+/// Endorsement policies compiled once per policy (Fabric compiles them per transaction):
+/// keyed by the marshalled policy bytes, so a new chaincode definition with another policy
+/// gets its own entry. One cache per channel config bundle (the compiled policies hold its
+/// MSPs); at most [`EndorsementPolicies::CAPACITY`] policies are kept.
+pub struct EndorsementPolicies {
+    deserializer: Arc<dyn IdentityDeserializer>,
+    compiled: std::sync::RwLock<HashMap<Vec<u8>, Arc<SignaturePolicyEvaluator>>>,
+}
+
+impl EndorsementPolicies {
+    pub const CAPACITY: usize = 1024;
+
+    pub fn new(deserializer: Arc<dyn IdentityDeserializer>) -> Self {
+        EndorsementPolicies {
+            deserializer,
+            compiled: Default::default(),
+        }
+    }
+
+    /// The deserializer policies are compiled with.
+    pub fn deserializer(&self) -> &Arc<dyn IdentityDeserializer> {
+        &self.deserializer
+    }
+
+    /// The compiled policy of `policy` (compiled now if it is not cached; a policy that
+    /// does not compile is not remembered).
+    pub fn compiled(&self, policy: &[u8]) -> Result<Arc<SignaturePolicyEvaluator>, PolicyError> {
+        if let Some(p) = self
+            .compiled
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(policy)
+        {
+            return Ok(p.clone());
+        }
+        let compiled = Arc::new(SignaturePolicyEvaluator::from_bytes(
+            policy,
+            self.deserializer.clone(),
+        )?);
+        let mut map = self.compiled.write().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= Self::CAPACITY {
+            map.clear();
+        }
+        map.insert(policy.to_vec(), compiled.clone());
+        Ok(compiled)
+    }
+
+    /// Evaluates the signed data against the policy (as [`evaluate_policy`]).
+    pub fn evaluate(&self, policy: &[u8], signed: &[SignedData]) -> Result<(), PolicyError> {
+        self.compiled(policy)?.evaluate(signed)
+    }
+
+    /// How many compiled policies are cached.
+    pub fn len(&self) -> usize {
+        self.compiled
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// Checks one transaction's writes to `namespace` against key-level validation parameters
 /// and the chaincode endorsement policy (Fabric's `KeyLevelValidator.Validate`).
 pub struct KeyLevelValidator<'a> {
-    pub deserializer: &'a Arc<dyn IdentityDeserializer>,
+    pub policies: &'a EndorsementPolicies,
     pub state: &'a dyn QueryExecutor,
     pub dependencies: &'a KeyLevelDependencies,
 }
@@ -197,14 +309,15 @@ struct PolicyChecker<'a> {
 
 impl PolicyChecker<'_> {
     fn check_cc_policy(&mut self) -> Result<(), VsccError> {
-        evaluate_policy(self.cc_policy, &self.signed, self.validator.deserializer).map_err(
-            |e| {
+        self.validator
+            .policies
+            .evaluate(self.cc_policy, &self.signed)
+            .map_err(|e| {
                 VsccError::EndorsementPolicy(format!(
                     "validation of endorsement policy for chaincode {} in tx {}:{} failed: {e}",
                     self.namespace, self.block_num, self.tx_num
                 ))
-            },
-        )?;
+            })?;
         self.cc_policy_checked = true;
         self.some_policy_checked = true;
         Ok(())
@@ -230,15 +343,18 @@ impl PolicyChecker<'_> {
             }
             return self.check_cc_policy();
         }
-        evaluate_policy(&parameter, &self.signed, self.validator.deserializer).map_err(|e| {
-            VsccError::EndorsementPolicy(format!(
-                "validation of key {} (coll'{coll}':ns'{}') in tx {}:{} failed: {e}",
-                printable(coll, key),
-                self.namespace,
-                self.block_num,
-                self.tx_num
-            ))
-        })?;
+        self.validator
+            .policies
+            .evaluate(&parameter, &self.signed)
+            .map_err(|e| {
+                VsccError::EndorsementPolicy(format!(
+                    "validation of key {} (coll'{coll}':ns'{}') in tx {}:{} failed: {e}",
+                    printable(coll, key),
+                    self.namespace,
+                    self.block_num,
+                    self.tx_num
+                ))
+            })?;
         self.some_policy_checked = true;
         Ok(())
     }
@@ -275,7 +391,7 @@ impl KeyLevelValidator<'_> {
         namespace: &str,
         block_num: u64,
         tx_num: usize,
-        rwset: &[u8],
+        rwset: &super::rwset::TxRwSet,
         prp: &[u8],
         cc_policy: &[u8],
         endorsements: &[Endorsement],
@@ -290,11 +406,6 @@ impl KeyLevelValidator<'_> {
             block_num,
             tx_num,
         };
-        let rwset = super::rwset::TxRwSet::from_bytes(rwset).map_err(|e| {
-            VsccError::EndorsementPolicy(format!(
-                "txRWSet.FromProtoBytes failed on tx ({block_num},{tx_num}): {e}"
-            ))
-        })?;
         for ns in rwset.ns.iter().filter(|ns| ns.namespace == namespace) {
             for w in &ns.kv.writes {
                 checker.check_key("", w.key.as_bytes())?;
