@@ -263,6 +263,17 @@ fn replace_signature(der: &[u8], signature: &[u8]) -> Result<Vec<u8>, CertError>
     Ok(out)
 }
 
+/// When the certificate in a serialized identity stops being valid (Fabric's
+/// `crypto.ExpiresAt`): `None` when the identity does not decode or holds no readable X.509
+/// certificate — such identities have no expiry to enforce.
+pub fn expires_at(serialized_identity: &[u8]) -> Option<std::time::SystemTime> {
+    use prost::Message;
+    let sid = crate::protos::msp::SerializedIdentity::decode(serialized_identity).ok()?;
+    let cert = Certificate::from_pem(&sid.id_bytes).ok()?;
+    let secs = u64::try_from(cert.not_after).ok()?;
+    Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,15 +347,4 @@ mod tests {
         assert!(sanitized.is_signed_by(&sanitized));
         assert_eq!(low_cert.sanitized(&low_cert).unwrap().der(), low_cert.der());
     }
-}
-
-/// When the certificate in a serialized identity stops being valid (Fabric's
-/// `crypto.ExpiresAt`): `None` when the identity does not decode or holds no readable X.509
-/// certificate — such identities have no expiry to enforce.
-pub fn expires_at(serialized_identity: &[u8]) -> Option<std::time::SystemTime> {
-    use prost::Message;
-    let sid = crate::protos::msp::SerializedIdentity::decode(serialized_identity).ok()?;
-    let cert = Certificate::from_pem(&sid.id_bytes).ok()?;
-    let secs = u64::try_from(cert.not_after).ok()?;
-    Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
 }

@@ -125,10 +125,13 @@ impl std::fmt::Debug for BlockValidation {
     }
 }
 
+/// A channel's config bundle in force and the endorsement policies compiled under it.
+type BundlePolicies = (Arc<Bundle>, Arc<EndorsementPolicies>);
+
 /// The compiled endorsement policies of each channel, for the bundle in force.
 #[derive(Default)]
 struct PolicyCaches {
-    by_channel: Mutex<HashMap<String, (Arc<Bundle>, Arc<EndorsementPolicies>)>>,
+    by_channel: Mutex<HashMap<String, BundlePolicies>>,
     /// What this peer's escc signed: such endorsements are not verified again.
     own: Option<Arc<OwnEndorsements>>,
 }

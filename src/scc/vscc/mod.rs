@@ -168,7 +168,7 @@ impl Vscc<'_> {
                 "VSCC error: endorsement policy failure, err: {e}"
             )));
         }
-        self.validate_lscc(namespace, &a)
+        self.validate_lscc(namespace, a)
     }
 
     fn validate_lscc(&self, namespace: &str, a: &TxArtifacts<'_>) -> Result<(), VsccError> {
