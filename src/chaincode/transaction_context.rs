@@ -267,7 +267,7 @@ impl<'a> TransactionContext<'a> {
     }
 
     fn open_query(&mut self, source: QuerySource) -> Answer {
-        let id = new_iterator_id();
+        let id = crate::protoutil::generate_uuid();
         self.queries.insert(
             id.clone(),
             OpenQuery {
@@ -361,22 +361,6 @@ impl<'a> TransactionContext<'a> {
 
 fn decode<M: Message + Default>(bytes: &[u8]) -> Result<M, String> {
     M::decode(bytes).map_err(|e| format!("unmarshal failed: {e}"))
-}
-
-/// A random UUID (v4) as Fabric's iterator ids.
-fn new_iterator_id() -> String {
-    let mut b: [u8; 16] = rand::random();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
 }
 
 #[cfg(test)]

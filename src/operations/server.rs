@@ -176,7 +176,7 @@ async fn respond(
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty())
         .map(str::to_string)
-        .unwrap_or_else(uuid);
+        .unwrap_or_else(crate::protoutil::generate_uuid);
     let method = request.method().as_str().to_string();
     let path = request.uri().path().to_string();
     let reply = if routes.needs_client_cert(&path) && !peer.may_use_secured_routes() {
@@ -202,34 +202,4 @@ async fn respond(
     response
         .body(Full::new(Bytes::from(reply.body)))
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
-}
-
-/// A random (version 4) UUID, as Fabric's `util.GenerateUUID` makes request ids.
-fn uuid() -> String {
-    let mut b: [u8; 16] = rand::random();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn request_ids_are_v4_uuids() {
-        let id = uuid();
-        assert_eq!(id.len(), 36);
-        assert_eq!(&id[14..15], "4");
-        assert!("89ab".contains(&id[19..20]));
-        assert_ne!(id, uuid());
-    }
 }

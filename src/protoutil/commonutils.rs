@@ -19,6 +19,24 @@ pub fn create_nonce() -> Vec<u8> {
     nonce
 }
 
+/// A random (version 4) UUID in its 8-4-4-4-12 text form (Fabric's `util.GenerateUUID`:
+/// operations request ids, chaincode query iterator ids).
+pub fn generate_uuid() -> String {
+    let mut b = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
 /// The current UTC time with nanoseconds, as Fabric stamps proposals.
 pub fn utc_timestamp() -> Timestamp {
     let now = std::time::SystemTime::now()
@@ -93,6 +111,15 @@ pub fn signature_header(payload: &Payload) -> Result<SignatureHeader, ProtoutilE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uuids_are_random_version_4() {
+        let id = generate_uuid();
+        assert_eq!(id.len(), 36);
+        assert_eq!(&id[14..15], "4");
+        assert!("89ab".contains(&id[19..20]));
+        assert_ne!(id, generate_uuid());
+    }
 
     #[test]
     fn nonces_are_fresh_and_sized() {

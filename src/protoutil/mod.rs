@@ -13,7 +13,7 @@ pub use blockutils::{
     block_data_hash, block_header_bytes, block_header_hash, new_block, BlockMetadataIndex,
 };
 pub use commonutils::{
-    channel_header, create_nonce, decode, make_channel_header, make_payload_header,
+    channel_header, create_nonce, decode, generate_uuid, make_channel_header, make_payload_header,
     make_signature_header, payload, signature_header, utc_timestamp, NONCE_SIZE,
 };
 pub use marshal::{marshal, marshal_dynamic, try_marshal};

@@ -128,27 +128,7 @@ fn peer_and_orderer_show_fabrics_metric_families_after_create_join_and_update() 
     let block = net.create_channel("mychannel");
     let _peer = net.start_peer();
     net.cli_ok(&["channel", "join", "-b", block.to_str().unwrap()]);
-    let anchors = net.path("anchors.tx");
-    net.configtxgen(&[
-        "-profile",
-        "SampleSingleMSPChannel",
-        "-channelID",
-        "mychannel",
-        "-asOrg",
-        "SampleOrg",
-        "-outputAnchorPeersUpdate",
-        anchors.to_str().unwrap(),
-    ]);
-    net.cli_ok(&[
-        "channel",
-        "update",
-        "-o",
-        &net.orderer_address(),
-        "-c",
-        "mychannel",
-        "-f",
-        anchors.to_str().unwrap(),
-    ]);
+    net.update_anchor_peers("mychannel");
     // The update is committed on the peer: height 2.
     let start = Instant::now();
     let peer_text = loop {

@@ -149,27 +149,7 @@ fn peer_joins_commits_restarts_and_stops_cleanly() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("\nmychannel\n"));
     assert_eq!(wait_height(&net, "mychannel", 1), 1);
 
-    let anchors = net.path("anchors.tx");
-    net.configtxgen(&[
-        "-profile",
-        "SampleSingleMSPChannel",
-        "-channelID",
-        "mychannel",
-        "-asOrg",
-        "SampleOrg",
-        "-outputAnchorPeersUpdate",
-        anchors.to_str().unwrap(),
-    ]);
-    net.cli_ok(&[
-        "channel",
-        "update",
-        "-o",
-        &net.orderer_address(),
-        "-c",
-        "mychannel",
-        "-f",
-        anchors.to_str().unwrap(),
-    ]);
+    net.update_anchor_peers("mychannel");
     assert_eq!(wait_height(&net, "mychannel", 2), 2);
     send_tx(&net, "mychannel");
     assert_eq!(wait_height(&net, "mychannel", 3), 3);

@@ -314,4 +314,30 @@ impl Network {
         ]);
         block
     }
+
+    /// Sends SampleOrg's anchor-peer update of `channel` (made by configtxgen) to the
+    /// orderer with `peer channel update`: one config block more on the channel.
+    pub fn update_anchor_peers(&self, channel: &str) {
+        let anchors = self.path(&format!("{channel}-anchors.tx"));
+        self.configtxgen(&[
+            "-profile",
+            "SampleSingleMSPChannel",
+            "-channelID",
+            channel,
+            "-asOrg",
+            "SampleOrg",
+            "-outputAnchorPeersUpdate",
+            anchors.to_str().unwrap(),
+        ]);
+        self.cli_ok(&[
+            "channel",
+            "update",
+            "-o",
+            &self.orderer_address(),
+            "-c",
+            channel,
+            "-f",
+            anchors.to_str().unwrap(),
+        ]);
+    }
 }
