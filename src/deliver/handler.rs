@@ -18,6 +18,11 @@ use tokio::sync::{mpsc, watch};
 use tokio_stream::{Stream, StreamExt};
 
 use crate::flogging::with_causes;
+use crate::operations::fabric::{
+    DELIVER_BLOCKS_SENT, DELIVER_REQUESTS_COMPLETED, DELIVER_REQUESTS_RECEIVED,
+    DELIVER_STREAMS_CLOSED, DELIVER_STREAMS_OPENED,
+};
+use crate::operations::metrics::{Counter, Metrics};
 use crate::policy::SignedData;
 use crate::protos::common::{Block, ChannelHeader, Envelope, Status};
 use crate::protos::orderer::seek_info::{SeekBehavior, SeekErrorResponse};
@@ -95,6 +100,10 @@ pub trait PolicyChecker: Send + Sync {
 /// full or filtered block).
 pub trait ResponseSender: Send + Sync {
     type Response: Send + 'static;
+    /// Whether blocks go out filtered: the `filtered` label of the deliver metrics.
+    fn filtered(&self) -> bool {
+        false
+    }
     fn status_response(&self, status: Status) -> Self::Response;
     fn block_response(&self, block: Block) -> Self::Response;
 }
@@ -107,12 +116,46 @@ pub type ExpiresAt = fn(&[u8]) -> Option<SystemTime>;
 #[error("the deliver client closed the stream")]
 pub struct ClientGone;
 
+/// Fabric's `deliver.Metrics`: streams opened and closed, requests received and
+/// completed and blocks sent, counted as Fabric's `Handle` and `deliverBlocks` do.
+#[derive(Clone)]
+pub struct DeliverMetrics {
+    streams_opened: Counter,
+    streams_closed: Counter,
+    requests_received: Counter,
+    requests_completed: Counter,
+    blocks_sent: Counter,
+}
+
+impl DeliverMetrics {
+    pub fn new(metrics: &Metrics) -> Self {
+        DeliverMetrics {
+            streams_opened: metrics.counter(DELIVER_STREAMS_OPENED),
+            streams_closed: metrics.counter(DELIVER_STREAMS_CLOSED),
+            requests_received: metrics.counter(DELIVER_REQUESTS_RECEIVED),
+            requests_completed: metrics.counter(DELIVER_REQUESTS_COMPLETED),
+            blocks_sent: metrics.counter(DELIVER_BLOCKS_SENT),
+        }
+    }
+}
+
+/// Counts a closed stream when dropped, however the stream ended (Fabric's deferred
+/// `StreamsClosed.Add(1)`).
+struct StreamGuard<'a>(&'a Counter);
+
+impl Drop for StreamGuard<'_> {
+    fn drop(&mut self) {
+        self.0.add(&[], 1.0);
+    }
+}
+
 /// Serves deliver requests over the channels of a [`ChainManager`].
 pub struct Handler {
     chains: Arc<dyn ChainManager>,
     time_window: Duration,
     expires_at: ExpiresAt,
     shutdown: Option<watch::Receiver<bool>>,
+    metrics: DeliverMetrics,
 }
 
 /// Where one request's answers go, and who decides access. `out` is the stream's bounded
@@ -131,17 +174,20 @@ impl<R: ResponseSender> Server<'_, R> {
 
 impl Handler {
     /// `time_window` bounds how far a request's timestamp may be from now (zero disables
-    /// the check); `expires_at` reads a requester's certificate expiry.
+    /// the check); `expires_at` reads a requester's certificate expiry; `metrics` is the
+    /// node's registry the deliver metrics are counted in.
     pub fn new(
         chains: Arc<dyn ChainManager>,
         time_window: Duration,
         expires_at: ExpiresAt,
+        metrics: &Metrics,
     ) -> Self {
         Handler {
             chains,
             time_window,
             expires_at,
             shutdown: None,
+            metrics: DeliverMetrics::new(metrics),
         }
     }
 
@@ -160,6 +206,8 @@ impl Handler {
         server: &Server<'_, R>,
     ) {
         let mut shutdown = self.shutdown.clone();
+        self.metrics.streams_opened.add(&[], 1.0);
+        let _closed = StreamGuard(&self.metrics.streams_closed);
         let served = async {
             while let Some(env) = requests.next().await {
                 match self.handle_request(&env, server).await {
@@ -204,6 +252,31 @@ impl Handler {
             tracing::debug!(target: LOG, "Rejecting deliver because channel {channel} not found");
             return Ok(Status::NotFound);
         };
+        let filtered = if server.sender.filtered() {
+            "true"
+        } else {
+            "false"
+        };
+        let labels = [channel.as_str(), filtered];
+        self.metrics.requests_received.add(&labels, 1.0);
+        let status = self.serve_chain(env, request, chain.as_ref(), server).await;
+        let success = matches!(status, Ok(Status::Success));
+        let success = if success { "true" } else { "false" };
+        self.metrics
+            .requests_completed
+            .add(&[channel.as_str(), filtered, success], 1.0);
+        status
+    }
+
+    /// Serves an accepted request on its channel: the seek, the access check and the blocks.
+    async fn serve_chain<R: ResponseSender>(
+        &self,
+        env: &Envelope,
+        request: Request,
+        chain: &dyn Chain,
+        server: &Server<'_, R>,
+    ) -> Result<Status, ClientGone> {
+        let channel = request.chdr.channel_id.clone();
         let Ok(seek) = decode::<SeekInfo>("SeekInfo", &request.data) else {
             tracing::warn!(target: LOG,
                 "[channel: {channel}] Received a signed deliver request with malformed seekInfo payload");
@@ -249,14 +322,14 @@ impl Handler {
         };
         let stream = Session {
             channel: &channel,
-            chain: chain.as_ref(),
+            chain,
             cursor: Cursor::new(reader, start_num),
             stop: stop_num,
             fail_if_not_ready: seek.behavior == SeekBehavior::FailIfNotReady as i32,
             errored,
             access,
         };
-        stream.run(server).await
+        stream.run(server, &self.metrics.blocks_sent).await
     }
 
     fn parse_request(&self, env: &Envelope) -> Result<Request, Status> {
@@ -336,8 +409,14 @@ impl Session<'_> {
     async fn run<R: ResponseSender>(
         mut self,
         server: &Server<'_, R>,
+        blocks_sent: &Counter,
     ) -> Result<Status, ClientGone> {
         let channel = self.channel;
+        let filtered = if server.sender.filtered() {
+            "true"
+        } else {
+            "false"
+        };
         loop {
             if self.fail_if_not_ready && !self.cursor.ready() {
                 return Ok(Status::NotFound);
@@ -369,6 +448,7 @@ impl Session<'_> {
             let number = block.header.as_ref().map_or(0, |h| h.number);
             tracing::debug!(target: LOG, "[channel: {channel}] Delivering block [{number}]");
             server.send(server.sender.block_response(block)).await?;
+            blocks_sent.add(&[channel, filtered], 1.0);
             if number >= self.stop {
                 return Ok(Status::Success);
             }

@@ -242,6 +242,7 @@ impl PeerNode {
             peer.clone(),
             acl,
             config.peer.authentication_timewindow,
+            &metrics,
         ));
         for channel in peer.initialize()? {
             tracing::info!(target: "peer", "Loaded channel {} from the ledger", channel.id());

@@ -16,6 +16,7 @@ use crate::deliver::handler::{
     ResponseSender, Server,
 };
 use crate::msp::cert::expires_at;
+use crate::operations::metrics::Metrics;
 use crate::policy::SignedData;
 use crate::protos::common::{Block, Envelope, Status};
 use crate::protos::orderer::{deliver_response, DeliverResponse};
@@ -27,11 +28,12 @@ pub struct DeliverHandler {
 }
 
 impl DeliverHandler {
-    /// `time_window` is General.Authentication.TimeWindow (zero disables the check).
-    pub fn new(registrar: Arc<Registrar>, time_window: Duration) -> Self {
+    /// `time_window` is General.Authentication.TimeWindow (zero disables the check); the
+    /// deliver metrics are counted in `metrics`.
+    pub fn new(registrar: Arc<Registrar>, time_window: Duration, metrics: &Metrics) -> Self {
         let chains = Arc::new(RegistrarChains(registrar.clone()));
         DeliverHandler {
-            handler: Handler::new(chains, time_window, expires_at),
+            handler: Handler::new(chains, time_window, expires_at, metrics),
             readers: Arc::new(ReadersPolicy(registrar)),
         }
     }

@@ -570,7 +570,12 @@ async fn peer_deliver_serves_vector_blocks_filtered_blocks_and_refusals() {
         msp_id: "Org1MSP",
         asked: Mutex::new(Vec::new()),
     });
-    let server = DeliverServer::new(peer, acl.clone(), Duration::from_secs(900));
+    let server = DeliverServer::new(
+        peer,
+        acl.clone(),
+        Duration::from_secs(900),
+        &fabric::operations::metrics::Metrics::new(),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -138,6 +138,7 @@ fn handler(chain: &Arc<MemChain>) -> Handler {
         Arc::new(Manager(chain.clone())),
         Duration::from_secs(900),
         |_| None,
+        &Metrics::new(),
     )
 }
 
@@ -435,7 +436,12 @@ async fn a_read_error_is_service_unavailable() {
             Some(Arc::new(BrokenChain))
         }
     }
-    let h = Handler::new(Arc::new(One), Duration::from_secs(900), |_| None);
+    let h = Handler::new(
+        Arc::new(One),
+        Duration::from_secs(900),
+        |_| None,
+        &Metrics::new(),
+    );
     let env = request("ch", at(0), at(0), SeekBehavior::BlockUntilReady);
     assert_eq!(
         run(&h, &Arc::default(), env).await,
@@ -458,4 +464,45 @@ fn stop_positions_follow_fabric() {
     assert_eq!(start_number(&oldest, 10), Some(0));
     assert_eq!(start_number(&newest, 10), Some(9));
     assert_eq!(start_number(&SeekPosition::default(), 10), None);
+}
+
+#[tokio::test]
+async fn streams_requests_and_blocks_are_counted_as_fabric_counts_them() {
+    let chain = MemChain::new(3);
+    let metrics = Metrics::new();
+    let h = Handler::new(
+        Arc::new(Manager(chain.clone())),
+        Duration::from_secs(900),
+        |_| None,
+        &metrics,
+    );
+    let c = Arc::new(Checker::default());
+    let ready = SeekBehavior::BlockUntilReady;
+    let requests = vec![
+        request("ch", at(0), at(1), ready),
+        // An unknown channel is not counted as a request (Fabric counts after GetChain).
+        request("nope", at(0), at(0), ready),
+    ];
+    let (tx, mut rx) = mpsc::channel(100);
+    let server = Server {
+        policy_checker: c.clone(),
+        sender: &Sender,
+        out: &tx,
+    };
+    h.handle(tokio_stream::iter(requests), &server).await;
+    c.deny.store(true, Ordering::SeqCst);
+    h.handle_request(&request("ch", at(2), at(2), ready), &server)
+        .await
+        .unwrap();
+    drop(tx);
+    while rx.recv().await.is_some() {}
+    let m = DeliverMetrics::new(&metrics);
+    assert_eq!(m.streams_opened.value(&[]), Some(1.0));
+    assert_eq!(m.streams_closed.value(&[]), Some(1.0));
+    assert_eq!(m.requests_received.value(&["ch", "false"]), Some(2.0));
+    assert_eq!(m.requests_received.value(&["nope", "false"]), None);
+    let completed = |success| m.requests_completed.value(&["ch", "false", success]);
+    assert_eq!(completed("true"), Some(1.0));
+    assert_eq!(completed("false"), Some(1.0));
+    assert_eq!(m.blocks_sent.value(&["ch", "false"]), Some(2.0));
 }

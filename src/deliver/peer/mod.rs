@@ -23,6 +23,7 @@ use crate::deliver::handler::{
 };
 use crate::ledger::PeerLedger;
 use crate::msp::cert::expires_at;
+use crate::operations::metrics::Metrics;
 use crate::peer::{Channel, Peer};
 use crate::protos::common::{Block, Envelope, Status};
 use crate::protos::peer::{deliver_response, DeliverResponse};
@@ -40,8 +41,14 @@ pub struct DeliverServer {
 
 impl DeliverServer {
     /// `time_window` is `peer.authentication.timewindow`; zero means Fabric's 15 minutes.
-    pub fn new(peer: Arc<Peer>, acl: Arc<dyn AclProvider>, time_window: Duration) -> Self {
-        Self::with_chains(Arc::new(PeerChains(peer)), acl, time_window)
+    /// The deliver metrics are counted in `metrics`.
+    pub fn new(
+        peer: Arc<Peer>,
+        acl: Arc<dyn AclProvider>,
+        time_window: Duration,
+        metrics: &Metrics,
+    ) -> Self {
+        Self::with_chains(Arc::new(PeerChains(peer)), acl, time_window, metrics)
     }
 
     /// A server over any set of channels (the peer's, or a test's).
@@ -49,6 +56,7 @@ impl DeliverServer {
         chains: Arc<dyn ChainManager>,
         acl: Arc<dyn AclProvider>,
         time_window: Duration,
+        metrics: &Metrics,
     ) -> Self {
         let time_window = if time_window.is_zero() {
             tracing::warn!(target: LOG,
@@ -58,7 +66,7 @@ impl DeliverServer {
             time_window
         };
         DeliverServer {
-            handler: Handler::new(chains, time_window, expires_at),
+            handler: Handler::new(chains, time_window, expires_at, metrics),
             acl,
         }
     }
@@ -151,6 +159,9 @@ struct FilteredResponses;
 
 impl ResponseSender for FilteredResponses {
     type Response = DeliverResponse;
+    fn filtered(&self) -> bool {
+        true
+    }
     fn status_response(&self, status: Status) -> DeliverResponse {
         status_response(status)
     }

@@ -126,15 +126,16 @@ impl OrdererServer {
         let listener = TcpListener::bind(&addr)
             .await
             .map_err(|source| ServerError::Listen { addr, source })?;
+        let metrics = Metrics::new();
         let service = AtomicBroadcastService::new(
-            Arc::new(BroadcastHandler::new(registrar.clone())),
+            Arc::new(BroadcastHandler::new(registrar.clone()).with_metrics(&metrics)),
             Arc::new(DeliverHandler::new(
                 registrar.clone(),
                 config.general.authentication.time_window,
+                &metrics,
             )),
         );
         let server_config = server_config(config)?;
-        let metrics = Metrics::new();
         let options = OperationsOptions {
             commit: build.commit().to_string(),
             ..super::operations::options(config)
