@@ -53,9 +53,18 @@ const PEER: &[(&str, &str)] = &[
     ("ledger_transaction_count", "counter"),
 ];
 
-/// The orderer's: create and update are Broadcast streams, the peer and the CLI read
-/// blocks over Deliver streams.
+/// The orderer's: create and update are Broadcast streams (counted by Fabric's broadcast
+/// handler), the peer and the CLI read blocks over Deliver streams (counted by the deliver
+/// handler).
 const ORDERER_FAMILIES: &[(&str, &str)] = &[
+    ("broadcast_enqueue_duration", "histogram"),
+    ("broadcast_processed_count", "counter"),
+    ("broadcast_validate_duration", "histogram"),
+    ("deliver_blocks_sent", "counter"),
+    ("deliver_requests_completed", "counter"),
+    ("deliver_requests_received", "counter"),
+    ("deliver_streams_closed", "counter"),
+    ("deliver_streams_opened", "counter"),
     ("grpc_server_stream_messages_received", "counter"),
     ("grpc_server_stream_messages_sent", "counter"),
     ("grpc_server_stream_request_duration", "histogram"),
@@ -167,4 +176,19 @@ fn peer_and_orderer_show_fabrics_metric_families_after_create_join_and_update() 
     assert!(orderer_text.contains(
         "grpc_server_stream_messages_received{service=\"orderer.AtomicBroadcast\",method=\"Broadcast\"} 2\n"
     ), "{orderer_text}");
+    // The create and the anchor update: two config updates for mychannel, both ordered.
+    assert!(orderer_text.contains(
+        "broadcast_processed_count{channel=\"mychannel\",type=\"CONFIG_UPDATE\",status=\"SUCCESS\"} 2\n"
+    ), "{orderer_text}");
+    assert!(orderer_text.contains(
+        "broadcast_enqueue_duration_count{channel=\"mychannel\",type=\"CONFIG_UPDATE\",status=\"SUCCESS\"} 2\n"
+    ), "{orderer_text}");
+    // The CLI fetched mychannel's genesis block over Deliver after the create.
+    assert!(orderer_text.contains(
+        "deliver_requests_completed{channel=\"mychannel\",filtered=\"false\",success=\"true\"} "
+    ), "{orderer_text}");
+    assert!(
+        orderer_text.contains("deliver_blocks_sent{channel=\"mychannel\",filtered=\"false\"} "),
+        "{orderer_text}"
+    );
 }
