@@ -12,11 +12,14 @@
 //! block; a system channel block that creates a channel (ORDERER_TRANSACTION) does not.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use prost::Message;
 
 use super::ledger::{last_block, LedgerError, LedgerRef};
 use crate::msp::{MspError, SigningIdentity};
+use crate::operations::fabric::{LEDGER_BLOCKCHAIN_HEIGHT, LEDGER_BLOCKSTORAGE_COMMIT_TIME};
+use crate::operations::metrics::{Gauge, Histogram, Metrics};
 use crate::protos::common::{
     Block, BlockData, BlockHeader, BlockMetadataIndex, Envelope, LastConfig, Metadata,
     MetadataSignature, OrdererBlockMetadata, SignatureHeader,
@@ -57,9 +60,38 @@ pub struct BlockWriter {
     signer: Arc<dyn SigningIdentity>,
     tip: BlockHeader,
     last_config_block: u64,
+    metrics: Option<LedgerMetrics>,
+}
+
+/// The orderer's block storage metrics, as Fabric's blkstorage stats count them for its
+/// file ledger: the height of each channel's chain and the time a block append took.
+#[derive(Clone)]
+pub struct LedgerMetrics {
+    height: Gauge,
+    commit_time: Histogram,
+}
+
+impl LedgerMetrics {
+    pub fn new(metrics: &Metrics) -> Self {
+        LedgerMetrics {
+            height: metrics.gauge(LEDGER_BLOCKCHAIN_HEIGHT),
+            commit_time: metrics.histogram(LEDGER_BLOCKSTORAGE_COMMIT_TIME),
+        }
+    }
+
+    /// Sets a channel's `ledger_blockchain_height`.
+    pub fn set_height(&self, channel: &str, height: u64) {
+        self.height.set(&[channel], height as f64);
+    }
 }
 
 impl BlockWriter {
+    /// Counts each written block in `metrics` (block storage commit time and height).
+    pub fn with_metrics(mut self, metrics: LedgerMetrics) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
     /// A writer continuing the chain in `ledger` (which holds at least the genesis block),
     /// signing with the orderer's local signing identity.
     pub fn new(
@@ -83,6 +115,7 @@ impl BlockWriter {
             ledger,
             signer,
             tip: header,
+            metrics: None,
             last_config_block,
         })
     }
@@ -197,7 +230,13 @@ impl BlockWriter {
         }
         .encode_to_vec();
         block.metadata = Some(slots);
+        let started = Instant::now();
         self.ledger.append(&block)?;
+        if let Some(m) = &self.metrics {
+            m.commit_time
+                .observe_duration(&[&self.channel_id], started.elapsed());
+            m.set_height(&self.channel_id, header.number + 1);
+        }
         self.tip = header;
         self.last_config_block = last_config;
         tracing::debug!(target: "orderer.commmon.multichannel",

@@ -70,6 +70,8 @@ const ORDERER_FAMILIES: &[(&str, &str)] = &[
     ("grpc_server_stream_request_duration", "histogram"),
     ("grpc_server_stream_requests_completed", "counter"),
     ("grpc_server_stream_requests_received", "counter"),
+    ("ledger_blockchain_height", "gauge"),
+    ("ledger_blockstorage_commit_time", "histogram"),
 ];
 
 /// Fabric's kvledger / blkstorage buckets.
@@ -183,6 +185,15 @@ fn peer_and_orderer_show_fabrics_metric_families_after_create_join_and_update() 
     assert!(orderer_text.contains(
         "broadcast_enqueue_duration_count{channel=\"mychannel\",type=\"CONFIG_UPDATE\",status=\"SUCCESS\"} 2\n"
     ), "{orderer_text}");
+    // The orderer wrote mychannel's genesis block and the anchor update's config block.
+    assert!(
+        orderer_text.contains("ledger_blockchain_height{channel=\"mychannel\"} 2\n"),
+        "{orderer_text}"
+    );
+    assert!(
+        orderer_text.contains("ledger_blockstorage_commit_time_count{channel=\"mychannel\"} 1\n"),
+        "{orderer_text}"
+    );
     // The CLI fetched mychannel's genesis block over Deliver after the create.
     assert!(orderer_text.contains(
         "deliver_requests_completed{channel=\"mychannel\",filtered=\"false\",success=\"true\"} "

@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::RegistrarError;
 use crate::channelconfig::Bundle;
 use crate::msp::SigningIdentity;
-use crate::orderer::blockwriter::{last_config_index, BlockWriter};
+use crate::orderer::blockwriter::{last_config_index, BlockWriter, LedgerMetrics};
 use crate::orderer::consensus::{Chain, ChainError, ConsenterSupport, SupportError};
 use crate::orderer::ledger::{last_block, LedgerRef};
 use crate::orderer::msgprocessor::{self, ProcessError};
@@ -40,9 +40,14 @@ impl ChainSupport {
         channel_id: &str,
         ledger: LedgerRef,
         signer: Arc<dyn SigningIdentity>,
+        metrics: Option<&LedgerMetrics>,
     ) -> Result<Self, RegistrarError> {
         let bundle = Arc::new(load_bundle(channel_id, &ledger)?);
-        let writer = BlockWriter::new(channel_id, ledger.clone(), signer.clone())?;
+        let mut writer = BlockWriter::new(channel_id, ledger.clone(), signer.clone())?;
+        if let Some(m) = metrics {
+            m.set_height(channel_id, ledger.height());
+            writer = writer.with_metrics(m.clone());
+        }
         Ok(ChainSupport {
             channel_id: channel_id.to_string(),
             bundle: RwLock::new(bundle),

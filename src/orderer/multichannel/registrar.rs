@@ -7,6 +7,8 @@ use std::sync::{Arc, RwLock, Weak};
 use super::chainsupport::{start_chain, ChainSupport, ChannelCreator};
 use super::RegistrarError;
 use crate::msp::SigningIdentity;
+use crate::operations::metrics::Metrics;
+use crate::orderer::blockwriter::LedgerMetrics;
 use crate::orderer::consensus::Consenter;
 use crate::orderer::ledger::FileLedgerFactory;
 use crate::orderer::msgprocessor::{classify, Classification, ProcessError};
@@ -37,6 +39,7 @@ pub struct Registrar {
     consenter: Arc<dyn Consenter>,
     chains: RwLock<BTreeMap<String, Arc<ChainSupport>>>,
     system_channel: RwLock<Option<String>>,
+    ledger_metrics: Option<LedgerMetrics>,
 }
 
 impl Registrar {
@@ -51,7 +54,15 @@ impl Registrar {
             consenter,
             chains: RwLock::new(BTreeMap::new()),
             system_channel: RwLock::new(None),
+            ledger_metrics: None,
         }
+    }
+
+    /// Counts the channels' ledger metrics (`ledger_blockchain_height`,
+    /// `ledger_blockstorage_commit_time`) in `metrics`, the node's registry.
+    pub fn with_metrics(mut self, metrics: &Metrics) -> Self {
+        self.ledger_metrics = Some(LedgerMetrics::new(metrics));
+        self
     }
 
     /// Opens every channel in the ledger folder and starts its chain (each on a thread of
@@ -106,6 +117,7 @@ impl Registrar {
             id,
             ledger,
             self.signer.clone(),
+            self.ledger_metrics.as_ref(),
         )?))
     }
 

@@ -117,7 +117,10 @@ impl OrdererServer {
         } else {
             None
         };
-        let registrar = Arc::new(Registrar::new(factory, signer, Arc::new(SoloConsenter)));
+        let metrics = Metrics::new();
+        let registrar = Arc::new(
+            Registrar::new(factory, signer, Arc::new(SoloConsenter)).with_metrics(&metrics),
+        );
         registrar.initialize(genesis.as_ref())?;
         let addr = format!(
             "{}:{}",
@@ -126,7 +129,6 @@ impl OrdererServer {
         let listener = TcpListener::bind(&addr)
             .await
             .map_err(|source| ServerError::Listen { addr, source })?;
-        let metrics = Metrics::new();
         let service = AtomicBroadcastService::new(
             Arc::new(BroadcastHandler::new(registrar.clone()).with_metrics(&metrics)),
             Arc::new(DeliverHandler::new(
