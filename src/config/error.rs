@@ -41,6 +41,15 @@ pub enum ConfigError {
     /// duration "abc"`.
     #[error("{key}: {problem}")]
     Value { key: String, problem: String },
+
+    /// A key's value does not convert to the type wanted, e.g. `peer.tls.enabled: invalid
+    /// boolean "maybe"`.
+    #[error("{key}: {source}")]
+    Convert {
+        key: String,
+        #[source]
+        source: super::value::ValueError,
+    },
 }
 
 impl ConfigError {
@@ -49,6 +58,14 @@ impl ConfigError {
         ConfigError::Value {
             key: key.to_string(),
             problem: problem.into(),
+        }
+    }
+
+    /// Convenience constructor for [`ConfigError::Convert`].
+    pub fn convert(key: &str, source: super::value::ValueError) -> Self {
+        ConfigError::Convert {
+            key: key.to_string(),
+            source,
         }
     }
 }

@@ -20,3 +20,4 @@ pub use env::Environment;
 pub use error::ConfigError;
 pub use search::{find_config_file, search_dirs, translate_path, OFFICIAL_PATH};
 pub use source::ConfigSource;
+pub use value::ValueError;

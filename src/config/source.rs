@@ -14,7 +14,7 @@ use serde_yaml::{Mapping, Value};
 use super::env::Environment;
 use super::error::ConfigError;
 use super::search::{find_config_file, translate_path};
-use super::value;
+use super::value::{self, ValueError};
 
 /// A loaded configuration file plus its environment and explicit overrides.
 #[derive(Debug, Clone)]
@@ -143,13 +143,13 @@ impl ConfigSource {
     fn typed<T>(
         &self,
         key: &str,
-        convert: impl Fn(&Value) -> Result<T, String>,
+        convert: impl Fn(&Value) -> Result<T, ValueError>,
     ) -> Result<Option<T>, ConfigError> {
         match self.get(key) {
             None => Ok(None),
             Some(v) => convert(&v)
                 .map(Some)
-                .map_err(|problem| ConfigError::value(key, problem)),
+                .map_err(|source| ConfigError::convert(key, source)),
         }
     }
 

@@ -4,8 +4,33 @@
 use std::time::Duration;
 
 use serde_yaml::Value;
+use thiserror::Error;
 
 use super::duration::parse_viper_duration;
+
+/// A raw value that does not convert to the type a key wants; `found` is the value as
+/// [`describe`] renders it.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ValueError {
+    /// A list, a map or null where text was wanted.
+    #[error("expected a string, found {found}")]
+    NotAString { found: String },
+    /// Not one of Go's boolean spellings, nor a number.
+    #[error("invalid boolean {found}")]
+    Bool { found: String },
+    /// Not an integer in any of Go's notations.
+    #[error("invalid integer {found}")]
+    Int { found: String },
+    /// Not a floating point number.
+    #[error("invalid number {found}")]
+    Float { found: String },
+    /// Neither Go duration text nor a count of nanoseconds.
+    #[error("invalid duration {found}")]
+    Duration { found: String },
+    /// An item of a string list that is a list, a map or null.
+    #[error("list item {found} is not a string")]
+    ListItem { found: String },
+}
 
 /// Renders a scalar as text; `None` for sequences, mappings and null.
 pub fn scalar_to_string(value: &Value) -> Option<String> {
@@ -29,13 +54,17 @@ pub fn describe(value: &Value) -> String {
 }
 
 /// Text to string; numbers and booleans are rendered as text.
-pub fn to_string(value: &Value) -> Result<String, String> {
-    scalar_to_string(value).ok_or_else(|| format!("expected a string, found {}", describe(value)))
+pub fn to_string(value: &Value) -> Result<String, ValueError> {
+    scalar_to_string(value).ok_or_else(|| ValueError::NotAString {
+        found: describe(value),
+    })
 }
 
 /// Go's `strconv.ParseBool` spellings, or a number (non-zero is true).
-pub fn to_bool(value: &Value) -> Result<bool, String> {
-    let bad = || format!("invalid boolean {}", describe(value));
+pub fn to_bool(value: &Value) -> Result<bool, ValueError> {
+    let bad = || ValueError::Bool {
+        found: describe(value),
+    };
     match value {
         Value::Bool(b) => Ok(*b),
         Value::Number(n) => n.as_f64().map(|f| f != 0.0).ok_or_else(bad),
@@ -49,8 +78,10 @@ pub fn to_bool(value: &Value) -> Result<bool, String> {
 }
 
 /// An integer; text may carry Go's base prefixes (0x, 0o, 0b, leading 0 for octal).
-pub fn to_int(value: &Value) -> Result<i64, String> {
-    let bad = || format!("invalid integer {}", describe(value));
+pub fn to_int(value: &Value) -> Result<i64, ValueError> {
+    let bad = || ValueError::Int {
+        found: describe(value),
+    };
     match value {
         Value::Number(n) => n
             .as_i64()
@@ -84,8 +115,10 @@ fn parse_go_int(s: &str) -> Option<i64> {
 }
 
 /// A floating point number.
-pub fn to_float(value: &Value) -> Result<f64, String> {
-    let bad = || format!("invalid number {}", describe(value));
+pub fn to_float(value: &Value) -> Result<f64, ValueError> {
+    let bad = || ValueError::Float {
+        found: describe(value),
+    };
     match value {
         Value::Number(n) => n.as_f64().ok_or_else(bad),
         Value::String(s) => s.trim().parse::<f64>().map_err(|_| bad()),
@@ -94,8 +127,10 @@ pub fn to_float(value: &Value) -> Result<f64, String> {
 }
 
 /// A duration: Go syntax for text ("60s"), nanoseconds for a bare number.
-pub fn to_duration(value: &Value) -> Result<Duration, String> {
-    let bad = || format!("invalid duration {}", describe(value));
+pub fn to_duration(value: &Value) -> Result<Duration, ValueError> {
+    let bad = || ValueError::Duration {
+        found: describe(value),
+    };
     match value {
         Value::String(s) => parse_viper_duration(s).ok_or_else(bad),
         Value::Number(n) => match n.as_u64() {
@@ -108,13 +143,14 @@ pub fn to_duration(value: &Value) -> Result<Duration, String> {
 
 /// A list of strings: a YAML list item by item, text split on whitespace (as viper does
 /// for environment variables), any other scalar as a one-item list.
-pub fn to_string_list(value: &Value) -> Result<Vec<String>, String> {
+pub fn to_string_list(value: &Value) -> Result<Vec<String>, ValueError> {
     match value {
         Value::Sequence(items) => items
             .iter()
             .map(|item| {
-                scalar_to_string(item)
-                    .ok_or_else(|| format!("list item {} is not a string", describe(item)))
+                scalar_to_string(item).ok_or_else(|| ValueError::ListItem {
+                    found: describe(item),
+                })
             })
             .collect(),
         Value::String(s) => Ok(s.split_whitespace().map(str::to_string).collect()),
@@ -138,10 +174,14 @@ mod tests {
         assert_eq!(to_int(&Value::from("0x10")), Ok(16));
         assert_eq!(to_int(&Value::from("010")), Ok(8));
         assert_eq!(to_int(&Value::from("-7")), Ok(-7));
+        let err = to_int(&Value::from("abc")).unwrap_err();
         assert_eq!(
-            to_int(&Value::from("abc")),
-            Err("invalid integer \"abc\"".to_string())
+            err,
+            ValueError::Int {
+                found: "\"abc\"".into()
+            }
         );
+        assert_eq!(err.to_string(), "invalid integer \"abc\"");
     }
 
     #[test]
@@ -156,10 +196,8 @@ mod tests {
 
     #[test]
     fn durations_report_the_bad_value() {
-        assert_eq!(
-            to_duration(&Value::from("abc")),
-            Err("invalid duration \"abc\"".to_string())
-        );
+        let err = to_duration(&Value::from("abc")).unwrap_err();
+        assert_eq!(err.to_string(), "invalid duration \"abc\"");
         assert_eq!(
             to_duration(&Value::from("90s")),
             Ok(Duration::from_secs(90))

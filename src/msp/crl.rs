@@ -20,11 +20,16 @@ pub struct Crl {
     pub revoked_serials: Vec<Vec<u8>>,
 }
 
+/// A CRL that does not parse (the DER parser's text).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct CrlError(#[source] x509_parser::nom::Err<x509_parser::error::X509Error>);
+
 const PEM_CRL_PREFIX: &[u8] = b"-----BEGIN X509 CRL";
 
 impl Crl {
     /// Parses a CRL given as an `X509 CRL` PEM block or as DER (Go's `x509.ParseCRL`).
-    pub fn parse(bytes: &[u8]) -> Result<Self, String> {
+    pub fn parse(bytes: &[u8]) -> Result<Self, CrlError> {
         let mut der = bytes.to_vec();
         if bytes.starts_with(PEM_CRL_PREFIX) {
             if let Some((block, _)) = pem::decode(bytes) {
@@ -33,7 +38,7 @@ impl Crl {
                 }
             }
         }
-        let (_, crl) = CertificateRevocationList::from_der(&der).map_err(|e| e.to_string())?;
+        let (_, crl) = CertificateRevocationList::from_der(&der).map_err(CrlError)?;
         let mut authority_key_id = None;
         for ext in crl.extensions() {
             if let ParsedExtension::AuthorityKeyIdentifier(aki) = ext.parsed_extension() {

@@ -5,8 +5,8 @@
 //! identifiers and NodeOU classification.
 
 use super::bccspmsp::{MspCore, MspVersion};
-use super::cert::Certificate;
-use super::chain::{self, CertPool};
+use super::cert::{CertError, Certificate};
+use super::chain::{self, CertPool, ChainError};
 use super::x509identity::X509Identity;
 use super::{MspError, OuIdentifier};
 use crate::protos::common::msp_role::MspRoleType;
@@ -27,20 +27,49 @@ pub(crate) fn ou_list(ous: &[OuIdentifier]) -> String {
     format!("[{}]", items.join(" "))
 }
 
+/// Why a certificate has no acceptable chain in this MSP, or is revoked (Fabric's texts).
+#[derive(Debug, thiserror::Error)]
+pub enum ValidationError {
+    #[error("the supplied identity is not valid: {0}")]
+    NotValid(#[source] ChainError),
+    #[error("this MSP only supports a single validation chain, got {0}")]
+    ManyChains(usize),
+    /// The certificate's signature could not be re-encoded in low-S form.
+    #[error("{0}")]
+    Sanitize(#[source] CertError),
+    #[error("failed getting validation chain: {0}")]
+    GettingChain(#[source] Box<ValidationError>),
+    #[error("expected a chain of length at least 2, got {0}")]
+    ShortChain(usize),
+    #[error("invalid validation chain: the parent certificate should be a leaf of the certification tree")]
+    ParentNotLeaf,
+    #[error("an X509 certificate with Basic Constraint: Certificate Authority equals true cannot be used as an identity")]
+    CaAsIdentity,
+    #[error("OU certificate: {0}")]
+    OuCertParse(#[source] CertError),
+    #[error("OU certificate: {0}")]
+    OuCert(#[source] Box<ValidationError>),
+    #[error("the OU certificate is not among the MSP's root or intermediate certificates")]
+    OuCertNotInMsp,
+    #[error("could not obtain the Subject Key Identifier of the issuing CA")]
+    NoIssuerSki,
+    #[error("a CRL of this MSP has no Authority Key Identifier")]
+    CrlWithoutAki,
+    #[error("the certificate has been revoked")]
+    Revoked,
+}
+
 impl MspCore {
     /// The one chain from `cert` to a root at `cert.notBefore + 1s`, through the given pools.
     fn unique_chain_in(
         cert: &Certificate,
         roots: &CertPool,
         inters: &CertPool,
-    ) -> Result<Vec<Certificate>, String> {
+    ) -> Result<Vec<Certificate>, ValidationError> {
         let chains = chain::verify(cert, roots, inters, cert.not_before + 1)
-            .map_err(|e| format!("the supplied identity is not valid: {e}"))?;
+            .map_err(ValidationError::NotValid)?;
         if chains.len() != 1 {
-            return Err(format!(
-                "this MSP only supports a single validation chain, got {}",
-                chains.len()
-            ));
+            return Err(ValidationError::ManyChains(chains.len()));
         }
         Ok(chains.into_iter().next().expect("one chain"))
     }
@@ -48,13 +77,13 @@ impl MspCore {
     pub(crate) fn unique_validation_chain(
         &self,
         cert: &Certificate,
-    ) -> Result<Vec<Certificate>, String> {
+    ) -> Result<Vec<Certificate>, ValidationError> {
         Self::unique_chain_in(cert, &self.root_pool, &self.intermediate_pool)
     }
 
     /// Re-encodes an ECDSA-signed certificate's signature in low-S form, judged against the
     /// key of its issuer in this MSP (itself for a root).
-    pub(crate) fn sanitize_cert(&self, cert: &Certificate) -> Result<Certificate, String> {
+    pub(crate) fn sanitize_cert(&self, cert: &Certificate) -> Result<Certificate, ValidationError> {
         if !cert.ecdsa_signed {
             return Ok(cert.clone());
         }
@@ -62,7 +91,7 @@ impl MspCore {
         // A root is its own parent; a lone non-CA certificate in the roots (refused later,
         // when the CAs are checked) is treated the same way instead of failing here.
         let parent = if chain.len() == 1 { cert } else { &chain[1] };
-        cert.sanitized(parent).map_err(|e| e.to_string())
+        cert.sanitized(parent).map_err(ValidationError::Sanitize)
     }
 
     /// The chain of a certificate whose parent must be a leaf of the certification tree.
@@ -71,22 +100,16 @@ impl MspCore {
         &self,
         cert: &Certificate,
         intermediate_chain: bool,
-    ) -> Result<Vec<Certificate>, String> {
+    ) -> Result<Vec<Certificate>, ValidationError> {
         let chain = self
             .unique_validation_chain(cert)
-            .map_err(|e| format!("failed getting validation chain: {e}"))?;
+            .map_err(|e| ValidationError::GettingChain(Box::new(e)))?;
         if chain.len() < 2 {
-            return Err(format!(
-                "expected a chain of length at least 2, got {}",
-                chain.len()
-            ));
+            return Err(ValidationError::ShortChain(chain.len()));
         }
         let parent = if intermediate_chain { 0 } else { 1 };
         if self.internal_nodes.contains(chain[parent].der()) {
-            return Err(
-                "invalid validation chain: the parent certificate should be a leaf of the certification tree"
-                    .into(),
-            );
+            return Err(ValidationError::ParentNotLeaf);
         }
         Ok(chain)
     }
@@ -95,12 +118,9 @@ impl MspCore {
     pub(crate) fn certification_chain(
         &self,
         cert: &Certificate,
-    ) -> Result<Vec<Certificate>, String> {
+    ) -> Result<Vec<Certificate>, ValidationError> {
         if cert.is_ca {
-            return Err(
-                "an X509 certificate with Basic Constraint: Certificate Authority equals true cannot be used as an identity"
-                    .into(),
-            );
+            return Err(ValidationError::CaAsIdentity);
         }
         self.validation_chain(cert, false)
     }
@@ -114,23 +134,23 @@ impl MspCore {
     pub(crate) fn certification_chain_identifier(
         &self,
         cert: &Certificate,
-    ) -> Result<Vec<u8>, String> {
+    ) -> Result<Vec<u8>, ValidationError> {
         let chain = self.certification_chain(cert)?;
         Ok(self.chain_identifier(&chain[1..]))
     }
 
     /// The certifiers identifier of a root or intermediate CA named by an OU rule.
-    pub(crate) fn certifiers_identifier(&self, pem_bytes: &[u8]) -> Result<Vec<u8>, String> {
-        let cert = Certificate::from_pem(pem_bytes).map_err(|e| format!("OU certificate: {e}"))?;
+    pub(crate) fn certifiers_identifier(
+        &self,
+        pem_bytes: &[u8],
+    ) -> Result<Vec<u8>, ValidationError> {
+        let cert = Certificate::from_pem(pem_bytes).map_err(ValidationError::OuCertParse)?;
         let cert = self
             .sanitize_cert(&cert)
-            .map_err(|e| format!("OU certificate: {e}"))?;
+            .map_err(|e| ValidationError::OuCert(Box::new(e)))?;
         let is_root = self.roots.iter().any(|r| r.der() == cert.der());
         if !is_root && !self.intermediates.iter().any(|r| r.der() == cert.der()) {
-            return Err(
-                "the OU certificate is not among the MSP's root or intermediate certificates"
-                    .into(),
-            );
+            return Err(ValidationError::OuCertNotInMsp);
         }
         let chain = if is_root {
             vec![cert]
@@ -140,7 +160,7 @@ impl MspCore {
         Ok(self.chain_identifier(&chain))
     }
 
-    pub(crate) fn validate_ca_cert(&self, cert: &Certificate) -> Result<(), String> {
+    pub(crate) fn validate_ca_cert(&self, cert: &Certificate) -> Result<(), ValidationError> {
         let chain = self.unique_validation_chain(cert)?;
         if chain.len() == 1 {
             return Ok(());
@@ -153,7 +173,7 @@ impl MspCore {
         cert: &Certificate,
         roots: &CertPool,
         inters: &CertPool,
-    ) -> Result<(), String> {
+    ) -> Result<(), ValidationError> {
         let chain = Self::unique_chain_in(cert, roots, inters)?;
         if chain.len() == 1 {
             return Ok(());
@@ -167,17 +187,17 @@ impl MspCore {
         &self,
         cert: &Certificate,
         chain: &[Certificate],
-    ) -> Result<(), String> {
+    ) -> Result<(), ValidationError> {
         let issuer = &chain[1];
         let ski = issuer
             .subject_key_id
             .as_ref()
-            .ok_or("could not obtain the Subject Key Identifier of the issuing CA")?;
+            .ok_or(ValidationError::NoIssuerSki)?;
         for crl in &self.crls {
             let aki = crl
                 .authority_key_id
                 .as_ref()
-                .ok_or("a CRL of this MSP has no Authority Key Identifier")?;
+                .ok_or(ValidationError::CrlWithoutAki)?;
             if aki != ski || !crl.revokes(&cert.serial) {
                 continue;
             }
@@ -185,7 +205,7 @@ impl MspCore {
                 tracing::warn!(target: "msp", "Invalid signature over the identified CRL, skipping it");
                 continue;
             }
-            return Err("the certificate has been revoked".into());
+            return Err(ValidationError::Revoked);
         }
         Ok(())
     }

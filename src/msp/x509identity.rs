@@ -37,7 +37,9 @@ impl X509Identity {
     /// Builds the identity: sanitizes the certificate against the MSP's CAs (which needs a
     /// chain to them) and hashes it into the id.
     pub(crate) fn new(core: &Arc<MspCore>, cert: Certificate) -> Result<Self, MspError> {
-        let cert = core.sanitize_cert(&cert).map_err(|e| core.invalid(e))?;
+        let cert = core
+            .sanitize_cert(&cert)
+            .map_err(|e| core.invalid(e.to_string()))?;
         let public_key = PublicKey::from_spki_der(&cert.spki_der)
             .map_err(|e| core.invalid(format!("unusable public key in certificate: {e}")))?;
         let id = IdentityIdentifier {

@@ -20,7 +20,7 @@ use crate::protos::common::{
 use crate::protos::peer::{
     ChannelInfo, ChannelQueryResponse, ConfigTree, Response, TxValidationCode,
 };
-use crate::protoutil::{channel_header, envelope_from_block_data, payload};
+use crate::protoutil::{channel_header, envelope_from_block_data, payload, ProtoutilError};
 
 pub const JOIN_CHAIN: &str = "JoinChain";
 pub const GET_CONFIG_BLOCK: &str = "GetConfigBlock";
@@ -125,7 +125,7 @@ impl Cscc {
         };
         match current_config_block(&channel) {
             Ok(block) => success(block.encode_to_vec()),
-            Err(e) => error(e),
+            Err(e) => error(e.to_string()),
         }
     }
 
@@ -232,52 +232,85 @@ impl SystemChaincode for Cscc {
     }
 }
 
+/// Why a block is not a usable config block, or the channel's config block cannot be read
+/// (Fabric's texts).
+#[derive(Debug, thiserror::Error)]
+pub enum CsccError {
+    #[error("failed to retrieve channel id - block is empty")]
+    EmptyBlock,
+    #[error("failed to retrieve channel id - payload header is empty")]
+    EmptyPayloadHeader,
+    /// The first transaction's envelope, payload or channel header does not decode.
+    #[error("{0}")]
+    Malformed(#[source] ProtoutilError),
+    #[error("Failed to block has no transaction")]
+    NoTransaction,
+    #[error("Failed to {0}")]
+    Envelope(#[source] ProtoutilError),
+    #[error("Bad configuration envelope: {0}")]
+    BadEnvelope(#[source] ProtoutilError),
+    #[error("Bad configuration envelope: invalid type {got}, expected {expected}")]
+    NotConfig { got: i32, expected: i32 },
+    #[error("Bad configuration envelope: {0}")]
+    BadConfigEnvelope(#[source] prost::DecodeError),
+    #[error("Nil config envelope Config")]
+    NilConfig,
+    #[error("Nil channel group")]
+    NilChannelGroup,
+    #[error("No channel configuration groups are available")]
+    NoGroups,
+    #[error("Invalid configuration block, missing Application configuration group")]
+    NoApplication,
+    #[error("{0}")]
+    Ledger(#[source] LedgerError),
+    #[error("{0}")]
+    Peer(#[source] PeerError),
+}
+
 /// The channel id in the header of a block's first transaction (Fabric's
 /// `GetChainIDFromBlock`).
-pub fn channel_id_of(block: &Block) -> Result<String, String> {
+pub fn channel_id_of(block: &Block) -> Result<String, CsccError> {
     let first = block
         .data
         .as_ref()
         .and_then(|d| d.data.first())
-        .ok_or("failed to retrieve channel id - block is empty")?;
-    let envelope = envelope_from_block_data(first).map_err(|e| e.to_string())?;
-    let payload = payload(&envelope).map_err(|e| e.to_string())?;
+        .ok_or(CsccError::EmptyBlock)?;
+    let envelope = envelope_from_block_data(first).map_err(CsccError::Malformed)?;
+    let payload = payload(&envelope).map_err(CsccError::Malformed)?;
     if payload.header.is_none() {
-        return Err("failed to retrieve channel id - payload header is empty".into());
+        return Err(CsccError::EmptyPayloadHeader);
     }
     Ok(channel_header(&payload)
-        .map_err(|e| e.to_string())?
+        .map_err(CsccError::Malformed)?
         .channel_id)
 }
 
 /// Fabric's `validateConfigBlock`: the first envelope is a CONFIG whose config has a channel
 /// group with an Application group.
-pub fn validate_config_block(block: &Block) -> Result<(), String> {
+pub fn validate_config_block(block: &Block) -> Result<(), CsccError> {
     let first = block
         .data
         .as_ref()
         .and_then(|d| d.data.first())
-        .ok_or("Failed to block has no transaction")?;
-    let envelope = envelope_from_block_data(first).map_err(|e| format!("Failed to {e}"))?;
-    let bad = |e: String| format!("Bad configuration envelope: {e}");
-    let payload = payload(&envelope).map_err(|e| bad(e.to_string()))?;
-    let header = channel_header(&payload).map_err(|e| bad(e.to_string()))?;
+        .ok_or(CsccError::NoTransaction)?;
+    let envelope = envelope_from_block_data(first).map_err(CsccError::Envelope)?;
+    let payload = payload(&envelope).map_err(CsccError::BadEnvelope)?;
+    let header = channel_header(&payload).map_err(CsccError::BadEnvelope)?;
     if header.r#type != HeaderType::Config as i32 {
-        return Err(bad(format!(
-            "invalid type {}, expected {}",
-            header.r#type,
-            HeaderType::Config as i32
-        )));
+        return Err(CsccError::NotConfig {
+            got: header.r#type,
+            expected: HeaderType::Config as i32,
+        });
     }
     let config_envelope =
-        ConfigEnvelope::decode(payload.data.as_slice()).map_err(|e| bad(e.to_string()))?;
-    let config = config_envelope.config.ok_or("Nil config envelope Config")?;
-    let group = config.channel_group.ok_or("Nil channel group")?;
+        ConfigEnvelope::decode(payload.data.as_slice()).map_err(CsccError::BadConfigEnvelope)?;
+    let config = config_envelope.config.ok_or(CsccError::NilConfig)?;
+    let group = config.channel_group.ok_or(CsccError::NilChannelGroup)?;
     if group.groups.is_empty() {
-        return Err("No channel configuration groups are available".into());
+        return Err(CsccError::NoGroups);
     }
     if !group.groups.contains_key("Application") {
-        return Err("Invalid configuration block, missing Application configuration group".into());
+        return Err(CsccError::NoApplication);
     }
     Ok(())
 }
@@ -298,13 +331,13 @@ fn mark_all_valid(block: &mut Block) {
 
 /// The channel's current config block, found through the LAST_CONFIG metadata of its last
 /// block.
-pub fn current_config_block(channel: &Channel) -> Result<Block, String> {
+pub fn current_config_block(channel: &Channel) -> Result<Block, CsccError> {
     let ledger = channel.ledger();
     let last = ledger
         .get_block_by_number(u64::MAX)
-        .map_err(|e| e.to_string())?;
-    let index = last_config_index(&last).map_err(|e| e.to_string())?;
-    ledger.get_block_by_number(index).map_err(|e| e.to_string())
+        .map_err(CsccError::Ledger)?;
+    let index = last_config_index(&last).map_err(CsccError::Peer)?;
+    ledger.get_block_by_number(index).map_err(CsccError::Ledger)
 }
 
 #[cfg(test)]
@@ -319,7 +352,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            channel_id_of(&block).unwrap_err(),
+            channel_id_of(&block).unwrap_err().to_string(),
             "failed to retrieve channel id - block is empty"
         );
         assert!(validate_config_block(&block).is_err());

@@ -140,7 +140,7 @@ pub(crate) fn map_string(map: &Mapping, key: &str, field: &str) -> Result<Option
         None | Some(Value::Null) => Ok(None),
         Some(v) => value::to_string(v)
             .map(Some)
-            .map_err(|p| ConfigError::value(&format!("{key}.{field}"), p)),
+            .map_err(|e| ConfigError::convert(&format!("{key}.{field}"), e)),
     }
 }
 
@@ -148,6 +148,8 @@ pub(crate) fn map_string(map: &Mapping, key: &str, field: &str) -> Result<Option
 pub(crate) fn map_bool(map: &Mapping, key: &str, field: &str) -> Result<bool> {
     match map.get(field.to_ascii_lowercase()) {
         None | Some(Value::Null) => Ok(false),
-        Some(v) => value::to_bool(v).map_err(|p| ConfigError::value(&format!("{key}.{field}"), p)),
+        Some(v) => {
+            value::to_bool(v).map_err(|e| ConfigError::convert(&format!("{key}.{field}"), e))
+        }
     }
 }

@@ -75,11 +75,11 @@ impl HistoryDb {
                     "block [{block_num}] transaction [{tx_num}]: {e}"
                 ))
             };
-            let (payload, chdr) = envelope_header(env_bytes).map_err(bad)?;
+            let (payload, chdr) = envelope_header(env_bytes).map_err(|e| bad(e.to_string()))?;
             if chdr.r#type != HeaderType::EndorserTransaction as i32 {
                 continue;
             }
-            let action = chaincode_action(&payload).map_err(bad)?;
+            let action = chaincode_action(&payload).map_err(|e| bad(e.to_string()))?;
             let rwset =
                 TxRwSet::from_proto_bytes(&action.results).map_err(|e| bad(e.to_string()))?;
             for ns in &rwset.ns_rw_sets {
@@ -191,8 +191,8 @@ fn decode_block_tx(b: &[u8]) -> Option<(u64, u64)> {
 /// The write of `ns`/`key` in the transaction, with its tx id and timestamp.
 fn key_modification(env: &Envelope, ns: &str, key: &str) -> LedgerResult<Option<KeyModification>> {
     let corrupt = |e: String| LedgerError::Corrupt(format!("history transaction: {e}"));
-    let (payload, chdr) = payload_header(env).map_err(corrupt)?;
-    let action = chaincode_action(&payload).map_err(corrupt)?;
+    let (payload, chdr) = payload_header(env).map_err(|e| corrupt(e.to_string()))?;
+    let action = chaincode_action(&payload).map_err(|e| corrupt(e.to_string()))?;
     let rwset = TxRwSet::from_proto_bytes(&action.results).map_err(|e| corrupt(e.to_string()))?;
     let Some(nsrw) = rwset.ns_rw_sets.iter().find(|n| n.namespace == ns) else {
         return Ok(None);

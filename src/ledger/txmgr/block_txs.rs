@@ -28,45 +28,66 @@ pub struct BlockTx {
     pub rwset: TxRwSet,
 }
 
+/// Why an envelope's header or chaincode action cannot be read (Fabric's texts).
+#[derive(Debug, thiserror::Error)]
+pub enum TxDecodeError {
+    /// A message of the envelope does not decode; `what` names its type.
+    #[error("malformed {what}: {source}")]
+    Malformed {
+        what: &'static str,
+        #[source]
+        source: prost::DecodeError,
+    },
+    #[error("payload header is missing")]
+    MissingPayloadHeader,
+    #[error("at least one TransactionAction required")]
+    NoActions,
+    #[error("no payload in ChaincodeActionPayload")]
+    NoActionPayload,
+    #[error("response payload is missing extension")]
+    NoExtension,
+}
+
+fn decode_as<M: Message + Default>(what: &'static str, bytes: &[u8]) -> Result<M, TxDecodeError> {
+    M::decode(bytes).map_err(|source| TxDecodeError::Malformed { what, source })
+}
+
 /// An envelope's payload and channel header.
-pub fn envelope_header(env_bytes: &[u8]) -> Result<(Payload, ChannelHeader), String> {
-    let env = Envelope::decode(env_bytes).map_err(|e| format!("malformed Envelope: {e}"))?;
+pub fn envelope_header(env_bytes: &[u8]) -> Result<(Payload, ChannelHeader), TxDecodeError> {
+    let env: Envelope = decode_as("Envelope", env_bytes)?;
     payload_header(&env)
 }
 
 /// An envelope's payload and channel header.
-pub fn payload_header(env: &Envelope) -> Result<(Payload, ChannelHeader), String> {
-    let payload =
-        Payload::decode(env.payload.as_slice()).map_err(|e| format!("malformed Payload: {e}"))?;
-    let header = payload.header.as_ref().ok_or("payload header is missing")?;
-    let chdr = ChannelHeader::decode(header.channel_header.as_slice())
-        .map_err(|e| format!("malformed ChannelHeader: {e}"))?;
+pub fn payload_header(env: &Envelope) -> Result<(Payload, ChannelHeader), TxDecodeError> {
+    let payload: Payload = decode_as("Payload", &env.payload)?;
+    let header = payload
+        .header
+        .as_ref()
+        .ok_or(TxDecodeError::MissingPayloadHeader)?;
+    let chdr = decode_as("ChannelHeader", &header.channel_header)?;
     Ok((payload, chdr))
 }
 
 /// The chaincode action of an endorser transaction's first action (Fabric's
 /// `GetActionFromEnvelope`).
-pub fn chaincode_action(payload: &Payload) -> Result<ChaincodeAction, String> {
-    let tx = Transaction::decode(payload.data.as_slice())
-        .map_err(|e| format!("malformed Transaction: {e}"))?;
-    let action = tx
-        .actions
-        .first()
-        .ok_or("at least one TransactionAction required")?;
-    let cap = ChaincodeActionPayload::decode(action.payload.as_slice())
-        .map_err(|e| format!("malformed ChaincodeActionPayload: {e}"))?;
+pub fn chaincode_action(payload: &Payload) -> Result<ChaincodeAction, TxDecodeError> {
+    let tx: Transaction = decode_as("Transaction", &payload.data)?;
+    let action = tx.actions.first().ok_or(TxDecodeError::NoActions)?;
+    let cap: ChaincodeActionPayload = decode_as("ChaincodeActionPayload", &action.payload)?;
     let endorsed = cap
         .action
         .as_ref()
         .filter(|a| !a.proposal_response_payload.is_empty())
-        .ok_or("no payload in ChaincodeActionPayload")?;
-    let prp = ProposalResponsePayload::decode(endorsed.proposal_response_payload.as_slice())
-        .map_err(|e| format!("malformed ProposalResponsePayload: {e}"))?;
+        .ok_or(TxDecodeError::NoActionPayload)?;
+    let prp: ProposalResponsePayload = decode_as(
+        "ProposalResponsePayload",
+        &endorsed.proposal_response_payload,
+    )?;
     if prp.extension.is_empty() {
-        return Err("response payload is missing extension".into());
+        return Err(TxDecodeError::NoExtension);
     }
-    ChaincodeAction::decode(prp.extension.as_slice())
-        .map_err(|e| format!("malformed ChaincodeAction: {e}"))
+    decode_as("ChaincodeAction", &prp.extension)
 }
 
 /// The block's number and its transactions, which must match `codes` one for one.

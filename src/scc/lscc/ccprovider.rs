@@ -11,6 +11,46 @@ use sha2::{Digest, Sha256};
 use super::chaincode_data::{CdsData, ChaincodeData};
 use crate::protos::peer::{ChaincodeDeploymentSpec, ChaincodeInfo, ChaincodeQueryResponse};
 
+/// Why a package cannot be read, stored or matched to its ledger definition (Fabric's
+/// texts).
+#[derive(Debug, thiserror::Error)]
+pub enum CcProviderError {
+    #[error("failed to unmarshal deployment spec from bytes")]
+    Unmarshal(#[source] prost::DecodeError),
+    #[error("could not unmarshal chaincode package to CDS or SignedCDS")]
+    NotACds,
+    #[error("invalid chaincode data {ledger_name}:{ledger_version} ({name}:{version})")]
+    WrongChaincode {
+        ledger_name: String,
+        ledger_version: String,
+        name: String,
+        version: String,
+    },
+    #[error("data mismatch")]
+    DataMismatch,
+    #[error("chaincode {} exists", .0.display())]
+    Exists(PathBuf),
+    #[error("cannot create {}: {source}", .path.display())]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write {}: {source}", .path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Go's `open <path>: no such file or directory` for a missing file.
+    #[error("open {}: {}", .path.display(), io_text(.source))]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// A ChaincodeDeploymentSpec package (Fabric's `CDSPackage`).
 #[derive(Debug, Clone)]
 pub struct CdsPackage {
@@ -21,14 +61,13 @@ pub struct CdsPackage {
 
 impl CdsPackage {
     /// Reads package bytes as a raw ChaincodeDeploymentSpec that names a chaincode.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
-        let spec = ChaincodeDeploymentSpec::decode(bytes)
-            .map_err(|_| "failed to unmarshal deployment spec from bytes".to_string())?;
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, CcProviderError> {
+        let spec = ChaincodeDeploymentSpec::decode(bytes).map_err(CcProviderError::Unmarshal)?;
         let id = spec
             .chaincode_spec
             .as_ref()
             .and_then(|s| s.chaincode_id.as_ref())
-            .ok_or("could not unmarshal chaincode package to CDS or SignedCDS")?;
+            .ok_or(CcProviderError::NotACds)?;
         let code_hash = Sha256::digest(&spec.code_package).to_vec();
         let mut meta = Sha256::new();
         meta.update(id.name.as_bytes());
@@ -66,15 +105,17 @@ impl CdsPackage {
 
     /// Fabric's `ValidateCC`: the ledger's definition names this package (same name, version
     /// and hashes).
-    pub fn validate_cc(&self, ledger: &ChaincodeData) -> Result<(), String> {
+    pub fn validate_cc(&self, ledger: &ChaincodeData) -> Result<(), CcProviderError> {
         if ledger.name != self.data.name || ledger.version != self.data.version {
-            return Err(format!(
-                "invalid chaincode data {}:{} ({}:{})",
-                ledger.name, ledger.version, self.data.name, self.data.version
-            ));
+            return Err(CcProviderError::WrongChaincode {
+                ledger_name: ledger.name.clone(),
+                ledger_version: ledger.version.clone(),
+                name: self.data.name.clone(),
+                version: self.data.version.clone(),
+            });
         }
         if ledger.data != self.data.data {
-            return Err("data mismatch".into());
+            return Err(CcProviderError::DataMismatch);
         }
         Ok(())
     }
@@ -99,32 +140,34 @@ impl ChaincodeStore {
     }
 
     /// Writes a package; an existing `<name>.<version>` is an error, as in Fabric.
-    pub fn put(&self, package: &CdsPackage) -> Result<(), String> {
+    pub fn put(&self, package: &CdsPackage) -> Result<(), CcProviderError> {
         let path = self.path_of(&package.data.name, &package.data.version);
         if path.exists() {
-            return Err(format!("chaincode {} exists", path.display()));
+            return Err(CcProviderError::Exists(path));
         }
-        std::fs::create_dir_all(&self.dir)
-            .map_err(|e| format!("cannot create {}: {e}", self.dir.display()))?;
+        std::fs::create_dir_all(&self.dir).map_err(|source| CcProviderError::CreateDir {
+            path: self.dir.clone(),
+            source,
+        })?;
         std::fs::write(&path, &package.bytes)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+            .map_err(|source| CcProviderError::Write { path, source })
     }
 
     /// Reads the package of `name` at `version`.
-    pub fn get(&self, name: &str, version: &str) -> Result<CdsPackage, String> {
+    pub fn get(&self, name: &str, version: &str) -> Result<CdsPackage, CcProviderError> {
         let path = self.path_of(name, version);
-        let bytes = std::fs::read(&path)
-            .map_err(|e| format!("open {}: {}", path.display(), io_text(&e)))?;
+        let bytes =
+            std::fs::read(&path).map_err(|source| CcProviderError::Open { path, source })?;
         CdsPackage::from_bytes(&bytes)
     }
 
     /// Every readable package whose file name matches its content (Fabric's
     /// `GetInstalledChaincodes`).
-    pub fn installed(&self) -> Result<ChaincodeQueryResponse, String> {
-        let entries = match std::fs::read_dir(&self.dir) {
-            Ok(e) => e,
-            Err(e) => return Err(format!("open {}: {}", self.dir.display(), io_text(&e))),
-        };
+    pub fn installed(&self) -> Result<ChaincodeQueryResponse, CcProviderError> {
+        let entries = std::fs::read_dir(&self.dir).map_err(|source| CcProviderError::Open {
+            path: self.dir.clone(),
+            source,
+        })?;
         let mut names: Vec<String> = entries
             .filter_map(Result::ok)
             .map(|e| e.file_name().to_string_lossy().into_owned())

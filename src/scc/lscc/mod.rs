@@ -106,7 +106,7 @@ impl Lscc {
     }
 
     fn install(&self, package: &[u8]) -> Result<(), String> {
-        let package = CdsPackage::from_bytes(package)?;
+        let package = CdsPackage::from_bytes(package).map_err(|e| e.to_string())?;
         let (name, version) = (&package.data.name, &package.data.version);
         if !is_valid_chaincode_name(name) {
             return Err(name_error(name));
@@ -119,7 +119,7 @@ impl Lscc {
                 "cannot install: {name} is the name of a system chaincode"
             ));
         }
-        self.store.put(&package)?;
+        self.store.put(&package).map_err(|e| e.to_string())?;
         tracing::info!(target: "lscc", "Installed Chaincode [{name}] Version [{version}] to peer");
         Ok(())
     }
@@ -454,7 +454,7 @@ impl SystemChaincode for Lscc {
                 }
                 match self.store.installed() {
                     Ok(answer) => success(answer.encode_to_vec()),
-                    Err(e) => error(e),
+                    Err(e) => error(e.to_string()),
                 }
             }
             "GetCollectionsConfig" | "getcollectionsconfig" => {
@@ -533,7 +533,11 @@ mod tests {
         let store = ChaincodeStore::new(dir.path());
         let pkg = CdsPackage::from_bytes(&cds("mycc", "1.0")).unwrap();
         store.put(&pkg).unwrap();
-        assert!(store.put(&pkg).unwrap_err().ends_with("mycc.1.0 exists"));
+        assert!(store
+            .put(&pkg)
+            .unwrap_err()
+            .to_string()
+            .ends_with("mycc.1.0 exists"));
         std::fs::write(dir.path().join("chaincodes/other.2.0"), cds("mycc", "1.0")).unwrap();
         let listed = store.installed().unwrap().chaincodes;
         assert_eq!(listed.len(), 1);
