@@ -11,18 +11,20 @@
 //! the thin tonic transport.
 
 pub mod auth;
+pub mod metrics;
 pub mod service;
 pub mod validation;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use prost::Message;
 
 use crate::aclmgmt::resources::PEER_PROPOSE;
 use crate::aclmgmt::{AclProvider, AclSubject};
 use crate::chaincode::blocking;
-use crate::chaincode::{ChaincodeSupport, TxParams};
-use crate::ledger::{HistoryQueryExecutor, TxSimulator};
+use crate::chaincode::{ChaincodeSupport, DefinitionError, ExecError, TxParams};
+use crate::ledger::{HistoryQueryExecutor, LedgerError, TxSimulator};
 use crate::msp::{IdentityDeserializer, X509Msp};
 use crate::peer::{Channel, Peer};
 use crate::protos::peer::ChaincodeInput;
@@ -32,6 +34,7 @@ use crate::protos::peer::{
 };
 use crate::scc::escc::DefaultEndorsement;
 use crate::scc::{self, InvocationContext, Registry};
+use metrics::{EndorserMetrics, Labels};
 use validation::{validate_proposal_message, ValidatedProposal, ValidationError};
 
 /// A boxed future of an endorsement.
@@ -58,6 +61,71 @@ pub enum EndorserError {
     /// The channel's `peer/Propose` policy refused the creator.
     #[error(transparent)]
     Acl(#[from] crate::aclmgmt::AclError),
+}
+
+/// Why a proposal that passed pre-processing was not simulated: answered with a status-500
+/// response carrying this text, as Fabric's endorser does.
+#[derive(Debug, thiserror::Error)]
+pub enum SimulateError {
+    #[error("error unmarshaling ChaincodeProposalPayload: {0}")]
+    ProposalPayload(#[source] prost::DecodeError),
+    #[error("error unmarshaling ChaincodeInvocationSpec: {0}")]
+    InvocationSpec(#[source] prost::DecodeError),
+    /// The channel's ledger could not give a simulator or the simulation's results.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error("channel {0} not found")]
+    ChannelNotFound(String),
+    #[error("chaincode {name} can only be invoked on a channel this peer has joined (channel '{channel}')")]
+    NotOnChannel { name: String, channel: String },
+    #[error(
+        "make sure the chaincode {name} has been successfully instantiated and try again: {source}"
+    )]
+    NotInstantiated {
+        name: String,
+        #[source]
+        source: DefinitionError,
+    },
+    #[error("chaincode support is not configured on this endorser; user chaincodes cannot run")]
+    NoChaincodeSupport,
+    #[error("chaincode {name} cannot run: no async runtime to wait for it on (version {version})")]
+    NoRuntime { name: String, version: String },
+    /// The chaincode's execution failed.
+    #[error(transparent)]
+    Chaincode(#[from] ExecError),
+    /// The Init of an instantiation or upgrade failed.
+    #[error(transparent)]
+    Init(#[from] InitError),
+}
+
+/// Why the Init that follows an lscc deploy or upgrade failed (Fabric's
+/// `ExecuteLegacyInit`); [`InitError::Chaincode`] is what Fabric counts in
+/// `endorser_chaincode_instantiation_failures`.
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    #[error("error unmarshaling ChaincodeDeploymentSpec: {0}")]
+    DeploymentSpec(#[source] prost::DecodeError),
+    #[error("attempting to deploy a system chaincode {name}/{channel}")]
+    SystemChaincode { name: String, channel: String },
+    #[error("chaincode support is not configured on this endorser; user chaincodes cannot run")]
+    NoChaincodeSupport,
+    /// The chaincode (`name:version` of the deployment spec) failed its Init.
+    #[error("{source}")]
+    Chaincode {
+        chaincode: String,
+        #[source]
+        source: ExecError,
+    },
+}
+
+/// Why an endorsement could not be made of a successful simulation (status 500, and
+/// `endorser_endorsement_failures{chaincodeerror="false"}`).
+#[derive(Debug, thiserror::Error)]
+enum EndorseError {
+    #[error("error computing proposal hash: {0}")]
+    ProposalHash(#[source] crate::protoutil::ProtoutilError),
+    #[error("could not sign the proposal response payload: {0}")]
+    Sign(#[source] crate::msp::MspError),
 }
 
 impl EndorserError {
@@ -97,6 +165,7 @@ pub struct Endorser {
     sccs: Arc<Registry>,
     escc: DefaultEndorsement,
     chaincodes: Option<Arc<ChaincodeSupport>>,
+    metrics: EndorserMetrics,
 }
 
 /// What simulation produced.
@@ -125,7 +194,14 @@ impl Endorser {
             sccs,
             escc: DefaultEndorsement::new(signer),
             chaincodes: None,
+            metrics: EndorserMetrics::default(),
         })
+    }
+
+    /// Counts into `metrics` (the peer's registry) instead of a private one.
+    pub fn with_metrics(mut self, metrics: EndorserMetrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// Notes what escc signs in `own`, so this peer's committer need not verify it again.
@@ -158,7 +234,9 @@ impl Endorser {
                 .as_ref()
                 .map(|b| b.msp_manager().as_ref() as &dyn IdentityDeserializer)
         };
-        let vp = validate_proposal_message(signed, deserializer)?;
+        let vp = validate_proposal_message(signed, deserializer).inspect_err(|_| {
+            self.metrics.validation_failed();
+        })?;
         let name = vp.chaincode_name().to_string();
         if self.sccs.is_sys_cc_and_not_invokable_external(&name) {
             tracing::error!(target: "endorser", "an attempt was made to invoke system chaincode {name}");
@@ -167,6 +245,7 @@ impl Endorser {
         let tx_id = &vp.channel_header.tx_id;
         if let Some(channel) = &channel {
             if channel.ledger().get_transaction_by_id(tx_id).is_ok() {
+                self.metrics.duplicate_tx(&labels(&vp));
                 return Err(EndorserError::DuplicateTxId {
                     tx_id: tx_id.clone(),
                     creator_hex: hex::encode(&vp.signature_header.creator),
@@ -174,19 +253,20 @@ impl Endorser {
             }
             if !self.sccs.is_sys_cc(&name) {
                 self.acl
-                    .check_acl(PEER_PROPOSE, &channel_id, AclSubject::Proposal(signed))?;
+                    .check_acl(PEER_PROPOSE, &channel_id, AclSubject::Proposal(signed))
+                    .inspect_err(|_| self.metrics.acl_failed(&labels(&vp)))?;
             }
         }
         Ok((vp, channel))
     }
 
-    /// Runs the chaincode the proposal names; `Err` is the message of a status-500 answer.
+    /// Runs the chaincode the proposal names; `Err` is answered with status 500.
     async fn simulate(
         &self,
         signed: &SignedProposal,
         vp: &ValidatedProposal,
         channel: Option<Arc<Channel>>,
-    ) -> Result<Simulation, String> {
+    ) -> Result<Simulation, SimulateError> {
         let cis = invocation_spec(&vp.proposal.payload)?;
         match self.sccs.get(vp.chaincode_name()) {
             Some(scc) => blocking(|| self.simulate_system(signed, vp, channel, cis, scc)),
@@ -203,15 +283,13 @@ impl Endorser {
         channel: Option<Arc<Channel>>,
         cis: ChaincodeInvocationSpec,
         scc: &Arc<dyn scc::SystemChaincode>,
-    ) -> Result<Simulation, String> {
+    ) -> Result<Simulation, SimulateError> {
         let name = vp.chaincode_name();
         let channel_id = vp.channel_header.channel_id.as_str();
         let simulator = match &channel {
-            Some(c) if name != "qscc" && name != "cscc" => Some(
-                c.ledger()
-                    .new_tx_simulator(&vp.channel_header.tx_id)
-                    .map_err(|e| e.to_string())?,
-            ),
+            Some(c) if name != "qscc" && name != "cscc" => {
+                Some(c.ledger().new_tx_simulator(&vp.channel_header.tx_id)?)
+            }
             _ => None,
         };
         let args = cis
@@ -240,16 +318,20 @@ impl Endorser {
             let function = args.first().map(|f| f.as_slice());
             if args.len() >= 3 && matches!(function, Some(b"deploy") | Some(b"upgrade")) {
                 let (Some(sim), Some(channel)) = (simulator.as_deref(), ctx.channel.clone()) else {
-                    return Err(format!("channel {channel_id} not found"));
+                    return Err(SimulateError::ChannelNotFound(channel_id.to_string()));
                 };
-                self.legacy_init(signed, vp, &channel, sim, &args[2])?;
+                self.legacy_init(signed, vp, &channel, sim, &args[2])
+                    .inspect_err(|e| {
+                        if let InitError::Chaincode { chaincode, .. } = e {
+                            self.metrics.init_failed(channel_id, chaincode);
+                        }
+                    })?;
             }
         }
         let results = match &simulator {
-            Some(sim) if response.status < scc::ERROR => sim
-                .get_tx_simulation_results()
-                .map_err(|e| e.to_string())?
-                .encode_to_vec(),
+            Some(sim) if response.status < scc::ERROR => {
+                sim.get_tx_simulation_results()?.encode_to_vec()
+            }
             _ => Vec::new(),
         };
         Ok(Simulation {
@@ -260,11 +342,10 @@ impl Endorser {
         })
     }
 
-    fn support(&self) -> Result<&Arc<ChaincodeSupport>, String> {
-        self.chaincodes.as_ref().ok_or_else(|| {
-            "chaincode support is not configured on this endorser; user chaincodes cannot run"
-                .to_string()
-        })
+    fn support(&self) -> Result<&Arc<ChaincodeSupport>, SimulateError> {
+        self.chaincodes
+            .as_ref()
+            .ok_or(SimulateError::NoChaincodeSupport)
     }
 
     /// What a user chaincode runs with: a simulator, the history, its definition from lscc
@@ -274,22 +355,25 @@ impl Endorser {
         vp: &ValidatedProposal,
         channel: Option<Arc<Channel>>,
         cis: ChaincodeInvocationSpec,
-    ) -> Result<UserRun, String> {
+    ) -> Result<UserRun, SimulateError> {
         let name = vp.chaincode_name();
         let channel_id = vp.channel_header.channel_id.as_str();
         let Some(channel) = channel else {
-            return Err(format!(
-                "chaincode {name} can only be invoked on a channel this peer has joined (channel '{channel_id}')"
-            ));
+            return Err(SimulateError::NotOnChannel {
+                name: name.to_string(),
+                channel: channel_id.to_string(),
+            });
         };
         let tx_id = vp.channel_header.tx_id.as_str();
-        let sim = channel
-            .ledger()
-            .new_tx_simulator(tx_id)
-            .map_err(|e| e.to_string())?;
+        let sim = channel.ledger().new_tx_simulator(tx_id)?;
         let history = channel.ledger().new_history_query_executor().ok();
-        let definition = crate::chaincode::chaincode_support::chaincode_definition(sim.as_ref(), name)
-            .map_err(|e| format!("make sure the chaincode {name} has been successfully instantiated and try again: {e}"))?;
+        let definition =
+            crate::chaincode::chaincode_support::chaincode_definition(sim.as_ref(), name).map_err(
+                |source| SimulateError::NotInstantiated {
+                    name: name.to_string(),
+                    source,
+                },
+            )?;
         Ok(UserRun {
             sim,
             history,
@@ -306,7 +390,7 @@ impl Endorser {
         vp: &ValidatedProposal,
         channel: Option<Arc<Channel>>,
         cis: ChaincodeInvocationSpec,
-    ) -> Result<Simulation, String> {
+    ) -> Result<Simulation, SimulateError> {
         let run = blocking(|| self.prepare_user(vp, channel, cis))?;
         let support = self.support()?;
         let params = tx_params(
@@ -325,10 +409,8 @@ impl Endorser {
             .execute(&params, name, &run.version, run.input.clone(), false)
             .await;
         tracing::info!(target: "endorser", "[{channel_id}][{tx_id}] Exit chaincode: {cid} ({}ms)", started.elapsed().as_millis());
-        let (response, event) = outcome.map_err(|e| e.to_string())?;
-        let results = blocking(|| run.sim.get_tx_simulation_results())
-            .map_err(|e| e.to_string())?
-            .encode_to_vec();
+        let (response, event) = outcome?;
+        let results = blocking(|| run.sim.get_tx_simulation_results())?.encode_to_vec();
         Ok(Simulation {
             response,
             results,
@@ -346,18 +428,20 @@ impl Endorser {
         channel: &Arc<Channel>,
         sim: &dyn crate::ledger::TxSimulator,
         cds_bytes: &[u8],
-    ) -> Result<(), String> {
-        let cds = ChaincodeDeploymentSpec::decode(cds_bytes)
-            .map_err(|e| format!("error unmarshaling ChaincodeDeploymentSpec: {e}"))?;
+    ) -> Result<(), InitError> {
+        let cds = ChaincodeDeploymentSpec::decode(cds_bytes).map_err(InitError::DeploymentSpec)?;
         let spec = cds.chaincode_spec.unwrap_or_default();
         let id = spec.chaincode_id.unwrap_or_default();
         if self.sccs.is_sys_cc(&id.name) {
-            return Err(format!(
-                "attempting to deploy a system chaincode {}/{}",
-                id.name, vp.channel_header.channel_id
-            ));
+            return Err(InitError::SystemChaincode {
+                name: id.name,
+                channel: vp.channel_header.channel_id.clone(),
+            });
         }
-        let support = self.support()?;
+        let support = self
+            .chaincodes
+            .as_ref()
+            .ok_or(InitError::NoChaincodeSupport)?;
         let history = channel.ledger().new_history_query_executor().ok();
         let params = tx_params(signed, vp, channel, sim, history.as_deref());
         support
@@ -369,7 +453,10 @@ impl Endorser {
                 true,
             )
             .map(|_| ())
-            .map_err(|e| e.to_string())
+            .map_err(|source| InitError::Chaincode {
+                chaincode: crate::chaincode::canonical_name(&id.name, &id.version),
+                source,
+            })
     }
 
     /// The proposal response payload of a simulation, as Fabric's
@@ -379,7 +466,7 @@ impl Endorser {
         vp: &ValidatedProposal,
         sim: &Simulation,
         chaincode_id: ChaincodeId,
-    ) -> Result<Vec<u8>, String> {
+    ) -> Result<Vec<u8>, EndorseError> {
         let action = ChaincodeAction {
             results: sim.results.clone(),
             events: sim.event.clone(),
@@ -388,65 +475,97 @@ impl Endorser {
             ..Default::default()
         };
         crate::protoutil::proposal_response_payload(&vp.proposal, &action)
-            .map_err(|e| format!("error computing proposal hash: {e}"))
+            .map_err(EndorseError::ProposalHash)
     }
 
     async fn process(&self, signed: &SignedProposal) -> Result<ProposalResponse, EndorserError> {
+        let started = Instant::now();
+        self.metrics.received();
         let (vp, channel) = blocking(|| self.pre_process(signed))?;
         let sim = self.simulate(signed, &vp, channel).await;
-        Ok(blocking(|| self.respond(&vp, sim)))
+        Ok(blocking(|| self.answer(&vp, sim, started)))
+    }
+
+    /// [`Self::respond`], counted and timed as Fabric's `ProcessProposal` does.
+    fn answer(
+        &self,
+        vp: &ValidatedProposal,
+        sim: Result<Simulation, SimulateError>,
+        started: Instant,
+    ) -> ProposalResponse {
+        let (response, success) = self.respond(vp, sim);
+        if success {
+            self.metrics.successful();
+        }
+        self.metrics
+            .duration(&labels(vp), success, started.elapsed());
+        response
     }
 
     /// The answer to a simulated proposal: endorsed, or the chaincode's error response, or
-    /// a status-500 failure.
-    fn respond(&self, vp: &ValidatedProposal, sim: Result<Simulation, String>) -> ProposalResponse {
+    /// a status-500 failure; and whether it counts as a successful proposal.
+    fn respond(
+        &self,
+        vp: &ValidatedProposal,
+        sim: Result<Simulation, SimulateError>,
+    ) -> (ProposalResponse, bool) {
         let sim = match sim {
             Ok(sim) => sim,
-            Err(message) => return failure(message),
+            Err(e) => return (failure(e.to_string()), false),
         };
         let mut chaincode_id = vp.extension.chaincode_id.clone().unwrap_or_default();
         if sim.response.status >= scc::ERROR {
             tracing::error!(target: "endorser", "simulateProposal() resulted in chaincode {} response status {} for txid: {}", chaincode_id.name, sim.response.status, vp.channel_header.tx_id);
-            return match self.response_payload(vp, &sim, chaincode_id) {
+            let answer = match self.response_payload(vp, &sim, chaincode_id) {
                 Ok(payload) => ProposalResponse {
                     payload,
                     response: Some(sim.response),
                     ..Default::default()
                 },
-                Err(message) => failure(message),
+                Err(e) => failure(e.to_string()),
             };
+            return (answer, false);
         }
+        let plain = ProposalResponse {
+            response: Some(sim.response.clone()),
+            ..Default::default()
+        };
         if vp.channel_header.channel_id.is_empty() {
-            return ProposalResponse {
-                response: Some(sim.response),
-                ..Default::default()
-            };
+            return (plain, true);
         }
         if sim.response.status >= scc::ERROR_THRESHOLD {
-            return ProposalResponse {
-                response: Some(sim.response),
-                ..Default::default()
-            };
+            self.metrics.endorsement_failed(&labels(vp), true);
+            return (plain, false);
         }
         chaincode_id.version = sim
             .version
             .clone()
             .unwrap_or_else(|| crate::metadata::FABRIC_VERSION.to_string());
-        let payload = match self.response_payload(vp, &sim, chaincode_id) {
-            Ok(p) => p,
-            Err(message) => return failure(message),
-        };
-        let endorsement = match self.escc.endorse(&payload) {
-            Ok(e) => e,
-            Err(e) => return failure(format!("could not sign the proposal response payload: {e}")),
-        };
-        ProposalResponse {
+        match self.endorse(vp, &sim, chaincode_id) {
+            Ok(answer) => (answer, true),
+            Err(e) => {
+                self.metrics.endorsement_failed(&labels(vp), false);
+                (failure(e.to_string()), false)
+            }
+        }
+    }
+
+    /// The endorsed response to a successful simulation (Fabric's `endorseProposal`).
+    fn endorse(
+        &self,
+        vp: &ValidatedProposal,
+        sim: &Simulation,
+        chaincode_id: ChaincodeId,
+    ) -> Result<ProposalResponse, EndorseError> {
+        let payload = self.response_payload(vp, sim, chaincode_id)?;
+        let endorsement = self.escc.endorse(&payload).map_err(EndorseError::Sign)?;
+        Ok(ProposalResponse {
             version: 1,
             timestamp: None,
-            response: Some(sim.response),
+            response: Some(sim.response.clone()),
             payload,
             endorsement: Some(endorsement),
-        }
+        })
     }
 }
 
@@ -455,15 +574,16 @@ impl ProposalProcessor for Endorser {
     /// runtime it is a blocking thread of (there is none outside a runtime, and the
     /// chaincode is then reported as failing).
     fn process_proposal(&self, signed: &SignedProposal) -> Result<ProposalResponse, EndorserError> {
+        let started = Instant::now();
+        self.metrics.received();
         let (vp, channel) = self.pre_process(signed)?;
-        let sim = match invocation_spec(&vp.proposal.payload) {
-            Err(e) => Err(e),
-            Ok(cis) => match self.sccs.get(vp.chaincode_name()) {
+        let sim = invocation_spec(&vp.proposal.payload).and_then(|cis| {
+            match self.sccs.get(vp.chaincode_name()) {
                 Some(scc) => self.simulate_system(signed, &vp, channel, cis, scc),
                 None => self.simulate_user_blocking(signed, &vp, channel, cis),
-            },
-        };
-        Ok(self.respond(&vp, sim))
+            }
+        });
+        Ok(self.answer(&vp, sim, started))
     }
 
     fn process_proposal_async<'a>(&'a self, signed: &'a SignedProposal) -> EndorseFuture<'a> {
@@ -479,17 +599,16 @@ impl Endorser {
         vp: &ValidatedProposal,
         channel: Option<Arc<Channel>>,
         cis: ChaincodeInvocationSpec,
-    ) -> Result<Simulation, String> {
+    ) -> Result<Simulation, SimulateError> {
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => runtime.block_on(self.simulate_user(signed, vp, channel, cis)),
             Err(_) => {
                 let run = self.prepare_user(vp, channel, cis)?;
                 self.support()?;
-                Err(format!(
-                    "chaincode {} cannot run: no async runtime to wait for it on (version {})",
-                    vp.chaincode_name(),
-                    run.version
-                ))
+                Err(SimulateError::NoRuntime {
+                    name: vp.chaincode_name().to_string(),
+                    version: run.version,
+                })
             }
         }
     }
@@ -548,11 +667,23 @@ fn peek_channel_id(signed: &SignedProposal) -> String {
 
 /// The ChaincodeInvocationSpec inside a proposal payload (Fabric's
 /// `GetChaincodeInvocationSpec`).
-fn invocation_spec(payload: &[u8]) -> Result<ChaincodeInvocationSpec, String> {
-    let cpp = ChaincodeProposalPayload::decode(payload)
-        .map_err(|e| format!("error unmarshaling ChaincodeProposalPayload: {e}"))?;
-    ChaincodeInvocationSpec::decode(cpp.input.as_slice())
-        .map_err(|e| format!("error unmarshaling ChaincodeInvocationSpec: {e}"))
+fn invocation_spec(payload: &[u8]) -> Result<ChaincodeInvocationSpec, SimulateError> {
+    let cpp = ChaincodeProposalPayload::decode(payload).map_err(SimulateError::ProposalPayload)?;
+    ChaincodeInvocationSpec::decode(cpp.input.as_slice()).map_err(SimulateError::InvocationSpec)
+}
+
+/// The labels of the endorser's metrics for a validated proposal: its channel and the
+/// chaincode as its header extension names it (`name:version`, the version usually empty).
+fn labels(vp: &ValidatedProposal) -> Labels<'_> {
+    let id = vp.extension.chaincode_id.as_ref();
+    Labels {
+        channel: &vp.channel_header.channel_id,
+        chaincode: format!(
+            "{}:{}",
+            id.map_or("", |c| c.name.as_str()),
+            id.map_or("", |c| c.version.as_str())
+        ),
+    }
 }
 
 /// The transaction parameters of a proposal on `channel`.

@@ -35,6 +35,7 @@ use crate::config::{ConfigError, ConfigSource, CoreConfig};
 use crate::deliver::client::DeliverClientConfig;
 use crate::deliver::peer::service::DeliverService;
 use crate::deliver::peer::DeliverServer;
+use crate::endorser::metrics::EndorserMetrics;
 use crate::endorser::service::EndorserService;
 use crate::endorser::{auth, Endorser, FilteredEndorser, ProposalProcessor};
 use crate::flogging::Logging;
@@ -555,7 +556,8 @@ fn compose_endorser(
     ));
     let mut endorser = Endorser::new(peer.clone(), msp, acl, sccs)
         .map_err(|e| NodeError::Endorser(e.to_string()))?
-        .with_chaincode_support(support.clone());
+        .with_chaincode_support(support.clone())
+        .with_metrics(EndorserMetrics::new(metrics));
     if let Some(own) = channels.committer().validator().own_endorsements() {
         endorser = endorser.remembering_endorsements(own);
     }
@@ -572,10 +574,7 @@ fn compose_endorser(
         }
     }
     let filtered = Arc::new(FilteredEndorser::new(Arc::new(endorser), filters));
-    Ok((
-        Arc::new(metrics::CountingEndorser::new(filtered, metrics)),
-        support,
-    ))
+    Ok((filtered, support))
 }
 
 /// Fabric's default chaincode listen address: the host of `peer.address` on port 7052.

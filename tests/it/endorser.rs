@@ -13,9 +13,12 @@ use prost::Message;
 
 use fabric::aclmgmt::{PolicyChecker, ResourceProvider};
 use fabric::crypto::SwOpts;
+use fabric::endorser::metrics::EndorserMetrics;
 use fabric::endorser::service::EndorserService;
 use fabric::endorser::{auth, Endorser, FilteredEndorser, ProposalProcessor};
 use fabric::msp::{load_local_msp, IdentityDeserializer, SigningIdentity, X509Msp};
+use fabric::operations::fabric as fm;
+use fabric::operations::metrics::Metrics;
 use fabric::peer::Peer;
 use fabric::protos::common::{
     Block, BlockchainInfo, ChannelHeader, Header, HeaderType, SignatureHeader,
@@ -59,6 +62,7 @@ struct TestPeer {
     processor: Arc<dyn ProposalProcessor>,
     local_msp: X509Msp,
     joined: Arc<Mutex<Vec<String>>>,
+    metrics: Arc<Metrics>,
     _fs: tempfile::TempDir,
 }
 
@@ -91,7 +95,10 @@ fn test_peer(vectors: &Path) -> TestPeer {
         store,
         names,
     )));
-    let endorser = Endorser::new(peer.clone(), local_msp.clone(), acl, Arc::new(sccs)).unwrap();
+    let metrics = Metrics::new();
+    let endorser = Endorser::new(peer.clone(), local_msp.clone(), acl, Arc::new(sccs))
+        .unwrap()
+        .with_metrics(EndorserMetrics::new(&metrics));
     let processor = Arc::new(FilteredEndorser::new(
         Arc::new(endorser),
         auth::default_filters(),
@@ -101,6 +108,7 @@ fn test_peer(vectors: &Path) -> TestPeer {
         processor,
         local_msp,
         joined,
+        metrics,
         _fs: fs,
     }
 }
@@ -461,6 +469,20 @@ async fn bad_requests_get_fabrics_answers_and_the_server_keeps_serving() {
         )
     );
 
+    // A user chaincode proposed by an org that is not among the channel's writers.
+    let (sp, _) = proposal(
+        "mychannel",
+        "mycc",
+        &[b"query", b"a"],
+        orderer_admin.as_ref(),
+    );
+    let e = call(&mut client, sp).await.unwrap_err();
+    assert!(
+        e.message().contains("[/Channel/Application/Writers]"),
+        "{}",
+        e.message()
+    );
+
     // Still serving.
     let (sp, _) = proposal("", "qscc", &[b"GetChainInfo", b"mychannel"], admin.as_ref());
     let info = call(&mut client, sp).await.unwrap();
@@ -471,6 +493,41 @@ async fn bad_requests_get_fabrics_answers_and_the_server_keeps_serving() {
         2
     );
     server.stop().await;
+    expect_fabric_endorser_counts(&tp.metrics);
+}
+
+/// What Fabric's endorser counts for the requests of
+/// `bad_requests_get_fabrics_answers_and_the_server_keeps_serving`: every proposal that passed
+/// the auth filters (the garbage one stops at the expiration filter, as in Fabric) is
+/// received; four refused by validation, one replayed tx id, one refused by `peer/Propose`; timed by
+/// channel, `name:version` as the proposal names it, and success when pre-processing passed.
+fn expect_fabric_endorser_counts(metrics: &Metrics) {
+    let counter = |opts| metrics.counter(opts);
+    assert_eq!(
+        counter(fm::ENDORSER_PROPOSALS_RECEIVED).value(&[]),
+        Some(10.0)
+    );
+    assert_eq!(
+        counter(fm::ENDORSER_SUCCESSFUL_PROPOSALS).value(&[]),
+        Some(2.0)
+    );
+    assert_eq!(
+        counter(fm::ENDORSER_PROPOSAL_VALIDATION_FAILURES).value(&[]),
+        Some(4.0)
+    );
+    assert_eq!(
+        counter(fm::ENDORSER_DUPLICATE_TRANSACTION_FAILURES).value(&["mychannel", "qscc:"]),
+        Some(1.0)
+    );
+    assert_eq!(
+        counter(fm::ENDORSER_PROPOSAL_ACL_FAILURES).value(&["mychannel", "mycc:"]),
+        Some(1.0)
+    );
+    let duration = metrics.histogram(fm::ENDORSER_PROPOSAL_DURATION);
+    assert_eq!(duration.count(&["mychannel", "qscc:", "true"]), Some(1));
+    assert_eq!(duration.count(&["mychannel", "qscc:", "false"]), Some(1));
+    assert_eq!(duration.count(&["mychannel", "mycc:", "false"]), Some(1));
+    assert_eq!(duration.count(&["", "qscc:", "true"]), Some(1));
 }
 
 /// A block holding an envelope whose header is the proposal's (so its tx id is on the ledger).
