@@ -5,6 +5,10 @@
 //! belongs to the consenter, which calls [`Receiver::cut`] when it fires. Messages over
 //! AbsoluteMaxBytes never get here: broadcast filtering rejects them.
 
+use std::time::Instant;
+
+use crate::operations::fabric::BLOCKCUTTER_BLOCK_FILL_DURATION;
+use crate::operations::metrics::{Histogram, Metrics};
 use crate::protos::common::Envelope;
 use crate::protos::orderer::BatchSize;
 
@@ -13,11 +17,29 @@ pub fn message_size_bytes(message: &Envelope) -> u32 {
     (message.payload.len() + message.signature.len()) as u32
 }
 
+/// `blockcutter_block_fill_duration`: from the first message of a batch to its cut.
+#[derive(Clone)]
+pub struct BlockCutterMetrics {
+    block_fill_duration: Histogram,
+}
+
+impl BlockCutterMetrics {
+    pub fn new(metrics: &Metrics) -> Self {
+        BlockCutterMetrics {
+            block_fill_duration: metrics.histogram(BLOCKCUTTER_BLOCK_FILL_DURATION),
+        }
+    }
+}
+
 /// The pending batch of one channel.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Receiver {
     pending: Vec<Envelope>,
     pending_bytes: u32,
+    /// When the pending batch got its first message.
+    started: Option<Instant>,
+    /// The channel's label and the histogram each cut is timed in.
+    fill: Option<(String, Histogram)>,
 }
 
 /// What [`Receiver::ordered`] produced: zero, one or two batches to write, and whether a
@@ -31,6 +53,14 @@ pub struct Ordered {
 impl Receiver {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A receiver that times how long each batch of `channel` took to fill.
+    pub fn with_metrics(channel: &str, metrics: &BlockCutterMetrics) -> Self {
+        Receiver {
+            fill: Some((channel.to_string(), metrics.block_fill_duration.clone())),
+            ..Self::default()
+        }
     }
 
     /// Adds a message under the channel's current batch size settings.
@@ -52,6 +82,9 @@ impl Receiver {
                 "Pending batch would overflow if current message is added, cutting batch now.");
             out.batches.push(self.cut());
         }
+        if self.pending.is_empty() {
+            self.started = Some(Instant::now());
+        }
         self.pending.push(message);
         self.pending_bytes += size;
         out.pending = true;
@@ -65,6 +98,9 @@ impl Receiver {
 
     /// Returns the pending batch (possibly empty) and starts a new one.
     pub fn cut(&mut self) -> Vec<Envelope> {
+        if let (Some(started), Some((channel, fill))) = (self.started.take(), &self.fill) {
+            fill.observe_duration(&[channel], started.elapsed());
+        }
         self.pending_bytes = 0;
         std::mem::take(&mut self.pending)
     }
@@ -192,5 +228,26 @@ mod tests {
         r.ordered(msg(5), &batch_size(10, 100));
         assert_eq!(r.cut(), vec![msg(5)]);
         assert!(!r.has_pending());
+    }
+
+    #[test]
+    fn each_cut_batch_is_timed_once_by_channel_and_an_empty_cut_is_not() {
+        let metrics = Metrics::new();
+        let mut r = Receiver::with_metrics("mychannel", &BlockCutterMetrics::new(&metrics));
+        let fill = metrics.histogram(BLOCKCUTTER_BLOCK_FILL_DURATION);
+        r.ordered(msg(5), &batch_size(2, 100));
+        assert_eq!(fill.count(&["mychannel"]), None, "nothing cut yet");
+        let out = r.ordered(msg(5), &batch_size(2, 100));
+        assert_eq!(out.batches.len(), 1);
+        assert_eq!(fill.count(&["mychannel"]), Some(1));
+        assert!(r.cut().is_empty());
+        assert_eq!(
+            fill.count(&["mychannel"]),
+            Some(1),
+            "an empty cut is not a batch"
+        );
+        r.ordered(msg(5), &batch_size(2, 100));
+        r.cut();
+        assert_eq!(fill.count(&["mychannel"]), Some(2));
     }
 }

@@ -92,6 +92,11 @@ pub trait ConsenterSupport: Send + Sync {
     fn write_block(&self, block: Block) -> Result<(), SupportError>;
     /// Applies the config a block carries, then signs and appends it.
     fn write_config_block(&self, block: Block) -> Result<(), SupportError>;
+    /// The channel's block cutter (Fabric's `BlockCutter()`), counted in the node's
+    /// metrics when the support has them.
+    fn block_cutter(&self) -> crate::orderer::blockcutter::Receiver {
+        crate::orderer::blockcutter::Receiver::new()
+    }
 }
 
 /// One channel's ordering service.

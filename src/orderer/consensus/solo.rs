@@ -205,7 +205,7 @@ impl Actor {
     /// queued) or a block cannot be written.
     async fn run(&mut self) -> Result<(), SupportError> {
         let support = self.support.as_ref();
-        let mut cutter = Receiver::new();
+        let mut cutter = support.block_cutter();
         let mut deadline: Option<Instant> = None;
         loop {
             let timer = async {

@@ -6,6 +6,8 @@ use std::time::Duration;
 use super::RegistrarError;
 use crate::channelconfig::Bundle;
 use crate::msp::SigningIdentity;
+use crate::operations::metrics::Metrics;
+use crate::orderer::blockcutter::{BlockCutterMetrics, Receiver};
 use crate::orderer::blockwriter::{last_config_index, BlockWriter, LedgerMetrics};
 use crate::orderer::consensus::{Chain, ChainError, ConsenterSupport, SupportError};
 use crate::orderer::ledger::{last_block, LedgerRef};
@@ -23,6 +25,25 @@ pub struct ChainSupport {
     signer: Arc<dyn SigningIdentity>,
     chain: RwLock<Option<Arc<dyn Chain>>>,
     creator: RwLock<Option<Weak<dyn ChannelCreator>>>,
+    cutter_metrics: Option<BlockCutterMetrics>,
+}
+
+/// The metrics each channel of the orderer counts in the node's registry: its ledger's
+/// (`ledger_blockchain_height`, `ledger_blockstorage_commit_time`) and its block cutter's
+/// (`blockcutter_block_fill_duration`).
+#[derive(Clone)]
+pub struct ChannelMetrics {
+    pub ledger: LedgerMetrics,
+    pub block_cutter: BlockCutterMetrics,
+}
+
+impl ChannelMetrics {
+    pub fn new(metrics: &Metrics) -> Self {
+        ChannelMetrics {
+            ledger: LedgerMetrics::new(metrics),
+            block_cutter: BlockCutterMetrics::new(metrics),
+        }
+    }
 }
 
 /// What the system channel needs from the registrar (Fabric's `ChainCreator`).
@@ -40,13 +61,13 @@ impl ChainSupport {
         channel_id: &str,
         ledger: LedgerRef,
         signer: Arc<dyn SigningIdentity>,
-        metrics: Option<&LedgerMetrics>,
+        metrics: Option<&ChannelMetrics>,
     ) -> Result<Self, RegistrarError> {
         let bundle = Arc::new(load_bundle(channel_id, &ledger)?);
         let mut writer = BlockWriter::new(channel_id, ledger.clone(), signer.clone())?;
         if let Some(m) = metrics {
-            m.set_height(channel_id, ledger.height());
-            writer = writer.with_metrics(m.clone());
+            m.ledger.set_height(channel_id, ledger.height());
+            writer = writer.with_metrics(m.ledger.clone());
         }
         Ok(ChainSupport {
             channel_id: channel_id.to_string(),
@@ -56,6 +77,7 @@ impl ChainSupport {
             signer,
             chain: RwLock::new(None),
             creator: RwLock::new(None),
+            cutter_metrics: metrics.map(|m| m.block_cutter.clone()),
         })
     }
 
@@ -203,6 +225,13 @@ impl ConsenterSupport for ChainSupport {
 
     fn sequence(&self) -> u64 {
         self.bundle().sequence()
+    }
+
+    fn block_cutter(&self) -> Receiver {
+        match &self.cutter_metrics {
+            Some(m) => Receiver::with_metrics(&self.channel_id, m),
+            None => Receiver::new(),
+        }
     }
 
     fn process_normal_msg(&self, env: &Envelope) -> Result<(), SupportError> {

@@ -6,7 +6,7 @@
 mod chainsupport;
 mod registrar;
 
-pub use chainsupport::{ChainSupport, ChannelCreator};
+pub use chainsupport::{ChainSupport, ChannelCreator, ChannelMetrics};
 pub use registrar::{genesis_block, genesis_channel_id, Registrar, RouteError, Routed};
 
 use super::blockwriter::BlockWriterError;

@@ -4,11 +4,10 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock, Weak};
 
-use super::chainsupport::{start_chain, ChainSupport, ChannelCreator};
+use super::chainsupport::{start_chain, ChainSupport, ChannelCreator, ChannelMetrics};
 use super::RegistrarError;
 use crate::msp::SigningIdentity;
 use crate::operations::metrics::Metrics;
-use crate::orderer::blockwriter::LedgerMetrics;
 use crate::orderer::consensus::Consenter;
 use crate::orderer::ledger::FileLedgerFactory;
 use crate::orderer::msgprocessor::{classify, Classification, ProcessError};
@@ -39,7 +38,7 @@ pub struct Registrar {
     consenter: Arc<dyn Consenter>,
     chains: RwLock<BTreeMap<String, Arc<ChainSupport>>>,
     system_channel: RwLock<Option<String>>,
-    ledger_metrics: Option<LedgerMetrics>,
+    channel_metrics: Option<ChannelMetrics>,
 }
 
 impl Registrar {
@@ -54,14 +53,13 @@ impl Registrar {
             consenter,
             chains: RwLock::new(BTreeMap::new()),
             system_channel: RwLock::new(None),
-            ledger_metrics: None,
+            channel_metrics: None,
         }
     }
 
-    /// Counts the channels' ledger metrics (`ledger_blockchain_height`,
-    /// `ledger_blockstorage_commit_time`) in `metrics`, the node's registry.
+    /// Counts the channels' metrics ([`ChannelMetrics`]) in `metrics`, the node's registry.
     pub fn with_metrics(mut self, metrics: &Metrics) -> Self {
-        self.ledger_metrics = Some(LedgerMetrics::new(metrics));
+        self.channel_metrics = Some(ChannelMetrics::new(metrics));
         self
     }
 
@@ -117,7 +115,7 @@ impl Registrar {
             id,
             ledger,
             self.signer.clone(),
-            self.ledger_metrics.as_ref(),
+            self.channel_metrics.as_ref(),
         )?))
     }
 
