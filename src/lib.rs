@@ -31,6 +31,7 @@ pub mod policy;
 pub mod protos;
 pub mod protoutil;
 pub mod scc;
+pub mod test_network;
 pub mod tools;
 
 #[cfg(test)]

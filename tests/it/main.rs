@@ -42,3 +42,4 @@ mod policy_vectors;
 mod proto_conformance;
 mod sampleconfig;
 mod signature_vectors;
+mod test_network;

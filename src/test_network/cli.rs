@@ -1,0 +1,198 @@
+//! The `test-network` command line: `up`, `down`, `status`, `env`. Progress goes to
+//! stderr as a live spinner with one line per finished step; tables and exports go to
+//! stdout.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::{Event, Layout, NetworkError, NodeStatus, Options, Toolchain};
+
+/// A local Fabric v1.4 network in one command, with this toolchain's own binaries (no
+/// Docker): an orderer org with a solo orderer, N peer orgs of M peers, one channel.
+#[derive(Debug, Parser)]
+#[command(name = "test-network", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate crypto and channel artifacts, start the orderer and the peers, create the
+    /// channel, join every peer and commit each org's anchor peer.
+    Up {
+        #[command(flatten)]
+        dir: DirArg,
+        /// Number of peer organizations (Org1MSP, Org2MSP, ...).
+        #[arg(long, default_value_t = 2)]
+        orgs: u32,
+        /// Number of peers in each organization.
+        #[arg(long = "peers-per-org", default_value_t = 1)]
+        peers_per_org: u32,
+        /// The application channel to create.
+        #[arg(short = 'c', long, default_value = "mychannel")]
+        channel: String,
+        /// The orderer's port; the peers' follow (peer0.org1 on base+1, peer0.org2 on
+        /// base+2001). 0 picks any free ports.
+        #[arg(long = "base-port", default_value_t = 7050)]
+        base_port: u16,
+    },
+    /// Stop every node (SIGTERM, SIGKILL after 10s) and remove the network's folder.
+    Down {
+        #[command(flatten)]
+        dir: DirArg,
+        /// Keep the folder (ledgers, logs, crypto material).
+        #[arg(long)]
+        keep: bool,
+    },
+    /// Show each node: whether it runs, its endpoints, the channel height on each peer.
+    Status {
+        #[command(flatten)]
+        dir: DirArg,
+    },
+    /// Print the environment of an org's admin for the `peer` CLI (`eval $(test-network env
+    /// --org 1)`).
+    Env {
+        #[command(flatten)]
+        dir: DirArg,
+        /// The organization (1 for Org1MSP).
+        #[arg(long, default_value_t = 1)]
+        org: u32,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DirArg {
+    /// The network's folder.
+    #[arg(long, default_value = "test-network")]
+    pub dir: PathBuf,
+}
+
+/// Runs the command line `args`; returns the exit code.
+pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    match execute(cli.command, &mut out) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("test-network: {e}");
+            1
+        }
+    }
+}
+
+fn execute(command: Command, out: &mut dyn Write) -> Result<(), NetworkError> {
+    let written = |e| NetworkError::Io {
+        path: PathBuf::from("stdout"),
+        source: e,
+    };
+    match command {
+        Command::Up {
+            dir,
+            orgs,
+            peers_per_org,
+            channel,
+            base_port,
+        } => {
+            let tools = Toolchain::beside_current_exe()?;
+            let options = Options {
+                dir: dir.dir,
+                orgs,
+                peers_per_org,
+                channel,
+                base_port,
+            };
+            let layout = up_with_progress(&tools, &options)?;
+            let (_, nodes) = super::status(&tools, &layout.dir)?;
+            writeln!(out, "{}", table(&layout, &nodes)).map_err(written)?;
+            writeln!(out, "{}", next_steps(&layout)).map_err(written)
+        }
+        Command::Down { dir, keep } => {
+            let killed = super::down(&dir.dir, keep)?;
+            for name in killed {
+                eprintln!("test-network: {name} did not stop within 10s and was killed");
+            }
+            Ok(())
+        }
+        Command::Status { dir } => {
+            let tools = Toolchain::beside_current_exe()?;
+            let (layout, nodes) = super::status(&tools, &dir.dir)?;
+            writeln!(out, "{}", table(&layout, &nodes)).map_err(written)
+        }
+        Command::Env { dir, org } => {
+            write!(out, "{}", super::admin_exports(&dir.dir, org)?).map_err(written)
+        }
+    }
+}
+
+fn up_with_progress(tools: &Toolchain, options: &Options) -> Result<Layout, NetworkError> {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("static template"));
+    bar.enable_steady_tick(Duration::from_millis(100));
+    let result = super::up(tools, options, &mut |event| match event {
+        Event::Begin(what) => bar.set_message(what.to_string()),
+        // suspend, not println: the line must show when the bar is hidden (no terminal).
+        Event::Done(what, took) => {
+            bar.suspend(|| eprintln!("  ✔ {what} ({:.1}s)", took.as_secs_f64()))
+        }
+    });
+    bar.finish_and_clear();
+    result
+}
+
+fn table(layout: &Layout, nodes: &[NodeStatus]) -> Table {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_header([
+        "node",
+        "MSP",
+        "state",
+        "endpoint",
+        "operations",
+        "height",
+        "log",
+    ]);
+    for n in nodes {
+        let state = match (n.running, n.node.pid) {
+            (true, Some(pid)) => format!("running (pid {pid})"),
+            _ => "stopped".to_string(),
+        };
+        let height = match (n.node.org, n.height) {
+            (0, _) => String::new(),
+            (_, Some(h)) => format!("{}: {h}", layout.channel),
+            (_, None) => "?".to_string(),
+        };
+        let log = n.log.strip_prefix(&layout.dir).unwrap_or(&n.log);
+        table.add_row([
+            n.node.name.clone(),
+            n.node.msp_id.clone(),
+            state,
+            n.node.address.clone(),
+            n.node.operations.clone(),
+            height,
+            log.display().to_string(),
+        ]);
+    }
+    table
+}
+
+fn next_steps(layout: &Layout) -> String {
+    let dir = layout.dir.display();
+    format!(
+        "Network folder: {dir}\n\
+         Use it as Org1's admin:  eval \"$(test-network env --dir {dir} --org 1)\" && peer channel getinfo -c {}\n\
+         Stop it:                 test-network down --dir {dir}",
+        layout.channel
+    )
+}

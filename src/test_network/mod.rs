@@ -1,0 +1,177 @@
+//! `test-network`: a local Fabric network in one command — what fabric-samples'
+//! `test-network/network.sh` does with Docker, done with this toolchain's own binaries and
+//! nothing else. `up` generates the crypto material (cryptogen) and the genesis block,
+//! channel and anchor-peer transactions (configtxgen) for an orderer org and N peer orgs,
+//! starts a solo orderer and the peers as background processes, creates the channel, joins
+//! every peer and commits each org's anchor peer; `status` shows what runs; `env` prints
+//! the environment of an org's admin for the `peer` CLI; `down` stops everything and
+//! removes the folder.
+//!
+//! Everything lives in one folder (`--dir`, `./test-network` by default): `config/`
+//! (core.yaml, orderer.yaml, configtx.yaml, crypto-config.yaml), `crypto/`, `artifacts/`,
+//! `data/` (ledgers), `logs/` and `network.json` (the layout and the pids).
+
+pub mod cli;
+pub mod layout;
+pub mod process;
+mod up;
+
+use std::path::PathBuf;
+
+pub use layout::{Layout, Node, Options};
+pub use process::Toolchain;
+pub use up::up;
+
+/// The embedded defaults the network's nodes run with.
+const CORE_YAML: &str = include_str!("../../sampleconfig/core.yaml");
+const ORDERER_YAML: &str = include_str!("../../sampleconfig/orderer.yaml");
+
+/// Why a test-network command failed; each is one line saying what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum NetworkError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} is missing: build the toolchain first (`cargo build --release`); test-network runs the peer, orderer, cryptogen and configtxgen found beside it", .0.display())]
+    MissingBinary(PathBuf),
+    #[error("a network is already up in {} ({running} running); run `test-network down` first", dir.display())]
+    AlreadyUp { dir: PathBuf, running: String },
+    #[error("no network in {}: run `test-network up` first", .0.display())]
+    NotUp(PathBuf),
+    #[error("{} exists and was not made by test-network; choose another --dir or move it away", .0.display())]
+    ForeignDir(PathBuf),
+    #[error("{0} is already in use; stop what listens there or choose another --base-port")]
+    PortInUse(String),
+    #[error("no free loopback port: {0}")]
+    NoFreePort(#[source] std::io::Error),
+    #[error("--base-port {0} leaves no room for the network's ports; choose a lower one")]
+    PortRange(u16),
+    #[error("--orgs and --peers-per-org must each be between 1 and 9")]
+    Size,
+    #[error("{command} failed: {line}")]
+    Tool { command: String, line: String },
+    #[error("{node} exited during start-up ({status}); see {}", log.display())]
+    Exited {
+        node: String,
+        status: String,
+        log: PathBuf,
+    },
+    #[error("{node} did not listen on {address} within 30s; see {}", log.display())]
+    NotListening {
+        node: String,
+        address: String,
+        log: PathBuf,
+    },
+    #[error("channel {channel} did not reach height {height} on {peer} within 30s; see {}", log.display())]
+    Height {
+        channel: String,
+        height: u64,
+        peer: String,
+        log: PathBuf,
+    },
+    #[error("bad state file {}: {source}", path.display())]
+    State {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("no organization {0} in this network (it has {1})")]
+    NoSuchOrg(u32, u32),
+}
+
+/// What `up` reports as it goes.
+pub enum Event<'a> {
+    /// A step starts.
+    Begin(&'a str),
+    /// The step finished, after this long.
+    Done(&'a str, std::time::Duration),
+}
+
+/// One node as `status` shows it.
+pub struct NodeStatus {
+    pub node: Node,
+    pub running: bool,
+    /// The channel's height on a peer, when it answers.
+    pub height: Option<u64>,
+    pub log: PathBuf,
+}
+
+/// The state of every node of the network in `dir`.
+pub fn status(
+    tools: &Toolchain,
+    dir: &std::path::Path,
+) -> Result<(Layout, Vec<NodeStatus>), NetworkError> {
+    let layout = Layout::load(dir)?;
+    let mut out = Vec::new();
+    for node in layout.nodes() {
+        let program = if node.org == 0 { "orderer" } else { "peer" };
+        let running = node
+            .pid
+            .is_some_and(|pid| process::is_running(pid, program));
+        let height = (running && node.org > 0)
+            .then(|| up::height(tools, &layout, node))
+            .flatten();
+        out.push(NodeStatus {
+            node: node.clone(),
+            running,
+            height,
+            log: layout.log_path(node),
+        });
+    }
+    Ok((layout, out))
+}
+
+/// Stops every node of the network in `dir` (peers first) and, unless `keep`, removes the
+/// folder. Returns the names of the nodes that had to be killed.
+pub fn down(dir: &std::path::Path, keep: bool) -> Result<Vec<String>, NetworkError> {
+    let mut layout = Layout::load(dir)?;
+    let mut killed = Vec::new();
+    for node in layout
+        .peers
+        .iter_mut()
+        .chain(std::iter::once(&mut layout.orderer))
+    {
+        let program = if node.org == 0 { "orderer" } else { "peer" };
+        if let Some(pid) = node.pid.take() {
+            if process::stop(pid, program) {
+                killed.push(node.name.clone());
+            }
+        }
+    }
+    if keep {
+        layout.save()?;
+    } else {
+        std::fs::remove_dir_all(dir).map_err(|source| NetworkError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    Ok(killed)
+}
+
+/// `export` lines for `org`'s admin using the `peer` CLI against the org's first peer.
+pub fn admin_exports(dir: &std::path::Path, org: u32) -> Result<String, NetworkError> {
+    let layout = Layout::load(dir)?;
+    if org == 0 || org > layout.orgs {
+        return Err(NetworkError::NoSuchOrg(org, layout.orgs));
+    }
+    let mut text = String::new();
+    for (key, value) in layout.admin_env(org, None) {
+        text.push_str(&format!("export {key}={}\n", shell_quote(&value)));
+    }
+    Ok(text)
+}
+
+fn shell_quote(value: &str) -> String {
+    if value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-:@=".contains(c))
+    {
+        value.to_string()
+    } else {
+        format!("'{}'", value.replace('\'', "'\\''"))
+    }
+}

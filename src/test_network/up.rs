@@ -1,0 +1,334 @@
+//! `test-network up`, step by step. A failure stops whatever was started and leaves the
+//! folder (logs, config, artifacts) for a look; nothing is left running.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use super::layout::{Layout, Options, CHANNEL_PROFILE, GENESIS_PROFILE, MARKER, SYSTEM_CHANNEL};
+use super::process::{self, Toolchain};
+use super::{Event, NetworkError, CORE_YAML, ORDERER_YAML};
+
+/// Builds and starts the network `options` describe; returns its layout (with pids).
+pub fn up(
+    tools: &Toolchain,
+    options: &Options,
+    report: &mut dyn FnMut(Event),
+) -> Result<Layout, NetworkError> {
+    let mut options = options.clone();
+    options.dir = absolute(&options.dir)?;
+    prepare_dir(&options.dir)?;
+    let mut layout = Layout::plan(&options)?;
+    let result = bring_up(tools, &mut layout, options.peers_per_org, report);
+    if let Err(e) = result {
+        for node in layout
+            .peers
+            .iter_mut()
+            .chain(std::iter::once(&mut layout.orderer))
+        {
+            let program = if node.org == 0 { "orderer" } else { "peer" };
+            if let Some(pid) = node.pid.take() {
+                process::stop(pid, program);
+            }
+        }
+        let _ = layout.save();
+        return Err(e);
+    }
+    Ok(layout)
+}
+
+fn bring_up(
+    tools: &Toolchain,
+    layout: &mut Layout,
+    peers_per_org: u32,
+    report: &mut dyn FnMut(Event),
+) -> Result<(), NetworkError> {
+    let mut step = |what: &str, f: &mut dyn FnMut() -> Result<(), NetworkError>| {
+        report(Event::Begin(what));
+        let started = Instant::now();
+        f()?;
+        report(Event::Done(what, started.elapsed()));
+        Ok::<(), NetworkError>(())
+    };
+    step(
+        "write core.yaml, orderer.yaml, crypto-config.yaml, configtx.yaml",
+        &mut || write_configs(layout, peers_per_org),
+    )?;
+    step(
+        "cryptogen: MSPs of the orderer org and every peer org",
+        &mut || generate_crypto(tools, layout),
+    )?;
+    step(
+        "configtxgen: genesis block, channel and anchor peer transactions",
+        &mut || generate_artifacts(tools, layout),
+    )?;
+    step("start the orderer", &mut || start_orderer(tools, layout))?;
+    let what = format!("start {} peers", layout.peers.len());
+    step(&what, &mut || start_peers(tools, layout))?;
+    let what = format!("create channel {} and join every peer", layout.channel);
+    step(&what, &mut || create_and_join(tools, layout))?;
+    let what = format!("commit the anchor peers of {} orgs", layout.orgs);
+    step(&what, &mut || update_anchors(tools, layout))
+}
+
+fn absolute(dir: &Path) -> Result<std::path::PathBuf, NetworkError> {
+    if dir.is_absolute() {
+        return Ok(dir.to_path_buf());
+    }
+    std::env::current_dir()
+        .map(|cwd| cwd.join(dir))
+        .map_err(|source| NetworkError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })
+}
+
+/// An empty folder for the network: a previous network of ours is replaced (when none of
+/// its nodes runs); anything else is left alone.
+fn prepare_dir(dir: &Path) -> Result<(), NetworkError> {
+    let io = |source| NetworkError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    if dir.exists() {
+        if let Ok(old) = Layout::load(dir) {
+            let running: Vec<String> = old
+                .nodes()
+                .filter(|n| {
+                    let program = if n.org == 0 { "orderer" } else { "peer" };
+                    n.pid.is_some_and(|pid| process::is_running(pid, program))
+                })
+                .map(|n| n.name.clone())
+                .collect();
+            if !running.is_empty() {
+                return Err(NetworkError::AlreadyUp {
+                    dir: dir.to_path_buf(),
+                    running: running.join(", "),
+                });
+            }
+        }
+        let empty = std::fs::read_dir(dir).map_err(io)?.next().is_none();
+        if !empty && !dir.join(MARKER).exists() {
+            return Err(NetworkError::ForeignDir(dir.to_path_buf()));
+        }
+        std::fs::remove_dir_all(dir).map_err(io)?;
+    }
+    for sub in ["config", "crypto", "artifacts", "data", "logs"] {
+        std::fs::create_dir_all(dir.join(sub)).map_err(io)?;
+    }
+    std::fs::write(dir.join(MARKER), b"").map_err(io)
+}
+
+fn write(path: &Path, text: &str) -> Result<(), NetworkError> {
+    std::fs::write(path, text).map_err(|source| NetworkError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn write_configs(layout: &Layout, peers_per_org: u32) -> Result<(), NetworkError> {
+    let config = layout.config_dir();
+    write(&config.join("core.yaml"), CORE_YAML)?;
+    write(&config.join("orderer.yaml"), ORDERER_YAML)?;
+    write(
+        &config.join("crypto-config.yaml"),
+        &layout.crypto_config_yaml(peers_per_org),
+    )?;
+    write(&config.join("configtx.yaml"), &layout.configtx_yaml())?;
+    layout.save()
+}
+
+fn generate_crypto(tools: &Toolchain, layout: &Layout) -> Result<(), NetworkError> {
+    let config = layout.config_dir().join("crypto-config.yaml");
+    let args = [
+        "generate".to_string(),
+        format!("--config={}", config.display()),
+        format!("--output={}", layout.crypto_dir().display()),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    tools.run("cryptogen", &args, &[], &layout.dir)?;
+    Ok(())
+}
+
+fn generate_artifacts(tools: &Toolchain, layout: &Layout) -> Result<(), NetworkError> {
+    let env = vec![(
+        "FABRIC_CFG_PATH".to_string(),
+        layout.config_dir().display().to_string(),
+    )];
+    let artifacts = layout.artifacts_dir();
+    let out = |name: &str| artifacts.join(name).display().to_string();
+    let genesis = out("genesis.block");
+    tools.run(
+        "configtxgen",
+        &[
+            "-profile",
+            GENESIS_PROFILE,
+            "-channelID",
+            SYSTEM_CHANNEL,
+            "-outputBlock",
+            &genesis,
+        ],
+        &env,
+        &layout.dir,
+    )?;
+    let channel = &layout.channel;
+    let tx = out(&format!("{channel}.tx"));
+    tools.run(
+        "configtxgen",
+        &[
+            "-profile",
+            CHANNEL_PROFILE,
+            "-channelID",
+            channel,
+            "-outputCreateChannelTx",
+            &tx,
+        ],
+        &env,
+        &layout.dir,
+    )?;
+    for org in 1..=layout.orgs {
+        let msp = format!("Org{org}MSP");
+        let anchors = out(&format!("{msp}anchors.tx"));
+        tools.run(
+            "configtxgen",
+            &[
+                "-profile",
+                CHANNEL_PROFILE,
+                "-channelID",
+                channel,
+                "-asOrg",
+                &msp,
+                "-outputAnchorPeersUpdate",
+                &anchors,
+            ],
+            &env,
+            &layout.dir,
+        )?;
+    }
+    Ok(())
+}
+
+fn start_orderer(tools: &Toolchain, layout: &mut Layout) -> Result<(), NetworkError> {
+    let log = layout.log_path(&layout.orderer);
+    let env = layout.orderer_env();
+    let pid = tools.start_node("orderer", &[], &env, &layout.orderer.address, &log)?;
+    layout.orderer.pid = Some(pid);
+    layout.save()
+}
+
+fn start_peers(tools: &Toolchain, layout: &mut Layout) -> Result<(), NetworkError> {
+    for i in 0..layout.peers.len() {
+        let peer = &layout.peers[i];
+        let (env, log) = (layout.peer_env(peer), layout.log_path(peer));
+        let pid = tools.start_node("peer", &["node", "start"], &env, &peer.address, &log)?;
+        layout.peers[i].pid = Some(pid);
+        layout.save()?;
+    }
+    Ok(())
+}
+
+fn create_and_join(tools: &Toolchain, layout: &Layout) -> Result<(), NetworkError> {
+    let channel = &layout.channel;
+    let artifacts = layout.artifacts_dir();
+    let tx = artifacts
+        .join(format!("{channel}.tx"))
+        .display()
+        .to_string();
+    let block = artifacts
+        .join(format!("{channel}.block"))
+        .display()
+        .to_string();
+    let orderer = &layout.orderer.address;
+    tools.run(
+        "peer",
+        &[
+            "channel",
+            "create",
+            "-o",
+            orderer,
+            "-c",
+            channel,
+            "-f",
+            &tx,
+            "--outputBlock",
+            &block,
+        ],
+        &layout.admin_env(1, None),
+        &layout.dir,
+    )?;
+    for peer in &layout.peers {
+        tools.run(
+            "peer",
+            &["channel", "join", "-b", &block],
+            &layout.admin_env(peer.org, Some(peer)),
+            &layout.dir,
+        )?;
+    }
+    Ok(())
+}
+
+fn update_anchors(tools: &Toolchain, layout: &Layout) -> Result<(), NetworkError> {
+    let channel = &layout.channel;
+    for org in 1..=layout.orgs {
+        let tx = layout
+            .artifacts_dir()
+            .join(format!("Org{org}MSPanchors.tx"));
+        let tx = tx.display().to_string();
+        tools.run(
+            "peer",
+            &[
+                "channel",
+                "update",
+                "-o",
+                &layout.orderer.address,
+                "-c",
+                channel,
+                "-f",
+                &tx,
+            ],
+            &layout.admin_env(org, None),
+            &layout.dir,
+        )?;
+    }
+    // Every peer has the genesis block and one config block per org.
+    let want = 1 + u64::from(layout.orgs);
+    for peer in &layout.peers {
+        wait_height(tools, layout, peer, want)?;
+    }
+    Ok(())
+}
+
+fn wait_height(
+    tools: &Toolchain,
+    layout: &Layout,
+    peer: &super::Node,
+    want: u64,
+) -> Result<(), NetworkError> {
+    let started = Instant::now();
+    while height(tools, layout, peer).unwrap_or(0) < want {
+        if started.elapsed() > Duration::from_secs(30) {
+            return Err(NetworkError::Height {
+                channel: layout.channel.clone(),
+                height: want,
+                peer: peer.name.clone(),
+                log: layout.log_path(peer),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(())
+}
+
+/// The channel's height on `peer`, as `peer channel getinfo` reports it.
+pub(super) fn height(tools: &Toolchain, layout: &Layout, peer: &super::Node) -> Option<u64> {
+    let out = tools
+        .run(
+            "peer",
+            &["channel", "getinfo", "-c", &layout.channel],
+            &layout.admin_env(peer.org, Some(peer)),
+            &layout.dir,
+        )
+        .ok()?;
+    let json = out.split_once("Blockchain info: ")?.1;
+    let value: serde_json::Value = serde_json::from_str(json.trim()).ok()?;
+    value["height"].as_u64()
+}
