@@ -113,10 +113,12 @@ fn execute(command: Command, out: &mut dyn Write) -> Result<(), NetworkError> {
                 channel,
                 base_port,
             };
+            let started = std::time::Instant::now();
             let layout = up_with_progress(&tools, &options)?;
+            let took = started.elapsed();
             let (_, nodes) = super::status(&tools, &layout.dir)?;
             writeln!(out, "{}", table(&layout, &nodes)).map_err(written)?;
-            writeln!(out, "{}", next_steps(&layout)).map_err(written)
+            writeln!(out, "{}", next_steps(&layout, took)?).map_err(written)
         }
         Command::Down { dir, keep } => {
             let killed = super::down(&dir.dir, keep)?;
@@ -187,12 +189,18 @@ fn table(layout: &Layout, nodes: &[NodeStatus]) -> Table {
     table
 }
 
-fn next_steps(layout: &Layout) -> String {
+fn next_steps(layout: &Layout, took: Duration) -> Result<String, NetworkError> {
     let dir = layout.dir.display();
-    format!(
-        "Network folder: {dir}\n\
-         Use it as Org1's admin:  eval \"$(test-network env --dir {dir} --org 1)\" && peer channel getinfo -c {}\n\
-         Stop it:                 test-network down --dir {dir}",
+    let mut text = format!("Up in {:.1}s. Network folder: {dir}\n", took.as_secs_f64());
+    for org in 1..=layout.orgs {
+        text.push_str(&format!("\n# the peer CLI as Org{org}'s admin:\n"));
+        text.push_str(&super::admin_exports(&layout.dir, org)?);
+    }
+    text.push_str(&format!(
+        "\npeer channel getinfo -c {}   # with one of the environments above\n\
+         test-network status --dir {dir}\n\
+         test-network down --dir {dir}",
         layout.channel
-    )
+    ));
+    Ok(text)
 }
