@@ -41,5 +41,6 @@ mod peer_requests;
 mod policy_vectors;
 mod proto_conformance;
 mod sampleconfig;
+mod sdk_py;
 mod signature_vectors;
 mod test_network;
