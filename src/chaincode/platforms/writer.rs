@@ -1,0 +1,288 @@
+//! Fabric's `core/container/util/writer.go` with the bytes of Go's `archive/tar` and
+//! `compress/gzip`: every entry is a USTAR header with the packaged name, mode 0100644,
+//! uid/gid 500, the zero modification time, and the user and group *names* of the file's
+//! real owner (Go's `tar.FileInfoHeader` looks them up and Fabric keeps them); the archive
+//! ends with two zero blocks and no record padding, as Go's `tar.Writer.Close`.
+//!
+//! The gzip wrapper has Go's header (no name, mtime 0, XFL 0, OS 255). The deflate stream
+//! is flate2's at the default level, which is not byte-identical to Go's `compress/flate`:
+//! the *tar* is Fabric's byte for byte, the compressed bytes (and so the code hash) differ.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use super::PlatformError;
+
+const BLOCK: usize = 512;
+const NAME_SIZE: usize = 100;
+const PREFIX_SIZE: usize = 155;
+
+/// Builds a code package tar in memory, entry by entry, as Fabric's tar writer does.
+#[derive(Debug, Default)]
+pub struct TarPackage {
+    tar: Vec<u8>,
+    entries: usize,
+}
+
+/// The owner names Go's `tar.FileInfoHeader` puts in a header (empty when unknown).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Owner {
+    pub user: String,
+    pub group: String,
+}
+
+impl TarPackage {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many files were written.
+    pub fn len(&self) -> usize {
+        self.entries
+    }
+
+    /// Whether no file was written.
+    pub fn is_empty(&self) -> bool {
+        self.entries == 0
+    }
+
+    /// Fabric's `WriteFileToPackage`: the file at `local` (symlinks followed) as `name`.
+    pub fn write_file(&mut self, local: &Path, name: &str) -> Result<(), PlatformError> {
+        let io = |source| PlatformError::Io {
+            path: local.to_path_buf(),
+            source,
+        };
+        let meta = std::fs::metadata(local).map_err(io)?;
+        if !meta.is_file() {
+            return Err(PlatformError::NotAFile(local.to_path_buf()));
+        }
+        let mut data = Vec::with_capacity(meta.len() as usize);
+        std::fs::File::open(local)
+            .and_then(|mut f| f.read_to_end(&mut data))
+            .map_err(io)?;
+        self.write_bytes(name, &data, &owner_of(&meta))
+    }
+
+    /// One regular-file entry with Fabric's fixed header fields.
+    pub fn write_bytes(
+        &mut self,
+        name: &str,
+        data: &[u8],
+        owner: &Owner,
+    ) -> Result<(), PlatformError> {
+        let header = ustar_header(name, data.len() as u64, owner)?;
+        self.tar.extend_from_slice(&header);
+        self.tar.extend_from_slice(data);
+        let pad = (BLOCK - data.len() % BLOCK) % BLOCK;
+        self.tar.resize(self.tar.len() + pad, 0);
+        self.entries += 1;
+        Ok(())
+    }
+
+    /// The finished tar (two zero blocks appended, as Go's `Close`).
+    pub fn into_tar(mut self) -> Vec<u8> {
+        self.tar.resize(self.tar.len() + 2 * BLOCK, 0);
+        self.tar
+    }
+
+    /// The finished tar, gzipped with Go's gzip header at the default level.
+    pub fn into_gzip(self) -> Result<Vec<u8>, PlatformError> {
+        gzip(&self.into_tar())
+    }
+}
+
+/// Gzips `data` with the header Go's `gzip.NewWriter` writes (no name, mtime 0, OS 255).
+pub fn gzip(data: &[u8]) -> Result<Vec<u8>, PlatformError> {
+    let mut encoder = flate2::GzBuilder::new()
+        .mtime(0)
+        .operating_system(255)
+        .write(Vec::new(), flate2::Compression::default());
+    encoder
+        .write_all(data)
+        .and_then(|_| encoder.finish())
+        .map_err(|source| PlatformError::Io {
+            path: PathBuf::from("<gzip>"),
+            source,
+        })
+}
+
+/// Go's `splitUSTARPath`: a name longer than 100 bytes split at a slash into prefix and
+/// name.
+fn split_ustar_path(name: &str) -> Option<(&str, &str)> {
+    let bytes = name.as_bytes();
+    let mut length = bytes.len();
+    if length <= NAME_SIZE || !name.is_ascii() {
+        return None;
+    } else if length > PREFIX_SIZE + 1 {
+        length = PREFIX_SIZE + 1;
+    } else if bytes[length - 1] == b'/' {
+        length -= 1;
+    }
+    let i = name[..length].rfind('/')?;
+    let suffix_len = bytes.len() - i - 1;
+    if i == 0 || suffix_len > NAME_SIZE || suffix_len == 0 || i > PREFIX_SIZE {
+        return None;
+    }
+    Some((&name[..i], &name[i + 1..]))
+}
+
+/// Go's `formatter.formatString`: the text, NUL-terminated when it leaves room.
+fn put_str(field: &mut [u8], s: &str) {
+    field[..s.len()].copy_from_slice(s.as_bytes());
+    if s.len() < field.len() {
+        field[s.len()] = 0;
+    }
+}
+
+/// Go's `formatter.formatOctal`: zero-padded octal leaving one byte for the NUL.
+fn put_octal(field: &mut [u8], value: u64) {
+    let digits = format!("{value:o}");
+    let width = field.len() - 1;
+    put_str(field, &format!("{digits:0>width$}"));
+}
+
+fn ustar_header(name: &str, size: u64, owner: &Owner) -> Result<[u8; BLOCK], PlatformError> {
+    let (prefix, short) = if name.len() <= NAME_SIZE && name.is_ascii() {
+        ("", name)
+    } else {
+        split_ustar_path(name).ok_or_else(|| PlatformError::NameTooLong(name.to_string()))?
+    };
+    if !owner.user.is_ascii()
+        || owner.user.len() > 32
+        || !owner.group.is_ascii()
+        || owner.group.len() > 32
+    {
+        return Err(PlatformError::NameTooLong(format!(
+            "{name} (owner {}:{})",
+            owner.user, owner.group
+        )));
+    }
+    let mut h = [0u8; BLOCK];
+    put_str(&mut h[0..100], short);
+    put_octal(&mut h[100..108], 0o100644);
+    put_octal(&mut h[108..116], 500);
+    put_octal(&mut h[116..124], 500);
+    put_octal(&mut h[124..136], size);
+    put_octal(&mut h[136..148], 0);
+    h[156] = b'0';
+    h[257..263].copy_from_slice(b"ustar\0");
+    h[263..265].copy_from_slice(b"00");
+    put_str(&mut h[265..297], &owner.user);
+    put_str(&mut h[297..329], &owner.group);
+    put_octal(&mut h[329..337], 0);
+    put_octal(&mut h[337..345], 0);
+    put_str(&mut h[345..500], prefix);
+    h[148..156].fill(b' ');
+    let sum: u64 = h.iter().map(|&b| u64::from(b)).sum();
+    put_octal(&mut h[148..155], sum);
+    h[155] = b' ';
+    Ok(h)
+}
+
+/// The user and group names of a file's owner, looked up as Go's `os/user` does.
+pub fn owner_of(meta: &std::fs::Metadata) -> Owner {
+    use std::os::unix::fs::MetadataExt;
+    Owner {
+        user: user_name(meta.uid()).unwrap_or_default(),
+        group: group_name(meta.gid()).unwrap_or_default(),
+    }
+}
+
+fn c_name(ptr: *const libc::c_char) -> Option<String> {
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: getpwuid_r/getgrgid_r returned a NUL-terminated name inside our buffer.
+    let name = unsafe { std::ffi::CStr::from_ptr(ptr) };
+    Some(name.to_string_lossy().into_owned())
+}
+
+fn user_name(uid: u32) -> Option<String> {
+    let mut buf = vec![0 as libc::c_char; 4096];
+    // SAFETY: zeroed passwd is a valid out-parameter; buf outlives the use of its fields.
+    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut result: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: all pointers are valid for the call; the buffer length is its real length.
+    let rc = unsafe { libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut result) };
+    if rc != 0 || result.is_null() {
+        return None;
+    }
+    c_name(pwd.pw_name)
+}
+
+fn group_name(gid: u32) -> Option<String> {
+    let mut buf = vec![0 as libc::c_char; 4096];
+    // SAFETY: zeroed group is a valid out-parameter; buf outlives the use of its fields.
+    let mut grp: libc::group = unsafe { std::mem::zeroed() };
+    let mut result: *mut libc::group = std::ptr::null_mut();
+    // SAFETY: all pointers are valid for the call; the buffer length is its real length.
+    let rc = unsafe { libc::getgrgid_r(gid, &mut grp, buf.as_mut_ptr(), buf.len(), &mut result) };
+    if rc != 0 || result.is_null() {
+        return None;
+    }
+    c_name(grp.gr_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root() -> Owner {
+        Owner {
+            user: "root".into(),
+            group: "root".into(),
+        }
+    }
+
+    #[test]
+    fn header_fields_are_go_ustar() {
+        let h = ustar_header("src/index.js", 22, &root()).unwrap();
+        assert_eq!(&h[100..108], b"0100644\0");
+        assert_eq!(&h[108..116], b"0000764\0");
+        assert_eq!(&h[124..136], b"00000000026\0");
+        assert_eq!(&h[136..148], b"00000000000\0");
+        assert_eq!(&h[329..345], b"0000000\00000000\0");
+        assert_eq!(&h[265..270], b"root\0");
+        assert_eq!(h[155], b' ');
+        assert_eq!(h[154], 0);
+    }
+
+    #[test]
+    fn long_names_split_as_go() {
+        let long = format!("src/{}/main.go", "a".repeat(120));
+        assert_eq!(split_ustar_path(&long), Some((&long[..124], "main.go")));
+        assert_eq!(split_ustar_path("short"), None);
+        assert!(ustar_header(&"b".repeat(101), 0, &root()).is_err());
+    }
+
+    #[test]
+    fn archive_reads_back_with_two_end_blocks() {
+        let mut t = TarPackage::new();
+        t.write_bytes("src/a.js", b"hello", &root()).unwrap();
+        let tar = t.into_tar();
+        assert_eq!(tar.len(), 4 * BLOCK);
+        let mut archive = tar::Archive::new(tar.as_slice());
+        let entries: Vec<_> = archive
+            .entries()
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (
+                    e.path().unwrap().display().to_string(),
+                    e.header().mode().unwrap(),
+                    e.header().username().unwrap().map(str::to_string),
+                )
+            })
+            .collect();
+        assert_eq!(
+            entries,
+            vec![("src/a.js".to_string(), 0o100644, Some("root".to_string()))]
+        );
+    }
+
+    #[test]
+    fn gzip_header_is_gos() {
+        let gz = gzip(b"x").unwrap();
+        assert_eq!(&gz[..10], &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+    }
+}
