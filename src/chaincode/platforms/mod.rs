@@ -12,6 +12,7 @@
 
 pub mod ccmetadata;
 pub mod folder;
+pub mod goflate;
 pub mod golang;
 pub mod writer;
 

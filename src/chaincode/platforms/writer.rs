@@ -4,14 +4,19 @@
 //! real owner (Go's `tar.FileInfoHeader` looks them up and Fabric keeps them); the archive
 //! ends with two zero blocks and no record padding, as Go's `tar.Writer.Close`.
 //!
-//! The gzip wrapper has Go's header (no name, mtime 0, XFL 0, OS 255). The deflate stream
-//! is flate2's at the default level, which is not byte-identical to Go's `compress/flate`:
-//! the *tar* is Fabric's byte for byte, the compressed bytes (and so the code hash) differ.
+//! The tar is compressed by [`super::goflate`], Go's gzip writer at the default level, fed
+//! in the chunks Go's tar writer hands it (a 512-byte header, file data in 4096-byte reads
+//! of `bufio.Reader`, the padding, two 512-byte end blocks), so the gzip bytes — and the
+//! code hash — are Fabric's too.
 
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::Read;
+use std::path::Path;
 
+use super::goflate::GoGzip;
 use super::PlatformError;
+
+/// What one `Read` of Go's `bufio.Reader` over a file returns (its buffer size).
+const READ_CHUNK: usize = 4096;
 
 const BLOCK: usize = 512;
 const NAME_SIZE: usize = 100;
@@ -21,6 +26,10 @@ const PREFIX_SIZE: usize = 155;
 #[derive(Debug, Default)]
 pub struct TarPackage {
     tar: Vec<u8>,
+    /// Lengths of the successive `Write` calls Go's tar writer makes on its gzip writer.
+    writes: Vec<usize>,
+    /// Padding owed after the last file, written before the next header (Go's `Flush`).
+    pad: usize,
     entries: usize,
 }
 
@@ -71,39 +80,47 @@ impl TarPackage {
         owner: &Owner,
     ) -> Result<(), PlatformError> {
         let header = ustar_header(name, data.len() as u64, owner)?;
+        self.flush_pad();
         self.tar.extend_from_slice(&header);
+        self.writes.push(BLOCK);
         self.tar.extend_from_slice(data);
-        let pad = (BLOCK - data.len() % BLOCK) % BLOCK;
-        self.tar.resize(self.tar.len() + pad, 0);
+        self.writes.extend(data.chunks(READ_CHUNK).map(<[u8]>::len));
+        self.pad = (BLOCK - data.len() % BLOCK) % BLOCK;
         self.entries += 1;
         Ok(())
     }
 
+    fn flush_pad(&mut self) {
+        if self.pad > 0 {
+            self.tar.resize(self.tar.len() + self.pad, 0);
+            self.writes.push(self.pad);
+            self.pad = 0;
+        }
+    }
+
+    fn close(&mut self) {
+        self.flush_pad();
+        self.tar.resize(self.tar.len() + 2 * BLOCK, 0);
+        self.writes.extend([BLOCK, BLOCK]);
+    }
+
     /// The finished tar (two zero blocks appended, as Go's `Close`).
     pub fn into_tar(mut self) -> Vec<u8> {
-        self.tar.resize(self.tar.len() + 2 * BLOCK, 0);
+        self.close();
         self.tar
     }
 
-    /// The finished tar, gzipped with Go's gzip header at the default level.
-    pub fn into_gzip(self) -> Result<Vec<u8>, PlatformError> {
-        gzip(&self.into_tar())
+    /// The finished tar, gzipped as Go's `gzip.NewWriter` would, write by write.
+    pub fn into_gzip(mut self) -> Result<Vec<u8>, PlatformError> {
+        self.close();
+        let mut gz = GoGzip::new();
+        let mut at = 0;
+        for len in &self.writes {
+            gz.write(&self.tar[at..at + len]);
+            at += len;
+        }
+        Ok(gz.finish())
     }
-}
-
-/// Gzips `data` with the header Go's `gzip.NewWriter` writes (no name, mtime 0, OS 255).
-pub fn gzip(data: &[u8]) -> Result<Vec<u8>, PlatformError> {
-    let mut encoder = flate2::GzBuilder::new()
-        .mtime(0)
-        .operating_system(255)
-        .write(Vec::new(), flate2::Compression::default());
-    encoder
-        .write_all(data)
-        .and_then(|_| encoder.finish())
-        .map_err(|source| PlatformError::Io {
-            path: PathBuf::from("<gzip>"),
-            source,
-        })
 }
 
 /// Go's `splitUSTARPath`: a name longer than 100 bytes split at a slash into prefix and
@@ -281,8 +298,12 @@ mod tests {
     }
 
     #[test]
-    fn gzip_header_is_gos() {
-        let gz = gzip(b"x").unwrap();
-        assert_eq!(&gz[..10], &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+    fn writes_are_gos_tar_writer_calls() {
+        let mut t = TarPackage::new();
+        t.write_bytes("src/a", &[7u8; 5000], &root()).unwrap();
+        t.write_bytes("src/b", b"", &root()).unwrap();
+        t.close();
+        assert_eq!(t.writes, [512, 4096, 904, 120, 512, 512, 512]);
+        assert_eq!(t.writes.iter().sum::<usize>(), t.tar.len());
     }
 }
