@@ -237,10 +237,8 @@ impl HuffmanEncoder {
         }
         let mut bit_count = vec![0i32; max_bits as usize + 1];
         let counts = &leaf_counts[max_bits as usize];
-        let mut bits = 1;
-        for level in (1..=max_bits as usize).rev() {
+        for (bits, level) in (1..).zip((1..=max_bits as usize).rev()) {
             bit_count[bits] = counts[level] - counts[level - 1];
-            bits += 1;
         }
         bit_count
     }
@@ -577,8 +575,12 @@ impl BitWriter {
                 extra_bits += i64::from(self.literal_freq[lc])
                     * i64::from(LENGTH_EXTRA_BITS[lc - LENGTH_CODES_START]);
             }
-            for oc in 4..num_offsets {
-                extra_bits += i64::from(self.offset_freq[oc]) * i64::from(OFFSET_EXTRA_BITS[oc]);
+            for (freq, extra) in self.offset_freq[..num_offsets]
+                .iter()
+                .zip(OFFSET_EXTRA_BITS)
+                .skip(4)
+            {
+                extra_bits += i64::from(*freq) * i64::from(extra);
             }
         }
         let mut size = self.fixed_size(extra_bits);

@@ -185,3 +185,66 @@ pub fn sign_existing_package(
     spec.owner_endorsements.push(e);
     Ok(create_envelope(spec))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scc::lscc::CdsPackage;
+
+    fn vectors() -> std::path::PathBuf {
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
+    }
+
+    fn admin(org: u8) -> std::sync::Arc<dyn SigningIdentity> {
+        let dir = vectors().join(format!(
+            "network/crypto-config/peerOrganizations/org{org}.example.com/users/Admin@org{org}.example.com/msp"
+        ));
+        crate::msp::load_local_msp(&dir, &format!("Org{org}MSP"), &Default::default())
+            .unwrap()
+            .default_signing_identity()
+            .unwrap()
+    }
+
+    #[test]
+    fn fabrics_signed_package_reads_as_signed_cds() {
+        let bytes = std::fs::read(vectors().join("packages/nodecc-signed-twice.pkg")).unwrap();
+        let package = CdsPackage::from_bytes(&bytes).unwrap();
+        let signed = package.signed.as_ref().expect("a signed package");
+        assert_eq!(signed.spec.owner_endorsements.len(), 2);
+        assert_eq!(package.data.name, "nodecc");
+        assert_eq!(
+            package.data.instantiation_policy,
+            signed.spec.instantiation_policy
+        );
+        let data = SignedCdsData::decode(package.data.data.as_slice()).unwrap();
+        assert_eq!(data.signature_hash.len(), 32);
+        package.validate_cc(&package.data).unwrap();
+        let plain = std::fs::read(vectors().join("packages/nodecc-node.cds")).unwrap();
+        let plain = CdsPackage::from_bytes(&plain).unwrap();
+        assert!(plain.signed.is_none());
+        assert_ne!(plain.data.id, package.data.id);
+        assert_eq!(plain.spec.code_package, package.spec.code_package);
+    }
+
+    #[test]
+    fn owners_sign_cds_policy_and_endorser() {
+        let bytes = std::fs::read(vectors().join("packages/nodecc-node.cds")).unwrap();
+        let cds = ChaincodeDeploymentSpec::decode(bytes.as_slice()).unwrap();
+        let policy = crate::policy::from_string("AND('Org1MSP.admin')").unwrap();
+        let unsigned = owner_create_signed_cds(&cds, &policy, None).unwrap();
+        assert!(matches!(
+            sign_existing_package(&unsigned, admin(1).as_ref()),
+            Err(SignedPackageError::NotSigned)
+        ));
+        let once = owner_create_signed_cds(&cds, &policy, Some(admin(1).as_ref())).unwrap();
+        let twice = sign_existing_package(&once, admin(2).as_ref()).unwrap();
+        let (header, spec) = extract_signed_cds(&twice).unwrap();
+        assert_eq!(header.r#type, HeaderType::ChaincodePackage as i32);
+        assert_eq!(spec.chaincode_deployment_spec, bytes);
+        for (e, who) in spec.owner_endorsements.iter().zip([admin(1), admin(2)]) {
+            assert_eq!(e.endorser, who.serialize());
+            let message = [bytes.as_slice(), &spec.instantiation_policy, &e.endorser].concat();
+            who.public().verify(&message, &e.signature).unwrap();
+        }
+    }
+}
