@@ -187,8 +187,7 @@ fn check_code_package(lang: Language, code: &[u8]) -> Result<Vec<String>, String
     for entry in entries {
         let entry = entry.map_err(|e| e.to_string())?;
         let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-        let bare = name.strip_prefix('/').unwrap_or(&name);
-        if !(bare.starts_with("src/") || bare.starts_with("META-INF/")) {
+        if !legal_entry(lang, &name) {
             return Err(format!("illegal file detected in payload: \"{name}\""));
         }
         let mode = entry.header().mode().map_err(|e| e.to_string())?;
@@ -205,9 +204,39 @@ fn check_code_package(lang: Language, code: &[u8]) -> Result<Vec<String>, String
     Ok(names)
 }
 
+/// Fabric's entry-name rules: `^(/)?(src|META-INF)/.*`, and for java
+/// `^(/)?src/((src|META-INF)/.*|(build\.gradle|settings\.gradle|pom\.xml))` without
+/// `.class` files.
+fn legal_entry(lang: Language, name: &str) -> bool {
+    let bare = name.strip_prefix('/').unwrap_or(name);
+    if lang != Language::Java {
+        return bare.starts_with("src/") || bare.starts_with("META-INF/");
+    }
+    let Some(rest) = bare.strip_prefix("src/") else {
+        return false;
+    };
+    let matches = rest.starts_with("src/")
+        || rest.starts_with("META-INF/")
+        || ["build.gradle", "settings.gradle", "pom.xml"]
+            .iter()
+            .any(|f| rest.starts_with(f));
+    matches && !name.lines().next().unwrap_or_default().ends_with(".class")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entry_rules_follow_fabric() {
+        assert!(legal_entry(Language::Node, "src/index.js"));
+        assert!(legal_entry(Language::Golang, "/META-INF/statedb/x.json"));
+        assert!(!legal_entry(Language::Node, "bin/evil"));
+        assert!(legal_entry(Language::Java, "src/pom.xml"));
+        assert!(legal_entry(Language::Java, "src/src/main/java/A.java"));
+        assert!(!legal_entry(Language::Java, "src/src/main/java/A.class"));
+        assert!(!legal_entry(Language::Java, "src/README.md"));
+    }
 
     #[test]
     fn languages_are_case_insensitive_and_typed() {
