@@ -633,3 +633,61 @@ fn gopath_without_the_import_path_is_one_line() {
         format!("Error: peer chaincode install: error getting chaincode package bytes: path to chaincode does not exist: {gopath}/src/example.com/missing")
     );
 }
+
+#[test]
+fn signed_package_brings_its_instantiation_policy() {
+    let net = Network::new();
+    let _orderer = net.start_orderer();
+    let _peer = net.start_peer();
+    let block = net.create_channel("pkgchannel");
+    net.cli_ok(&["channel", "join", "-b", block.to_str().unwrap()]);
+    // Fabric's package: only an Org1MSP admin may instantiate it; we are SampleOrg's admin.
+    let fabrics = packages_dir().join("nodecc-signed-twice.pkg");
+    net.cli_ok(&["chaincode", "install", fabrics.to_str().unwrap()]);
+    // Ours, made and signed by SampleOrg's admin, names SampleOrg's admins.
+    nodecc_source(net.dir.path());
+    let package = [
+        "chaincode",
+        "package",
+        "-n",
+        "own",
+        "-v",
+        "1.0",
+        "-l",
+        "node",
+        "-p",
+        "nodecc",
+        "-s",
+        "-S",
+        "own.pkg",
+    ];
+    net.cli_ok(&package);
+    net.cli_ok(&["chaincode", "install", "own.pkg"]);
+    let orderer = net.orderer_address();
+    let instantiate = |name: &str| {
+        net.cli(&[
+            "chaincode",
+            "instantiate",
+            "-o",
+            &orderer,
+            "-C",
+            "pkgchannel",
+            "-n",
+            name,
+            "-v",
+            "1.0",
+            "-l",
+            "node",
+            "-c",
+            r#"{"Args":["init"]}"#,
+        ])
+    };
+    let out = instantiate("nodecc");
+    let line = error_line(&out);
+    assert!(line.contains("instantiation policy violation"), "{line}");
+    // Our own package passes its policy: whatever happens next (launching the chaincode)
+    // is not a policy failure.
+    let out = instantiate("own");
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!text.contains("instantiation policy violation"), "{text}");
+}
