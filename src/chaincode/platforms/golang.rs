@@ -43,10 +43,19 @@ fn run_go(args: &[&str], gopath: Option<&str>) -> Result<String, PlatformError> 
     if !out.status.success() {
         return Err(PlatformError::GoFailed {
             command: line,
-            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            stderr: one_line(&String::from_utf8_lossy(&out.stderr)),
         });
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The tool's diagnostics as one line (Go prints a list of searched folders, one a line).
+fn one_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl GoEnv {
@@ -257,6 +266,16 @@ mod tests {
         assert_eq!(
             vendored_name(pkg, "src/github.com/other/lib/lib.go"),
             "src/github.com/me/cc/vendor/github.com/other/lib/lib.go"
+        );
+    }
+
+    #[test]
+    fn go_diagnostics_become_one_line() {
+        assert_eq!(
+            one_line(
+                "cannot find package \"x\" in any of:\n\t/a (from $GOROOT)\n\t/b (from $GOPATH)\n"
+            ),
+            "cannot find package \"x\" in any of: /a (from $GOROOT) /b (from $GOPATH)"
         );
     }
 
