@@ -632,6 +632,40 @@ fn gopath_without_the_import_path_is_one_line() {
         error_line(&out),
         format!("Error: peer chaincode install: error getting chaincode package bytes: path to chaincode does not exist: {gopath}/src/example.com/missing")
     );
+    // An import go cannot find: go's diagnostics, on the one line.
+    let cc = dir.path().join("src/example.com/cc");
+    std::fs::create_dir_all(&cc).unwrap();
+    std::fs::write(
+        cc.join("main.go"),
+        "package main\n\nimport \"example.com/notthere\"\n\nfunc main() { notthere.X() }\n",
+    )
+    .unwrap();
+    let out = peer_in(
+        dir.path(),
+        1,
+        &[
+            "chaincode",
+            "package",
+            "-n",
+            "cc",
+            "-v",
+            "1",
+            "-p",
+            "example.com/cc",
+            "cc.cds",
+        ],
+        &[("GOPATH", &gopath)],
+    );
+    let line = error_line(&out);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim().lines().count(),
+        1
+    );
+    assert!(
+        line.contains("cannot find package \"example.com/notthere\" in any of:"),
+        "{line}"
+    );
+    assert!(!dir.path().join("cc.cds").exists());
 }
 
 #[test]
