@@ -357,7 +357,26 @@ fn fabric_reference_packages_are_byte_identical() {
     let dir = tempfile::tempdir().unwrap();
     nodecc_source(dir.path());
     let fabric_gopath = reference.join("gopath");
-    let cases: [(&str, &[&str], PathBuf); 3] = [
+    // Names Go's tar writer cannot put in a plain USTAR header: split at a slash, or PAX.
+    let odd = dir.path().join("odd");
+    for (path, body) in [
+        ("package.json".to_string(), "{}".to_string()),
+        ("ünïcode.js".into(), "1".into()),
+        (
+            format!("{}/{}.js", "d".repeat(60), "f".repeat(120)),
+            "2".into(),
+        ),
+        (format!("{}/h.js", "g".repeat(150)), "3".repeat(5000)),
+        (
+            format!("{}/{}/k.js", "i".repeat(30), "j".repeat(140)),
+            "4".into(),
+        ),
+    ] {
+        std::fs::create_dir_all(odd.join(&path).parent().unwrap()).unwrap();
+        std::fs::write(odd.join(&path), body).unwrap();
+    }
+    let cases: [(&str, &[&str], PathBuf); 4] = [
+        ("odd", &["-l", "node", "-p", "odd"], go_gopath()),
         ("hello", &["-p", "example.com/hellocc"], go_gopath()),
         (
             "e02",

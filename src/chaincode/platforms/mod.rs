@@ -40,8 +40,6 @@ pub enum PlatformError {
     },
     #[error("{} is not a regular file (a symbolic link to a directory?)", .0.display())]
     NotAFile(PathBuf),
-    #[error("the package path {0} is too long or not ASCII for a USTAR tar header")]
-    NameTooLong(String),
     #[error("cannot run `{command}`: {source} (Go chaincode packaging needs the go tool on PATH, e.g. Debian's golang-go)")]
     GoMissing {
         command: String,

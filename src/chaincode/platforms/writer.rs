@@ -4,6 +4,9 @@
 //! real owner (Go's `tar.FileInfoHeader` looks them up and Fabric keeps them); the archive
 //! ends with two zero blocks and no record padding, as Go's `tar.Writer.Close`.
 //!
+//! Names USTAR cannot hold (non-ASCII, or too long to split at a slash) and owner names
+//! over 32 bytes get Go's PAX extended header (`PaxHeaders.0/<file>`, sorted records).
+//!
 //! The tar is compressed by [`super::goflate`], Go's gzip writer at the default level, fed
 //! in the chunks Go's tar writer hands it (a 512-byte header, file data in 4096-byte reads
 //! of `bufio.Reader`, the padding, two 512-byte end blocks), so the gzip bytes — and the
@@ -79,15 +82,32 @@ impl TarPackage {
         data: &[u8],
         owner: &Owner,
     ) -> Result<(), PlatformError> {
-        let header = ustar_header(name, data.len() as u64, owner)?;
-        self.flush_pad();
-        self.tar.extend_from_slice(&header);
-        self.writes.push(BLOCK);
+        match headers(name, data.len() as u64, owner) {
+            HeaderWrites::Ustar(header) => self.write_raw(&header),
+            HeaderWrites::Pax {
+                extended,
+                data: records,
+                header,
+            } => {
+                self.write_raw(&extended);
+                self.tar.extend_from_slice(&records);
+                self.writes.push(records.len());
+                self.pad = (BLOCK - records.len() % BLOCK) % BLOCK;
+                self.write_raw(&header);
+            }
+        }
         self.tar.extend_from_slice(data);
         self.writes.extend(data.chunks(READ_CHUNK).map(<[u8]>::len));
         self.pad = (BLOCK - data.len() % BLOCK) % BLOCK;
         self.entries += 1;
         Ok(())
+    }
+
+    /// Go's `writeRawHeader`: the pending padding, then one header block.
+    fn write_raw(&mut self, header: &[u8; BLOCK]) {
+        self.flush_pad();
+        self.tar.extend_from_slice(header);
+        self.writes.push(BLOCK);
     }
 
     fn flush_pad(&mut self) {
@@ -158,24 +178,35 @@ fn put_octal(field: &mut [u8], value: u64) {
     put_str(field, &format!("{digits:0>width$}"));
 }
 
-fn ustar_header(name: &str, size: u64, owner: &Owner) -> Result<[u8; BLOCK], PlatformError> {
-    let (prefix, short) = if name.len() <= NAME_SIZE && name.is_ascii() {
-        ("", name)
-    } else {
-        split_ustar_path(name).ok_or_else(|| PlatformError::NameTooLong(name.to_string()))?
-    };
-    if !owner.user.is_ascii()
-        || owner.user.len() > 32
-        || !owner.group.is_ascii()
-        || owner.group.len() > 32
-    {
-        return Err(PlatformError::NameTooLong(format!(
-            "{name} (owner {}:{})",
-            owner.user, owner.group
-        )));
+/// Go's `formatString` with its trailing-slash rule for a truncated path.
+fn put_truncated(field: &mut [u8], s: &str) {
+    let n = s.len().min(field.len());
+    field[..n].copy_from_slice(&s.as_bytes()[..n]);
+    if s.len() < field.len() {
+        field[s.len()] = 0;
     }
+    if s.len() > field.len() && field[field.len() - 1] == b'/' {
+        let kept = s[..field.len()].trim_end_matches('/').len();
+        field[kept] = 0;
+    }
+}
+
+/// Go's `toASCII`: non-ASCII characters dropped.
+fn to_ascii(s: &str) -> String {
+    s.chars().filter(char::is_ascii).collect()
+}
+
+fn checksum(h: &mut [u8; BLOCK]) {
+    h[148..156].fill(b' ');
+    let sum: u64 = h.iter().map(|&b| u64::from(b)).sum();
+    put_octal(&mut h[148..155], sum);
+    h[155] = b' ';
+}
+
+/// Go's `templateV7Plus` for Fabric's fixed fields, then USTAR or PAX magic.
+fn file_header(name: &str, prefix: &str, size: u64, owner: &Owner) -> [u8; BLOCK] {
     let mut h = [0u8; BLOCK];
-    put_str(&mut h[0..100], short);
+    put_truncated(&mut h[0..100], name);
     put_octal(&mut h[100..108], 0o100644);
     put_octal(&mut h[108..116], 500);
     put_octal(&mut h[116..124], 500);
@@ -184,16 +215,93 @@ fn ustar_header(name: &str, size: u64, owner: &Owner) -> Result<[u8; BLOCK], Pla
     h[156] = b'0';
     h[257..263].copy_from_slice(b"ustar\0");
     h[263..265].copy_from_slice(b"00");
-    put_str(&mut h[265..297], &owner.user);
-    put_str(&mut h[297..329], &owner.group);
+    put_truncated(&mut h[265..297], &owner.user);
+    put_truncated(&mut h[297..329], &owner.group);
     put_octal(&mut h[329..337], 0);
     put_octal(&mut h[337..345], 0);
     put_str(&mut h[345..500], prefix);
-    h[148..156].fill(b' ');
-    let sum: u64 = h.iter().map(|&b| u64::from(b)).sum();
-    put_octal(&mut h[148..155], sum);
-    h[155] = b' ';
-    Ok(h)
+    checksum(&mut h);
+    h
+}
+
+/// Go's `formatPAXRecord`: "<len> key=value\n", the length counting itself.
+fn pax_record(key: &str, value: &str) -> String {
+    let mut size = key.len() + value.len() + 3;
+    size += size.to_string().len();
+    let mut record = format!("{size} {key}={value}\n");
+    if record.len() != size {
+        record = format!("{} {key}={value}\n", record.len());
+    }
+    record
+}
+
+/// Go's `writeRawFile` header of a PAX extended header file (`<dir>/PaxHeaders.0/<file>`).
+fn pax_header(name: &str, size: usize) -> [u8; BLOCK] {
+    let (dir, file) = match name.rfind('/') {
+        Some(i) => (&name[..=i], &name[i + 1..]),
+        None => ("", name),
+    };
+    let joined = format!("{dir}PaxHeaders.0/{file}");
+    let mut pax_name = to_ascii(&joined);
+    pax_name.truncate(NAME_SIZE);
+    let pax_name = pax_name.trim_end_matches('/');
+    let mut h = [0u8; BLOCK];
+    put_str(&mut h[0..100], pax_name);
+    put_octal(&mut h[100..108], 0);
+    put_octal(&mut h[108..116], 0);
+    put_octal(&mut h[116..124], 0);
+    put_octal(&mut h[124..136], size as u64);
+    put_octal(&mut h[136..148], 0);
+    h[156] = b'x';
+    h[257..263].copy_from_slice(b"ustar\0");
+    h[263..265].copy_from_slice(b"00");
+    checksum(&mut h);
+    h
+}
+
+/// What Go's `tar.Writer.WriteHeader` writes for one file: a USTAR header when USTAR can
+/// hold the name (split at a slash if needed) and the owner names, else a PAX extended
+/// header file with the records USTAR cannot hold, then the PAX-format file header.
+fn headers(name: &str, size: u64, owner: &Owner) -> HeaderWrites {
+    let fits = |s: &str, n: usize| s.is_ascii() && s.len() <= n;
+    let mut records = std::collections::BTreeMap::new();
+    if !fits(name, NAME_SIZE) {
+        records.insert("path", name);
+    }
+    if !fits(&owner.user, 32) {
+        records.insert("uname", owner.user.as_str());
+    }
+    if !fits(&owner.group, 32) {
+        records.insert("gname", owner.group.as_str());
+    }
+    let split = split_ustar_path(name);
+    let owners_fit = !records.contains_key("uname") && !records.contains_key("gname");
+    if fits(name, NAME_SIZE) && owners_fit {
+        return HeaderWrites::Ustar(file_header(name, "", size, owner));
+    }
+    if let (Some((prefix, short)), true) = (split, owners_fit) {
+        return HeaderWrites::Ustar(file_header(short, prefix, size, owner));
+    }
+    let data: String = records.iter().map(|(k, v)| pax_record(k, v)).collect();
+    let ascii = Owner {
+        user: to_ascii(&owner.user),
+        group: to_ascii(&owner.group),
+    };
+    HeaderWrites::Pax {
+        extended: pax_header(name, data.len()),
+        data: data.into_bytes(),
+        header: file_header(&to_ascii(name), "", size, &ascii),
+    }
+}
+
+/// The header writes of one file.
+enum HeaderWrites {
+    Ustar([u8; BLOCK]),
+    Pax {
+        extended: [u8; BLOCK],
+        data: Vec<u8>,
+        header: [u8; BLOCK],
+    },
 }
 
 /// The user and group names of a file's owner, looked up as Go's `os/user` does.
@@ -253,7 +361,9 @@ mod tests {
 
     #[test]
     fn header_fields_are_go_ustar() {
-        let h = ustar_header("src/index.js", 22, &root()).unwrap();
+        let HeaderWrites::Ustar(h) = headers("src/index.js", 22, &root()) else {
+            panic!("a short ASCII name is USTAR");
+        };
         assert_eq!(&h[100..108], b"0100644\0");
         assert_eq!(&h[108..116], b"0000764\0");
         assert_eq!(&h[124..136], b"00000000026\0");
@@ -270,7 +380,15 @@ mod tests {
         let long = format!("src/{}/main.go", "a".repeat(120));
         assert_eq!(split_ustar_path(&long), Some((&long[..124], "main.go")));
         assert_eq!(split_ustar_path("short"), None);
-        assert!(ustar_header(&"b".repeat(101), 0, &root()).is_err());
+        assert!(matches!(headers(&long, 0, &root()), HeaderWrites::Ustar(_)));
+        assert!(matches!(
+            headers(&"b".repeat(101), 0, &root()),
+            HeaderWrites::Pax { .. }
+        ));
+        assert!(matches!(
+            headers("src/é.js", 0, &root()),
+            HeaderWrites::Pax { .. }
+        ));
     }
 
     #[test]
@@ -296,6 +414,14 @@ mod tests {
             entries,
             vec![("src/a.js".to_string(), 0o100644, Some("root".to_string()))]
         );
+    }
+
+    #[test]
+    fn pax_records_count_their_own_length() {
+        assert_eq!(pax_record("path", "a"), "9 path=a\n");
+        let long = "x".repeat(91);
+        assert_eq!(pax_record("path", &long).len(), 101);
+        assert!(pax_record("path", &long).starts_with("101 "));
     }
 
     #[test]
