@@ -375,8 +375,14 @@ fn fabric_reference_packages_are_byte_identical() {
         std::fs::create_dir_all(odd.join(&path).parent().unwrap()).unwrap();
         std::fs::write(odd.join(&path), body).unwrap();
     }
-    let cases: [(&str, &[&str], PathBuf); 4] = [
+    // An 18 MB folder: many deflate blocks, window slides and a hash-offset rebase.
+    let big = fabric_gopath
+        .join("src/github.com/hyperledger/fabric/vendor/golang.org")
+        .display()
+        .to_string();
+    let cases: [(&str, &[&str], PathBuf); 5] = [
         ("odd", &["-l", "node", "-p", "odd"], go_gopath()),
+        ("big", &["-l", "java", "-p", &big], go_gopath()),
         ("hello", &["-p", "example.com/hellocc"], go_gopath()),
         (
             "e02",

@@ -801,37 +801,48 @@ impl Compressor {
                 }
             }
             if prev_length >= MIN_MATCH && self.length <= prev_length {
-                self.tokens.push(match_token(
-                    (prev_length - BASE_MATCH_LENGTH) as u32,
-                    (prev_offset - BASE_MATCH_OFFSET) as u32,
-                ));
-                let new_index = self.index + prev_length - 1;
-                let mut index = self.index + 1;
-                while index < new_index {
-                    if index < self.max_insert_index {
-                        self.insert_hash(index);
-                    }
-                    index += 1;
-                }
-                self.index = index;
-                self.byte_available = false;
-                self.length = MIN_MATCH - 1;
-                if self.tokens.len() == MAX_FLATE_BLOCK_TOKENS {
-                    self.write_block(self.index);
-                }
+                self.emit_match(prev_length, prev_offset);
             } else {
-                if self.byte_available {
-                    let i = self.index - 1;
-                    self.tokens
-                        .push(literal_token(u32::from(self.window[i as usize])));
-                    if self.tokens.len() == MAX_FLATE_BLOCK_TOKENS {
-                        self.write_block(i + 1);
-                    }
-                }
-                self.index += 1;
-                self.byte_available = true;
+                self.emit_literal();
             }
         }
+    }
+
+    /// The lazy match found at the previous position wins: emit it and hash the bytes
+    /// it covers.
+    fn emit_match(&mut self, prev_length: i64, prev_offset: i64) {
+        self.tokens.push(match_token(
+            (prev_length - BASE_MATCH_LENGTH) as u32,
+            (prev_offset - BASE_MATCH_OFFSET) as u32,
+        ));
+        let new_index = self.index + prev_length - 1;
+        let mut index = self.index + 1;
+        while index < new_index {
+            if index < self.max_insert_index {
+                self.insert_hash(index);
+            }
+            index += 1;
+        }
+        self.index = index;
+        self.byte_available = false;
+        self.length = MIN_MATCH - 1;
+        if self.tokens.len() == MAX_FLATE_BLOCK_TOKENS {
+            self.write_block(self.index);
+        }
+    }
+
+    /// No better match: the previous byte (if pending) becomes a literal.
+    fn emit_literal(&mut self) {
+        if self.byte_available {
+            let i = self.index - 1;
+            self.tokens
+                .push(literal_token(u32::from(self.window[i as usize])));
+            if self.tokens.len() == MAX_FLATE_BLOCK_TOKENS {
+                self.write_block(i + 1);
+            }
+        }
+        self.index += 1;
+        self.byte_available = true;
     }
 
     fn write(&mut self, mut b: &[u8]) {
