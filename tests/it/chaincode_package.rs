@@ -750,3 +750,90 @@ fn signed_package_brings_its_instantiation_policy() {
     let text = String::from_utf8_lossy(&out.stderr);
     assert!(!text.contains("instantiation policy violation"), "{text}");
 }
+
+/// A folder of `n` files mixing text, repeats and noise: many deflate blocks, matches at
+/// every distance and window slides.
+fn generated_folder(root: &Path, n: usize) {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for i in 0..n {
+        let dir = root.join(format!("d{}", i % 7));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut body = Vec::new();
+        let size = (next() % 200_000) as usize;
+        while body.len() < size {
+            match next() % 4 {
+                0 => body.extend_from_slice(
+                    b"function put(stub, key, value) { return stub.putState(key, value); }\n",
+                ),
+                1 => body.extend((0..(next() % 300)).map(|_| (next() & 0xff) as u8)),
+                2 if body.len() > 40_000 => {
+                    let from = body.len() - 1 - (next() % 40_000) as usize;
+                    let take = (next() % 400) as usize;
+                    let piece: Vec<u8> = body[from..].iter().take(take).copied().collect();
+                    body.extend(piece);
+                }
+                _ => body.extend(format!("line {i} {}\n", next() % 1000).bytes()),
+            }
+        }
+        std::fs::write(dir.join(format!("f{i}.js")), body).unwrap();
+    }
+}
+
+#[test]
+#[ignore = "needs the go tool (Debian golang-go; .ci/run installs it); run with --include-ignored"]
+fn large_packages_compress_as_gos_gzip() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("big");
+    generated_folder(&folder, 40);
+    let oracle =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/chaincode_go/tarref/main.go");
+    let go = Command::new("go")
+        .arg("run")
+        .arg(&oracle)
+        .arg(&folder)
+        .env("GO111MODULE", "off")
+        .env("GOCACHE", dir.path().join("gocache"))
+        .env("GOPATH", dir.path().join("gopath"))
+        .output()
+        .expect("run go");
+    assert!(
+        go.status.success(),
+        "{}",
+        String::from_utf8_lossy(&go.stderr)
+    );
+    ok(peer_in(
+        dir.path(),
+        1,
+        &[
+            "chaincode",
+            "package",
+            "-n",
+            "big",
+            "-v",
+            "1",
+            "-l",
+            "node",
+            "-p",
+            "big",
+            "big.cds",
+        ],
+        &[],
+    ));
+    let ours = read_cds(&dir.path().join("big.cds")).code_package;
+    assert!(
+        ours.len() > 1_000_000,
+        "the input must be large ({} bytes)",
+        ours.len()
+    );
+    assert_eq!(entries(&ours), entries(&go.stdout));
+    assert!(
+        ours == go.stdout,
+        "our gzip bytes differ from Go's compress/gzip"
+    );
+}
