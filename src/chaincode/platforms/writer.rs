@@ -288,7 +288,7 @@ fn headers(name: &str, size: u64, owner: &Owner) -> HeaderWrites {
         group: to_ascii(&owner.group),
     };
     HeaderWrites::Pax {
-        extended: pax_header(name, data.len()),
+        extended: Box::new(pax_header(name, data.len())),
         data: data.into_bytes(),
         header: file_header(&to_ascii(name), "", size, &ascii),
     }
@@ -298,7 +298,7 @@ fn headers(name: &str, size: u64, owner: &Owner) -> HeaderWrites {
 enum HeaderWrites {
     Ustar([u8; BLOCK]),
     Pax {
-        extended: [u8; BLOCK],
+        extended: Box<[u8; BLOCK]>,
         data: Vec<u8>,
         header: [u8; BLOCK],
     },
