@@ -197,7 +197,8 @@ impl ChaincodeStore {
         self.dir.join(format!("{name}.{version}"))
     }
 
-    /// Writes a package; an existing `<name>.<version>` is an error, as in Fabric.
+    /// Writes a package (atomically); an existing `<name>.<version>` is an error, as in
+    /// Fabric.
     pub fn put(&self, package: &CdsPackage) -> Result<(), CcProviderError> {
         let path = self.path_of(&package.data.name, &package.data.version);
         if path.exists() {
@@ -207,8 +208,20 @@ impl ChaincodeStore {
             path: self.dir.clone(),
             source,
         })?;
-        std::fs::write(&path, &package.bytes)
-            .map_err(|source| CcProviderError::Write { path, source })
+        // Whole or not at all: a temporary file in the same folder, then renamed.
+        let tmp = self.dir.join(format!(
+            ".{}.{}.{}.tmp",
+            package.data.name,
+            package.data.version,
+            std::process::id()
+        ));
+        let written =
+            std::fs::write(&tmp, &package.bytes).and_then(|_| std::fs::rename(&tmp, &path));
+        if let Err(source) = written {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(CcProviderError::Write { path, source });
+        }
+        Ok(())
     }
 
     /// Reads the package of `name` at `version`.
@@ -229,6 +242,7 @@ impl ChaincodeStore {
         let mut names: Vec<String> = entries
             .filter_map(Result::ok)
             .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| !name.starts_with('.')) // a write under way (see `put`)
             .collect();
         names.sort();
         let mut chaincodes = Vec::new();
