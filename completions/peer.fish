@@ -58,7 +58,7 @@ complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_sub
 complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from install" -l tlsRootCertFiles -d 'PEM file of the TLS root certificates of the peer given at the same position in --peerAddresses (when TLS is enabled); repeat as often as --peerAddresses' -r -F
 complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from install" -l connectionProfile -d 'Connection profile (YAML or JSON) describing the network, instead of --peerAddresses' -r -F
 complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from install" -s c -l ctor -d 'Constructor message as JSON: {"Args":[...]} or {"Function":"...","Args":[...]}' -r
-complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from install" -s l -l lang -d 'Language of the chaincode: golang, node or java' -r
+complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from install" -s l -l lang -d 'Language of the chaincode: golang, node, java, car, rust or ccaas (case-insensitive)' -r
 complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from install" -s n -l name -d 'Name of the chaincode' -r
 complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from install" -s p -l path -d 'Path to the chaincode source' -r
 complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from install" -s v -l version -d 'Version of the chaincode' -r
@@ -83,7 +83,7 @@ complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_sub
 complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from instantiate" -l connectionProfile -d 'Connection profile (YAML or JSON) describing the network, instead of --peerAddresses' -r -F
 complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from instantiate" -s c -l ctor -d 'Constructor message as JSON: {"Args":[...]} or {"Function":"...","Args":[...]}' -r
 complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from instantiate" -s E -l escc -d 'Endorsement system chaincode to use [default: escc]' -r
-complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from instantiate" -s l -l lang -d 'Language of the chaincode: golang, node or java' -r
+complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from instantiate" -s l -l lang -d 'Language of the chaincode: golang, node, java, car, rust or ccaas (case-insensitive)' -r
 complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from instantiate" -s n -l name -d 'Name of the chaincode' -r
 complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from instantiate" -s P -l policy -d 'Endorsement policy, e.g. "AND(\'Org1MSP.peer\',\'Org2MSP.peer\')"' -r
 complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from instantiate" -s v -l version -d 'Version of the chaincode' -r
@@ -151,7 +151,7 @@ complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_sub
 false\t''"
 complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from package" -s c -l ctor -d 'Constructor message as JSON: {"Args":[...]} or {"Function":"...","Args":[...]}' -r
 complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from package" -s i -l instantiate-policy -d 'Policy saying who may instantiate the package, e.g. "AND(\'Org1MSP.admin\')"' -r
-complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from package" -s l -l lang -d 'Language of the chaincode: golang, node or java' -r
+complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from package" -s l -l lang -d 'Language of the chaincode: golang, node, java, car, rust or ccaas (case-insensitive)' -r
 complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from package" -s n -l name -d 'Name of the chaincode' -r
 complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from package" -s p -l path -d 'Path to the chaincode source' -r
 complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from package" -s S -l sign -d 'Sign the package with the local MSP identity (with -s)' -r -f -a "true\t''
@@ -216,7 +216,7 @@ complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_sub
 complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from upgrade" -l connectionProfile -d 'Connection profile (YAML or JSON) describing the network, instead of --peerAddresses' -r -F
 complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from upgrade" -s c -l ctor -d 'Constructor message as JSON: {"Args":[...]} or {"Function":"...","Args":[...]}' -r
 complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from upgrade" -s E -l escc -d 'Endorsement system chaincode to use [default: escc]' -r
-complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from upgrade" -s l -l lang -d 'Language of the chaincode: golang, node or java' -r
+complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from upgrade" -s l -l lang -d 'Language of the chaincode: golang, node, java, car, rust or ccaas (case-insensitive)' -r
 complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from upgrade" -s n -l name -d 'Name of the chaincode' -r
 complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from upgrade" -s P -l policy -d 'Endorsement policy, e.g. "AND(\'Org1MSP.peer\',\'Org2MSP.peer\')"' -r
 complete -c peer -n "__fish_peer_using_subcommand chaincode; and __fish_seen_subcommand_from upgrade" -s v -l version -d 'Version of the chaincode' -r

@@ -15,6 +15,7 @@
 pub mod chaincode_support;
 pub mod handler;
 pub mod handler_registry;
+pub mod platforms;
 pub mod transaction_context;
 
 pub use chaincode_support::{ChaincodeSupport, ChaincodeSupportService, SupportConfig, TxParams};

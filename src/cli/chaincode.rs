@@ -15,7 +15,9 @@ use super::duration::GoDuration;
 use super::init::{InitCmd, PeerContext};
 use super::rpc::NodeConnection;
 use super::{scc, write_out, CliError};
+use crate::protos::common::Envelope;
 use crate::protos::protos::{ChaincodeDeploymentSpec, ChaincodeInvocationSpec};
+use crate::scc::lscc::ccprovider_signed;
 
 /// Operate a chaincode: install, instantiate, invoke, package, query, upgrade...
 #[derive(Args, Debug)]
@@ -68,7 +70,7 @@ pub struct InstallArgs {
     /// Constructor message as JSON: {"Args":[...]} or {"Function":"...","Args":[...]}
     #[arg(short = 'c', long = "ctor", default_value = "{}")]
     pub ctor: String,
-    /// Language of the chaincode: golang, node or java
+    /// Language of the chaincode: golang, node, java, car, rust or ccaas (case-insensitive)
     #[arg(short = 'l', long = "lang", default_value = "golang")]
     pub lang: String,
     /// Name of the chaincode
@@ -99,7 +101,7 @@ pub struct DeployFlags {
     /// Endorsement system chaincode to use [default: escc]
     #[arg(short = 'E', long = "escc")]
     pub escc: Option<String>,
-    /// Language of the chaincode: golang, node or java
+    /// Language of the chaincode: golang, node, java, car, rust or ccaas (case-insensitive)
     #[arg(short = 'l', long = "lang", default_value = "golang")]
     pub lang: String,
     /// Name of the chaincode
@@ -185,7 +187,7 @@ pub struct PackageArgs {
     /// Policy saying who may instantiate the package, e.g. "AND('Org1MSP.admin')"
     #[arg(short = 'i', long = "instantiate-policy")]
     pub instantiate_policy: Option<String>,
-    /// Language of the chaincode: golang, node or java
+    /// Language of the chaincode: golang, node, java, car, rust or ccaas (case-insensitive)
     #[arg(short = 'l', long = "lang", default_value = "golang")]
     pub lang: String,
     /// Name of the chaincode
@@ -371,18 +373,23 @@ fn name_of(sub: &str) -> &'static str {
 
 fn run_install(a: &InstallArgs, init: &InitCmd) -> Result<(), CliError> {
     const COMMAND: &str = "peer chaincode install";
-    let Some(file) = &a.ccpackfile else {
-        require(&a.name, "-n/--name", "the chaincode name")?;
-        require(&a.version, "-v/--version", "the chaincode version")?;
-        require(&a.path, "-p/--path", "the chaincode path")?;
-        check_ctor(&a.ctor, true)?;
-        return Err(CliError::NotAvailable {
-            command: COMMAND,
-            missing: "building a package from source (-n/-v/-p) needs the chaincode platforms, which are not in this build yet; install a package file made by Fabric's `peer chaincode package` instead",
-        });
+    let package = match &a.ccpackfile {
+        None => {
+            let name = require(&a.name, "-n/--name", "the chaincode name")?;
+            let version = require(&a.version, "-v/--version", "the chaincode version")?;
+            let path = require(&a.path, "-p/--path", "the chaincode path")?;
+            check_ctor(&a.ctor, true)?;
+            let spec = ops::chaincode_spec(&a.lang, name, version, path, ops::ctor_args(&a.ctor)?)?;
+            init.run()?;
+            ops::deployment_spec(COMMAND, &a.lang, spec)?.encode_to_vec()
+        }
+        Some(file) => {
+            require_file(file, "the chaincode package")?;
+            let (bytes, package) = ops::read_package(file)?;
+            check_package_names(a, &package.data.name, &package.data.version)?;
+            bytes
+        }
     };
-    require_file(file, "the chaincode package")?;
-    let package = ops::read_package(file)?;
     let ctx = init.run()?;
     let peers = peer_targets(&ctx, &a.peers, "install")?;
     let cis = scc::invocation("lscc", &[b"install", &package]);
@@ -392,6 +399,25 @@ fn run_install(a: &InstallArgs, init: &InitCmd) -> Result<(), CliError> {
         let response = NodeConnection::open(target)?.process_proposal(signed.clone())?;
         scc::response_payload(COMMAND, &response)?;
         tracing::info!(target: "chaincodeCmd", "Installed remotely {}", ops::response_text(&response));
+    }
+    Ok(())
+}
+
+/// Fabric's check of -n/-v against the names inside a package file.
+fn check_package_names(a: &InstallArgs, name: &str, version: &str) -> Result<(), CliError> {
+    if let Some(n) = a.name.as_deref().filter(|n| !n.is_empty() && *n != name) {
+        return Err(CliError::usage(format!(
+            "chaincode name {n} does not match name {name} in package"
+        )));
+    }
+    if let Some(v) = a
+        .version
+        .as_deref()
+        .filter(|v| !v.is_empty() && *v != version)
+    {
+        return Err(CliError::usage(format!(
+            "chaincode version {v} does not match version {version} in packages"
+        )));
     }
     Ok(())
 }
@@ -507,27 +533,75 @@ fn run_list(a: &ListArgs, init: &InitCmd, out: &mut dyn Write) -> Result<(), Cli
 }
 
 fn run_package(a: &PackageArgs, init: &InitCmd) -> Result<(), CliError> {
-    require(&a.name, "-n/--name", "the chaincode name")?;
-    require(&a.version, "-v/--version", "the chaincode version")?;
-    require(&a.path, "-p/--path", "the chaincode path")?;
+    const COMMAND: &str = "peer chaincode package";
+    let name = require(&a.name, "-n/--name", "the chaincode name")?;
+    let version = require(&a.version, "-v/--version", "the chaincode version")?;
+    let path = require(&a.path, "-p/--path", "the chaincode path")?;
     check_ctor(&a.ctor, true)?;
     if a.sign && !a.cc_package {
         return Err(CliError::usage("-S/--sign needs -s/--cc-package"));
     }
-    init.run()?;
-    Err(CliError::NotAvailable {
-        command: "peer chaincode package",
-        missing: "chaincode packaging is not available in this build yet",
-    })
+    let Some(output) = &a.outputfile else {
+        return Err(CliError::usage(
+            "the output file is required: peer chaincode package [flags] <outputfile>",
+        ));
+    };
+    let spec = ops::chaincode_spec(&a.lang, name, version, path, ops::ctor_args(&a.ctor)?)?;
+    let ctx = init.run()?;
+    let cds = ops::deployment_spec(COMMAND, &a.lang, spec)?;
+    let bytes = if a.cc_package {
+        let policy_text = match a.instantiate_policy.as_deref().filter(|p| !p.is_empty()) {
+            Some(p) => p.to_string(),
+            None => format!("AND('{}.admin')", ctx.signer.msp_identifier()),
+        };
+        let policy = crate::policy::from_string(&policy_text)
+            .map_err(|e| CliError::usage(format!("Invalid policy {policy_text}, err {e}")))?;
+        let owner = a.sign.then_some(ctx.signer.as_ref());
+        ccprovider_signed::owner_create_signed_cds(&cds, &policy, owner)
+            .map_err(|e| CliError::Request {
+                command: COMMAND,
+                problem: e.to_string(),
+            })?
+            .encode_to_vec()
+    } else {
+        cds.encode_to_vec()
+    };
+    ops::write_package_file(output, &bytes)
 }
 
-fn run_signpackage(a: &SignPackageArgs, init: &InitCmd) -> Result<(), CliError> {
+fn run_signpackage(
+    a: &SignPackageArgs,
+    init: &InitCmd,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    const COMMAND: &str = "peer chaincode signpackage";
     require_file(&a.inputpackage, "the input package")?;
-    init.run()?;
-    Err(CliError::NotAvailable {
-        command: "peer chaincode signpackage",
-        missing: "package signing is not available in this build yet",
-    })
+    let ctx = init.run()?;
+    let bytes = std::fs::read(&a.inputpackage).map_err(|e| CliError::ReadFile {
+        what: "the input package",
+        path: a.inputpackage.clone(),
+        reason: super::client::describe_io(&e),
+    })?;
+    let not_signed = |reason: String| {
+        CliError::Request {
+        command: COMMAND,
+        problem: format!(
+            "{} is not a signed chaincode package ({reason}); make one with `peer chaincode package -s -S`",
+            a.inputpackage.display()
+        ),
+    }
+    };
+    let envelope = Envelope::decode(bytes.as_slice()).map_err(|e| not_signed(e.to_string()))?;
+    let signed = ccprovider_signed::sign_existing_package(&envelope, ctx.signer.as_ref())
+        .map_err(|e| not_signed(e.to_string()))?;
+    ops::write_package_file(&a.outputpackage, &signed.encode_to_vec())?;
+    write_out(
+        out,
+        &format!(
+            "Wrote signed package to {} successfully\n",
+            a.outputpackage.display()
+        ),
+    )
 }
 
 /// Runs a `peer chaincode` subcommand; query and list answers go to `out`.
@@ -542,7 +616,7 @@ pub fn run(cmd: &ChaincodeCmd, init: &InitCmd, out: &mut dyn Write) -> Result<()
         ChaincodeCommand::Query(a) => run_query(a, init, out),
         ChaincodeCommand::List(a) => run_list(a, init, out),
         ChaincodeCommand::Package(a) => run_package(a, init),
-        ChaincodeCommand::Signpackage(a) => run_signpackage(a, init),
+        ChaincodeCommand::Signpackage(a) => run_signpackage(a, init, out),
     }
 }
 

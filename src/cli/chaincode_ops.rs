@@ -11,15 +11,17 @@ use prost::Message;
 use super::client::{connect, ClientSettings};
 use super::rpc::{rpc_error, NodeConnection};
 use super::{ordering, CliError};
+use crate::chaincode::platforms::Language;
 use crate::msp::SigningIdentity;
 use crate::protos::common::{HeaderType, Status};
 use crate::protos::protos::deliver_client::DeliverClient as PeerDeliverClient;
 use crate::protos::protos::{
-    chaincode_spec, deliver_response, ChaincodeDeploymentSpec, ChaincodeId, ChaincodeInfo,
-    ChaincodeInput, ChaincodeInvocationSpec, ChaincodeQueryResponse, ChaincodeSpec, Proposal,
-    ProposalResponse, SignedProposal, TxValidationCode,
+    deliver_response, ChaincodeDeploymentSpec, ChaincodeId, ChaincodeInfo, ChaincodeInput,
+    ChaincodeInvocationSpec, ChaincodeQueryResponse, ChaincodeSpec, Proposal, ProposalResponse,
+    SignedProposal, TxValidationCode,
 };
 use crate::protoutil::{create_chaincode_proposal, create_signed_tx, sign_proposal};
+use crate::scc::lscc::CdsPackage;
 
 /// The parsed `-c/--ctor` JSON: `Function` (if any) first, then every `Args` item as bytes.
 pub fn ctor_args(ctor: &str) -> Result<Vec<Vec<u8>>, CliError> {
@@ -54,7 +56,8 @@ pub fn ctor_args(ctor: &str) -> Result<Vec<Vec<u8>>, CliError> {
     Ok(args)
 }
 
-/// A chaincode spec as Fabric's `getChaincodeSpec` builds it.
+/// A chaincode spec as Fabric's `getChaincodeSpec` builds it; `-l` is case-insensitive
+/// and our `rust` and `ccaas` languages are typed UNDEFINED.
 pub fn chaincode_spec(
     lang: &str,
     name: &str,
@@ -62,13 +65,9 @@ pub fn chaincode_spec(
     path: &str,
     args: Vec<Vec<u8>>,
 ) -> Result<ChaincodeSpec, CliError> {
-    let r#type = chaincode_spec::Type::from_str_name(&lang.to_uppercase()).ok_or_else(|| {
-        CliError::usage(format!(
-            "unknown chaincode language {lang:?}: use golang, node or java"
-        ))
-    })?;
+    let language = Language::parse(lang).map_err(|e| CliError::usage(e.to_string()))?;
     Ok(ChaincodeSpec {
-        r#type: r#type as i32,
+        r#type: language.spec_type() as i32,
         chaincode_id: Some(ChaincodeId {
             path: path.to_string(),
             name: name.to_string(),
@@ -80,6 +79,64 @@ pub fn chaincode_spec(
         }),
         timeout: 0,
     })
+}
+
+/// Fabric's `getChaincodeDeploymentSpec` with a code package: the spec plus the package
+/// its platform makes of the spec's path.
+pub fn deployment_spec(
+    command: &'static str,
+    lang: &str,
+    spec: ChaincodeSpec,
+) -> Result<ChaincodeDeploymentSpec, CliError> {
+    let language = Language::parse(lang).map_err(|e| CliError::usage(e.to_string()))?;
+    let path = spec
+        .chaincode_id
+        .as_ref()
+        .map(|id| id.path.clone())
+        .unwrap_or_default();
+    let code_package = language
+        .deployment_payload(&path)
+        .map_err(|e| CliError::Request {
+            command,
+            problem: format!("error getting chaincode package bytes: {e}"),
+        })?;
+    Ok(ChaincodeDeploymentSpec {
+        chaincode_spec: Some(spec),
+        code_package,
+        ..Default::default()
+    })
+}
+
+/// Writes a package file all at once (a temporary file in the same folder, then renamed),
+/// with Fabric's mode 0700.
+pub fn write_package_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let failed = |e: std::io::Error| CliError::WriteFile {
+        what: "the chaincode package",
+        path: path.to_path_buf(),
+        reason: super::client::describe_io(&e),
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let file_name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o700)
+        .open(&tmp)
+        .and_then(|mut f| {
+            std::io::Write::write_all(&mut f, bytes)?;
+            f.sync_all()
+        })
+        .and_then(|_| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(failed(e));
+    }
+    Ok(())
 }
 
 /// A signed proposal invoking `cis` on `channel` (empty for peer-level calls).
@@ -263,35 +320,24 @@ async fn wait_on_peer(
     })
 }
 
-/// A chaincode package file as `peer chaincode install` accepts it: a marshalled
-/// `ChaincodeDeploymentSpec`, or a signed package (`common.Envelope` from
-/// `peer chaincode package -s`) which lscc reads itself.
-pub fn read_package(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
+/// A chaincode package file as `peer chaincode install` accepts it (Fabric's
+/// `getPackageFromFile`): a marshalled `ChaincodeDeploymentSpec`, or a signed package
+/// (CHAINCODE_PACKAGE envelope from `peer chaincode package -s`). Returns the bytes and
+/// what they hold.
+pub fn read_package(path: &std::path::Path) -> Result<(Vec<u8>, CdsPackage), CliError> {
     let bytes = std::fs::read(path).map_err(|e| CliError::ReadFile {
         what: "the chaincode package",
         path: path.to_path_buf(),
         reason: super::client::describe_io(&e),
     })?;
-    let as_cds = ChaincodeDeploymentSpec::decode(bytes.as_slice()).ok();
-    let named = as_cds
-        .as_ref()
-        .and_then(|c| c.chaincode_spec.as_ref())
-        .and_then(|s| s.chaincode_id.as_ref())
-        .is_some_and(|id| !id.name.is_empty());
-    let envelope = crate::protos::common::Envelope::decode(bytes.as_slice())
-        .ok()
-        .is_some_and(|e| !e.payload.is_empty());
-    if named || envelope {
-        Ok(bytes)
-    } else {
-        Err(CliError::Request {
-            command: "peer chaincode install",
-            problem: format!(
-                "{} is not a chaincode package (neither a ChaincodeDeploymentSpec nor a signed package)",
-                path.display()
-            ),
-        })
-    }
+    let package = CdsPackage::from_bytes(&bytes).map_err(|e| CliError::Request {
+        command: "peer chaincode install",
+        problem: format!(
+            "{} is not a chaincode package made by `peer chaincode package` ({e})",
+            path.display()
+        ),
+    })?;
+    Ok((bytes, package))
 }
 
 /// One chaincode as Fabric's `ccInfo.String()` prints it: non-empty fields as

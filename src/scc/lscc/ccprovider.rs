@@ -1,13 +1,16 @@
 //! Installed chaincode packages on the peer's file system (Fabric's
 //! `core/common/ccprovider`): `<peer.fileSystemPath>/chaincodes/<name>.<version>` holds the
 //! package bytes; a ChaincodeDeploymentSpec package is identified by its code hash and
-//! metadata hash (`CDSData`) and their fingerprint.
+//! metadata hash (`CDSData`) and their fingerprint; a signed package (CHAINCODE_PACKAGE
+//! envelope, [`super::ccprovider_signed`]) also by its instantiation policy and owners
+//! (`SignedCDSData`), and it brings its own instantiation policy.
 
 use std::path::{Path, PathBuf};
 
 use prost::Message;
 use sha2::{Digest, Sha256};
 
+use super::ccprovider_signed::{SignedPackageError, SignedParts};
 use super::chaincode_data::{CdsData, ChaincodeData};
 use crate::protos::peer::{ChaincodeDeploymentSpec, ChaincodeInfo, ChaincodeQueryResponse};
 
@@ -19,6 +22,8 @@ pub enum CcProviderError {
     Unmarshal(#[source] prost::DecodeError),
     #[error("could not unmarshal chaincode package to CDS or SignedCDS")]
     NotACds,
+    #[error(transparent)]
+    Signed(#[from] SignedPackageError),
     #[error("invalid chaincode data {ledger_name}:{ledger_version} ({name}:{version})")]
     WrongChaincode {
         ledger_name: String,
@@ -51,22 +56,48 @@ pub enum CcProviderError {
     },
 }
 
-/// A ChaincodeDeploymentSpec package (Fabric's `CDSPackage`).
+/// An installable package (Fabric's `CDSPackage` or `SignedCDSPackage`): `spec` is the
+/// deployment spec (inside the envelope for a signed package), `data` what lscc records.
 #[derive(Debug, Clone)]
 pub struct CdsPackage {
     pub bytes: Vec<u8>,
     pub spec: ChaincodeDeploymentSpec,
     pub data: ChaincodeData,
+    /// The signed spec of a signed package (instantiation policy, owner endorsements).
+    pub signed: Option<SignedParts>,
+}
+
+fn printable(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| !c.is_control())
 }
 
 impl CdsPackage {
-    /// Reads package bytes as a raw ChaincodeDeploymentSpec that names a chaincode.
+    /// Reads package bytes as Fabric's `GetCCPackage`: a raw ChaincodeDeploymentSpec that
+    /// names a chaincode, or a signed package (preferred when both readings succeed).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CcProviderError> {
+        let raw = Self::from_raw_cds(bytes);
+        match (raw, Self::from_signed(bytes)) {
+            (_, Ok(signed)) => Ok(signed),
+            (Ok(raw), Err(_)) => Ok(raw),
+            (Err(CcProviderError::Unmarshal(_)), Err(CcProviderError::Signed(e)))
+                if !matches!(
+                    e,
+                    SignedPackageError::Envelope(_) | SignedPackageError::Decode { .. }
+                ) =>
+            {
+                Err(CcProviderError::Signed(e))
+            }
+            (Err(_), Err(_)) => Err(CcProviderError::NotACds),
+        }
+    }
+
+    fn from_raw_cds(bytes: &[u8]) -> Result<Self, CcProviderError> {
         let spec = ChaincodeDeploymentSpec::decode(bytes).map_err(CcProviderError::Unmarshal)?;
         let id = spec
             .chaincode_spec
             .as_ref()
             .and_then(|s| s.chaincode_id.as_ref())
+            .filter(|id| printable(&id.name))
             .ok_or(CcProviderError::NotACds)?;
         let code_hash = Sha256::digest(&spec.code_package).to_vec();
         let mut meta = Sha256::new();
@@ -90,6 +121,33 @@ impl CdsPackage {
             bytes: bytes.to_vec(),
             spec,
             data,
+            signed: None,
+        })
+    }
+
+    fn from_signed(bytes: &[u8]) -> Result<Self, CcProviderError> {
+        let parts = SignedParts::from_bytes(bytes)?;
+        let id = parts
+            .deployment
+            .chaincode_spec
+            .as_ref()
+            .and_then(|s| s.chaincode_id.clone())
+            .filter(|id| printable(&id.name))
+            .ok_or(CcProviderError::NotACds)?;
+        let (signed_data, fingerprint) = parts.cds_data(&id.name, &id.version)?;
+        let data = ChaincodeData {
+            name: id.name,
+            version: id.version,
+            data: signed_data.encode_to_vec(),
+            id: fingerprint,
+            instantiation_policy: parts.spec.instantiation_policy.clone(),
+            ..Default::default()
+        };
+        Ok(CdsPackage {
+            bytes: bytes.to_vec(),
+            spec: parts.deployment.clone(),
+            data,
+            signed: Some(parts),
         })
     }
 
@@ -139,7 +197,8 @@ impl ChaincodeStore {
         self.dir.join(format!("{name}.{version}"))
     }
 
-    /// Writes a package; an existing `<name>.<version>` is an error, as in Fabric.
+    /// Writes a package (atomically); an existing `<name>.<version>` is an error, as in
+    /// Fabric.
     pub fn put(&self, package: &CdsPackage) -> Result<(), CcProviderError> {
         let path = self.path_of(&package.data.name, &package.data.version);
         if path.exists() {
@@ -149,8 +208,20 @@ impl ChaincodeStore {
             path: self.dir.clone(),
             source,
         })?;
-        std::fs::write(&path, &package.bytes)
-            .map_err(|source| CcProviderError::Write { path, source })
+        // Whole or not at all: a temporary file in the same folder, then renamed.
+        let tmp = self.dir.join(format!(
+            ".{}.{}.{}.tmp",
+            package.data.name,
+            package.data.version,
+            std::process::id()
+        ));
+        let written =
+            std::fs::write(&tmp, &package.bytes).and_then(|_| std::fs::rename(&tmp, &path));
+        if let Err(source) = written {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(CcProviderError::Write { path, source });
+        }
+        Ok(())
     }
 
     /// Reads the package of `name` at `version`.
@@ -171,6 +242,7 @@ impl ChaincodeStore {
         let mut names: Vec<String> = entries
             .filter_map(Result::ok)
             .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| !name.starts_with('.')) // a write under way (see `put`)
             .collect();
         names.sort();
         let mut chaincodes = Vec::new();

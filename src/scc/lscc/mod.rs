@@ -6,6 +6,7 @@
 //! ChaincodeDeploymentSpec packages are read (SignedCDS packages are refused).
 
 pub mod ccprovider;
+pub mod ccprovider_signed;
 pub mod chaincode_data;
 
 use std::sync::Arc;
@@ -256,7 +257,11 @@ impl Lscc {
         data.escc = a.escc;
         data.vscc = a.vscc;
         data.policy = a.policy;
-        data.instantiation_policy = signed_by_any_admin(&self.msp_ids(&a.channel)).encode_to_vec();
+        // Fabric's GetInstantiationPolicy: a signed package brings its own.
+        if data.instantiation_policy.is_empty() {
+            data.instantiation_policy =
+                signed_by_any_admin(&self.msp_ids(&a.channel)).encode_to_vec();
+        }
         self.check_instantiation_policy(ctx, &a.channel, &data.instantiation_policy)?;
         put(sim, &data.name, data.encode_to_vec())?;
         if upgrade {

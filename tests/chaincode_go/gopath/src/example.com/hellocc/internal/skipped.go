@@ -1,0 +1,2 @@
+// Package internal is a subfolder: Fabric's golang platform packs only the top level.
+package internal
