@@ -202,4 +202,123 @@ mod tests {
             "{err}"
         );
     }
+
+    mod tls {
+        use super::super::*;
+        use crate::chaincode::{ChaincodeSupport, SupportConfig};
+        use crate::comm::{ClientConfig, ClientTls};
+        use crate::protos::peer::chaincode_message::Type;
+        use crate::protos::peer::chaincode_support_client::ChaincodeSupportClient;
+        use crate::protos::peer::{ChaincodeId, ChaincodeMessage};
+        use prost::Message;
+        use std::time::Duration;
+
+        /// Serves the chaincode listener with TLS from `auth` on a loopback port.
+        async fn listener(auth: &Arc<Authenticator>) -> (String, Arc<ChaincodeSupport>) {
+            let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let address = tcp.local_addr().unwrap().to_string();
+            let support = Arc::new(
+                ChaincodeSupport::new(
+                    SupportConfig::default(),
+                    Arc::new(crate::scc::Registry::new()),
+                )
+                .authenticating_with(auth.clone()),
+            );
+            let config = listener_config(&ServerConfig::default(), Some(auth), &address).unwrap();
+            let router = config.builder().unwrap().add_service(support.service());
+            tokio::spawn(router.serve_with_incoming(config.incoming(tcp)));
+            (address, support)
+        }
+
+        /// Dials with `identity` (PEM cert, key) trusting the chaincode CA, sends REGISTER
+        /// as `cname` and returns the first answer's type (or the error).
+        async fn register(
+            auth: &Authenticator,
+            address: &str,
+            identity: Option<(Vec<u8>, Vec<u8>)>,
+            cname: &str,
+        ) -> Result<i32, String> {
+            let client = ClientConfig {
+                tls: Some(ClientTls {
+                    roots: auth.ca().cert_pem().as_bytes().to_vec(),
+                    identity,
+                    server_name_override: None,
+                }),
+                ..ClientConfig::plaintext(Duration::from_secs(5))
+            };
+            let channel = client
+                .endpoint(address)
+                .unwrap()
+                .connect()
+                .await
+                .map_err(|e| format!("connect: {e}"))?;
+            let (tx, rx) = tokio::sync::mpsc::channel(4);
+            tx.send(ChaincodeMessage {
+                r#type: Type::Register as i32,
+                payload: ChaincodeId {
+                    name: cname.into(),
+                    ..Default::default()
+                }
+                .encode_to_vec(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+            let mut stream = ChaincodeSupportClient::new(channel)
+                .register(tokio_stream::wrappers::ReceiverStream::new(rx))
+                .await
+                .map_err(|s| format!("register: {}", s.message()))?
+                .into_inner();
+            let first = stream
+                .message()
+                .await
+                .map_err(|s| s.message().to_string())?;
+            drop(tx);
+            first.map(|m| m.r#type).ok_or_else(|| "stream ended".into())
+        }
+
+        #[tokio::test]
+        async fn register_is_bound_to_the_certificate_issued_for_the_chaincode() {
+            let auth = Arc::new(Authenticator::new(Ca::new().unwrap()));
+            let (address, support) = listener(&auth).await;
+            let issued = auth.generate("mycc").unwrap();
+            let identity = Some((issued.cert.into_bytes(), issued.key.into_bytes()));
+
+            // Its own certificate, another chaincode's name: refused.
+            let err = register(&auth, &address, identity.clone(), "other:1.0")
+                .await
+                .unwrap_err();
+            assert!(
+                err.contains(
+                    "TLS is active but chaincode other has a certificate not issued for it"
+                ),
+                "{err}"
+            );
+            assert!(support.registry().handler("other:1.0").is_none());
+
+            // A certificate of another CA: the TLS handshake fails, nothing registers.
+            let stranger = rcgen::generate_simple_self_signed(vec!["mycc".into()]).unwrap();
+            let err = register(
+                &auth,
+                &address,
+                Some((
+                    stranger.cert.pem().into_bytes(),
+                    stranger.signing_key.serialize_pem().into_bytes(),
+                )),
+                "mycc:1.0",
+            )
+            .await
+            .unwrap_err();
+            assert!(!err.is_empty());
+            // No certificate at all: refused too.
+            assert!(register(&auth, &address, None, "mycc:1.0").await.is_err());
+            assert!(support.registry().handler("mycc:1.0").is_none());
+
+            // The issued certificate for its chaincode: REGISTERED.
+            let kind = register(&auth, &address, identity, "mycc:1.0")
+                .await
+                .unwrap();
+            assert_eq!(kind, Type::Registered as i32);
+        }
+    }
 }

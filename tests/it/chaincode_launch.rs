@@ -892,3 +892,145 @@ fn a_chaincode_server_is_reached_through_the_shipped_ccaas_builder() {
         .join("release/chaincode/server/connection.json")
         .is_file());
 }
+
+/// The `peer` CLI with the network's environment plus `extra`.
+fn cli_with(net: &Network, extra: &[(String, String)], args: &[&str]) -> std::process::Output {
+    Command::new(PEER)
+        .args(args)
+        .current_dir(net.dir.path())
+        .env_clear()
+        .envs(net.peer_env())
+        .envs(extra.iter().cloned())
+        .output()
+        .unwrap()
+}
+
+#[test]
+#[ignore = "needs node and npm with the npm registry (or its cache); run with --include-ignored"]
+fn with_tls_the_launched_chaincode_registers_with_the_certificate_the_peer_issued() {
+    use base64::Engine;
+    node_setup().unwrap_or_else(|why| panic!("cannot run the Node.js chaincode: {why}"));
+    let net = Network::new();
+    let tls = net.cfg.join("tls");
+    let _orderer = net.spawn(
+        "orderer",
+        Command::new(env!("CARGO_BIN_EXE_orderer"))
+            .env_clear()
+            .env("FABRIC_CFG_PATH", &net.cfg)
+            .env("FABRIC_LOGGING_SPEC", "info")
+            .env("ORDERER_GENERAL_LISTENADDRESS", "127.0.0.1")
+            .env("ORDERER_GENERAL_LISTENPORT", net.orderer_port.to_string())
+            .env(
+                "ORDERER_OPERATIONS_LISTENADDRESS",
+                format!("127.0.0.1:{}", free_port()),
+            )
+            .env("ORDERER_FILELEDGER_LOCATION", net.path("orderer-ledger"))
+            .env("ORDERER_GENERAL_TLS_ENABLED", "true")
+            .env("ORDERER_GENERAL_TLS_CERTIFICATE", tls.join("server.crt"))
+            .env("ORDERER_GENERAL_TLS_PRIVATEKEY", tls.join("server.key"))
+            .env("ORDERER_GENERAL_TLS_ROOTCAS", tls.join("ca.crt")),
+    );
+    support::network::wait_for_port(net.orderer_port);
+    let tls_env = vec![("CORE_PEER_TLS_ENABLED".to_string(), "true".to_string())];
+    let mut peer_env = env_of(&[]);
+    peer_env.extend(tls_env.clone());
+    let peer = start_peer(&net, &peer_env);
+    assert!(peer.log_text().contains(
+        "with TLS: chaincodes present client certificates issued by the peer's chaincode CA"
+    ));
+    let cafile = tls.join("ca.crt");
+    let orderer_tls = [
+        "-o",
+        &net.orderer_address(),
+        "--tls",
+        "--cafile",
+        cafile.to_str().unwrap(),
+    ];
+    let ok = |args: &[&str]| {
+        let out = cli_with(&net, &tls_env, args);
+        assert!(out.status.success(), "peer {args:?}: {}", stderr(&out));
+        out
+    };
+    let tx = net.path("ch.tx");
+    net.configtxgen(&[
+        "-profile",
+        "SampleSingleMSPChannel",
+        "-channelID",
+        "ch",
+        "-outputCreateChannelTx",
+        tx.to_str().unwrap(),
+    ]);
+    let block = net.path("ch.block");
+    let mut create = vec!["channel", "create", "-c", "ch", "-f", tx.to_str().unwrap()];
+    create.extend(["--outputBlock", block.to_str().unwrap()]);
+    create.extend(orderer_tls);
+    ok(&create);
+    ok(&["channel", "join", "-b", block.to_str().unwrap()]);
+    let cds = write_node_cds(&net, "mycc", "1.0");
+    ok(&["chaincode", "install", cds.to_str().unwrap()]);
+    let mut inst = vec![
+        "chaincode",
+        "instantiate",
+        "-C",
+        "ch",
+        "-n",
+        "mycc",
+        "-v",
+        "1.0",
+    ];
+    inst.extend(["-l", "node", "-c", r#"{"Args":["init","a","5"]}"#]);
+    inst.extend(orderer_tls);
+    ok(&inst);
+
+    // Registered over TLS with what the peer handed it.
+    let env_query = [
+        "chaincode",
+        "query",
+        "-C",
+        "ch",
+        "-n",
+        "mycc",
+        "-c",
+        r#"{"Args":["env"]}"#,
+    ];
+    let start = Instant::now();
+    let got: serde_json::Value = loop {
+        let out = cli_with(&net, &tls_env, &env_query);
+        if out.status.success() {
+            break serde_json::from_str(&stdout(&out)).unwrap();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "{}",
+            stderr(&out)
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    let env = &got["env"];
+    assert_eq!(env["CORE_PEER_TLS_ENABLED"], "true");
+    let run_dir = fsp(&net).join("chaincodes/run/mycc-1.0");
+    for (var, file) in [
+        ("CORE_TLS_CLIENT_KEY_PATH", "client.key"),
+        ("CORE_TLS_CLIENT_CERT_PATH", "client.crt"),
+        ("CORE_PEER_TLS_ROOTCERT_FILE", "peer.crt"),
+    ] {
+        let path = run_dir.join(file);
+        assert_eq!(env[var], path.to_str().unwrap());
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{file}");
+    }
+    // The client certificate (base64 of a PEM, as Fabric writes it) was issued by the
+    // chaincode CA for the chaincode's name.
+    let cert_pem = base64::engine::general_purpose::STANDARD
+        .decode(std::fs::read(run_dir.join("client.crt")).unwrap())
+        .unwrap();
+    let der = rustls_pemfile::certs(&mut cert_pem.as_slice())
+        .next()
+        .unwrap()
+        .unwrap();
+    let (_, cert) = x509_parser::parse_x509_certificate(&der).unwrap();
+    assert_eq!(cert.subject().to_string(), "CN=mycc");
+    assert!(cert.issuer().to_string().contains("CN=chaincode-ca"));
+    peer.wait_log("chaincode mycc:1.0 registered and ready");
+}
