@@ -1034,3 +1034,92 @@ fn with_tls_the_launched_chaincode_registers_with_the_certificate_the_peer_issue
     assert!(cert.issuer().to_string().contains("CN=chaincode-ca"));
     peer.wait_log("chaincode mycc:1.0 registered and ready");
 }
+
+/// `go` on PATH, or why not.
+fn go_setup() -> Result<(), String> {
+    find_on_path("go")
+        .map(|_| ())
+        .ok_or_else(|| "go is not installed (CI installs golang-go)".into())
+}
+
+#[test]
+#[ignore = "needs go (Debian's golang-go); run with --include-ignored"]
+fn the_go_builder_builds_and_starts_go_chaincode_with_fabric_s_environment() {
+    go_setup().unwrap_or_else(|why| panic!("cannot build Go chaincode: {why}"));
+    let net = Network::new();
+    let _orderer = net.start_orderer();
+    let shimless = net.path("empty-gopath");
+    std::fs::create_dir_all(&shimless).unwrap();
+    let _peer = start_peer(
+        &net,
+        &env_of(&[
+            ("CORE_CHAINCODE_STARTUPTIMEOUT", "45s"),
+            ("CORE_CHAINCODE_GOLANG_GOPATH", shimless.to_str().unwrap()),
+        ]),
+    );
+    create_and_join(&net, "ch");
+    let golang = fabric::protos::peer::chaincode_spec::Type::Golang;
+
+    // A dependency-free program: built, started with Fabric's arguments and environment;
+    // it never registers, so the call ends with Fabric's startup-timeout text.
+    let main_go = std::fs::read(repo().join("tests/chaincode_go/envrecorder/main.go")).unwrap();
+    let cds = net.path("goenv.cds");
+    let import = "example.com/envrecorder";
+    write_cds(
+        &cds,
+        "goenv",
+        "1.0",
+        golang,
+        import,
+        &[(&format!("{import}/main.go"), main_go)],
+    );
+    net.cli_ok(&["chaincode", "install", cds.to_str().unwrap()]);
+    let out = instantiate(&net, "goenv", "1.0", "golang", r#"{"Args":["init"]}"#);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("could not launch chaincode goenv:1.0: timeout expired while starting chaincode goenv:1.0 for transaction"),
+        "{err}"
+    );
+    let record = fsp(&net).join("chaincodes/run/goenv-1.0/launch-record.json");
+    let got: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&record).expect("the program ran")).unwrap();
+    assert_eq!(
+        got["args"],
+        serde_json::json!([format!("-peer.address={}", net.chaincode_address())])
+    );
+    let env = &got["env"];
+    assert_eq!(env["CORE_CHAINCODE_ID_NAME"], "goenv:1.0");
+    assert_eq!(env["CORE_PEER_TLS_ENABLED"], "false");
+    assert_eq!(env["CORE_CHAINCODE_LOGGING_LEVEL"], "info");
+    assert_eq!(env["CORE_CHAINCODE_LOGGING_SHIM"], "warning");
+    assert!(env["CORE_CHAINCODE_LOGGING_FORMAT"]
+        .as_str()
+        .unwrap()
+        .contains("%{message}"));
+
+    // A chaincode importing the Go shim, with a GOPATH that lacks it: the error says so
+    // and names the setting.
+    let cds = net.path("needshim.cds");
+    let import = "example.com/needshim";
+    let source = "package main\n\nimport \"github.com/hyperledger/fabric/core/chaincode/shim\"\n\nfunc main() { _ = shim.Start }\n";
+    write_cds(
+        &cds,
+        "needshim",
+        "1.0",
+        golang,
+        import,
+        &[(&format!("{import}/main.go"), source.as_bytes().to_vec())],
+    );
+    net.cli_ok(&["chaincode", "install", cds.to_str().unwrap()]);
+    let out = instantiate(&net, "needshim", "1.0", "golang", r#"{"Args":["init"]}"#);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "the Go shim (github.com/hyperledger/fabric/core/chaincode/shim) is not in GOPATH {}",
+            shimless.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("chaincode.golang.gopath"), "{err}");
+}
