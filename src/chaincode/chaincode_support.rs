@@ -275,7 +275,7 @@ impl ChaincodeSupport {
         launcher.launch(name, version).await.map_err(launch_err)?;
         self.registry.handler(cname).ok_or_else(|| {
             launch_err(std::sync::Arc::new(
-                super::launcher::LaunchError::Abandoned(cname.to_string()),
+                super::launcher::LaunchError::NoHandler(cname.to_string()),
             ))
         })
     }

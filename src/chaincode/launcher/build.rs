@@ -162,7 +162,7 @@ impl Launcher {
                 .join(format!("{}-{hash}", sanitize(name))),
         );
         let guard = self.builds.lock(&dirs.root).await;
-        if let Some(built) = self.cached(&pkg.cname, &dirs)? {
+        if let Some(built) = super::super::blocking(|| self.cached(&pkg.cname, &dirs))? {
             return Ok(built);
         }
         let me = self.clone();
@@ -263,9 +263,9 @@ impl Launcher {
         })
         .expect("build info serializes");
         let path = dirs.root.join("build-info.json");
-        std::fs::write(&path, info).map_err(io_err(&cname, &path))?;
+        super::super::blocking(|| std::fs::write(&path, info)).map_err(io_err(&cname, &path))?;
         tracing::info!(target: "chaincode", "built chaincode {cname} with builder {builder_name}");
-        self.built(&cname, dirs, &builder_name)
+        super::super::blocking(|| self.built(&cname, dirs, &builder_name))
     }
 
     /// The first external builder whose `bin/detect` exits 0.

@@ -114,7 +114,8 @@ pub async fn build(
         return Ok(());
     }
     if language == Language::Golang {
-        let log = std::fs::read_to_string(&dirs.log).unwrap_or_default();
+        let log =
+            crate::chaincode::blocking(|| std::fs::read_to_string(&dirs.log)).unwrap_or_default();
         if log.contains(&format!("cannot find package \"{GO_SHIM}\"")) {
             return Err(LaunchError::GoShimMissing {
                 cname: pkg.cname.clone(),
@@ -160,15 +161,18 @@ async fn node_build(
         path: src.clone(),
         source,
     };
-    {
-        let (src, bld) = (src.clone(), bld.clone());
-        tokio::task::spawn_blocking(move || copy_tree(&src, &bld))
+    let locked =
+        {
+            let (src, bld) = (src.clone(), bld.clone());
+            tokio::task::spawn_blocking(move || {
+                copy_tree(&src, &bld)?;
+                Ok(bld.join("package-lock.json").is_file()
+                    || bld.join("npm-shrinkwrap.json").is_file())
+            })
             .await
             .map_err(|_| LaunchError::Abandoned(pkg.cname.clone()))?
-            .map_err(io)?;
-    }
-    let locked =
-        bld.join("package-lock.json").is_file() || bld.join("npm-shrinkwrap.json").is_file();
+            .map_err(io)?
+        };
     let mut cmd = toolchain_command(npm, &launcher.config.environment);
     cmd.arg(if locked { "ci" } else { "install" })
         .arg("--production")

@@ -199,6 +199,8 @@ pub enum LaunchError {
     Abandoned(String),
     #[error("chaincode {0} runs as a service and has no process to start")]
     NotAProcess(String),
+    #[error("claimed to start chaincode container for {0} but could not find handler")]
+    NoHandler(String),
 }
 
 type LaunchResult = Option<Result<(), Arc<LaunchError>>>;
@@ -343,7 +345,9 @@ impl Launcher {
             }
             _ => {
                 let tls = self.issue_certificate(&cname)?;
-                let command = self.run_command(name, version, &built.runnable, tls.as_ref())?;
+                let command = super::blocking(|| {
+                    self.run_command(name, version, &built.runnable, tls.as_ref())
+                })?;
                 let process = self.spawner.spawn(command, &log).await.map_err(|source| {
                     LaunchError::Spawn {
                         cname: cname.clone(),
@@ -482,6 +486,8 @@ impl Launcher {
             let exit = process.wait().await;
             tracing::info!(target: "chaincode", "chaincode {cname} (pid {}) exited: {exit}; its log: {}", process.pid, log.display());
             let Some(me) = me.upgrade() else { return };
+            // Only while no newer process of the chaincode was started: a handler then
+            // registered is the newer one's.
             let mut running = Self::lock(&me.running);
             if running
                 .get(&cname)
@@ -489,9 +495,8 @@ impl Launcher {
                 .is_some_and(|p| p.pid == process.pid)
             {
                 running.remove(&cname);
+                me.registry.remove(&cname);
             }
-            drop(running);
-            me.registry.remove(&cname);
         });
     }
 
@@ -568,4 +573,141 @@ fn write_private(path: &Path, content: &[u8]) -> std::io::Result<()> {
         .mode(0o600)
         .open(path)?;
     f.write_all(content)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protos::peer::{ChaincodeDeploymentSpec, ChaincodeId, ChaincodeSpec};
+    use crate::scc::lscc::ccprovider::CdsPackage;
+    use prost::Message;
+
+    fn script(path: &Path, body: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    /// A launcher over a temp peer folder with `cc:1` installed and one external builder
+    /// whose `bin/run` is `run`; its build appends a line to `<dir>/builds.count`.
+    fn launcher(dir: &Path, run: &str, startup: Duration) -> Arc<Launcher> {
+        let mut code = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::default(),
+        ));
+        let mut h = tar::Header::new_gnu();
+        h.set_size(2);
+        h.set_mode(0o644);
+        h.set_cksum();
+        code.append_data(&mut h, "src/x.txt", &b"hi"[..]).unwrap();
+        let cds = ChaincodeDeploymentSpec {
+            chaincode_spec: Some(ChaincodeSpec {
+                chaincode_id: Some(ChaincodeId {
+                    name: "cc".into(),
+                    version: "1".into(),
+                    path: "cc".into(),
+                }),
+                ..Default::default()
+            }),
+            code_package: code.into_inner().unwrap().finish().unwrap(),
+            ..Default::default()
+        };
+        let fsp = dir.join("fsp");
+        let store = ChaincodeStore::new(&fsp);
+        store
+            .put(&CdsPackage::from_bytes(&cds.encode_to_vec()).unwrap())
+            .unwrap();
+        let builder = dir.join("builder");
+        script(&builder.join("bin/detect"), "exit 0");
+        script(
+            &builder.join("bin/build"),
+            &format!("echo built >> {}/builds.count", dir.display()),
+        );
+        script(&builder.join("bin/run"), run);
+        let config = LauncherConfig {
+            startup_timeout: startup,
+            external_builders: vec![ExternalBuilderConfig {
+                path: builder,
+                name: "test".into(),
+                propagate_environment: Vec::new(),
+            }],
+            environment: vec![("PATH".into(), "/usr/bin:/bin".into())],
+            stop_deadline: Duration::from_secs(2),
+            ..LauncherConfig::new(&fsp, "127.0.0.1:7052")
+        };
+        let registry = Arc::new(HandlerRegistry::new());
+        Arc::new(Launcher::new(config, store, registry, None).unwrap())
+    }
+
+    fn builds(dir: &Path) -> usize {
+        std::fs::read_to_string(dir.join("builds.count"))
+            .unwrap_or_default()
+            .lines()
+            .count()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_launches_share_one_launch_and_builds_are_cached() {
+        let dir = tempfile::tempdir().unwrap();
+        let l = launcher(dir.path(), "echo no luck; exit 3", Duration::from_secs(60));
+        let (a, b) = tokio::join!(l.launch("cc", "1"), l.launch("cc", "1"));
+        let (a, b) = (a.unwrap_err(), b.unwrap_err());
+        assert!(
+            Arc::ptr_eq(&a, &b),
+            "both callers got the one launch's result"
+        );
+        assert!(
+            a.to_string().starts_with(
+                "chaincode registration failed: chaincode cc:1 exited with exit status 3 before registering; see its log "
+            ),
+            "{a}"
+        );
+        let log = l.config().log_path("cc", "1");
+        assert!(std::fs::read_to_string(&log).unwrap().contains("no luck"));
+        assert_eq!(builds(dir.path()), 1);
+        // The next launch runs again from the cached build.
+        l.launch("cc", "1").await.unwrap_err();
+        assert_eq!(builds(dir.path()), 1);
+        assert!(l.running().is_empty());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_startup_timeout_stops_what_was_started() {
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("pid");
+        let l = launcher(
+            dir.path(),
+            &format!("echo $$ > {}; exec sleep 60", pidfile.display()),
+            Duration::from_secs(1),
+        );
+        let err = l.launch("cc", "1").await.unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("timeout expired while starting chaincode cc:1 for transaction"),
+            "{err}"
+        );
+        let pid: i32 = std::fs::read_to_string(&pidfile)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let gone = || {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .map(|s| {
+                    s.rsplit_once(')')
+                        .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+                })
+                .unwrap_or(true)
+        };
+        let start = std::time::Instant::now();
+        while !gone() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the run process survived"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(l.running().is_empty());
+    }
 }
