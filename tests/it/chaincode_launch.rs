@@ -1098,6 +1098,35 @@ fn the_go_builder_builds_and_starts_go_chaincode_with_fabric_s_environment() {
         .unwrap()
         .contains("%{message}"));
 
+    // A package with its own go.mod is built in module mode (no GOPATH layout needed).
+    let cds = net.path("gomod.cds");
+    let import = "example.com/gomod";
+    let main_go =
+        "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"module mode ran\") }\n";
+    let go_mod = "module example.com/gomod\n\ngo 1.19\n";
+    write_cds(
+        &cds,
+        "gomod",
+        "1.0",
+        golang,
+        import,
+        &[
+            (&format!("{import}/main.go"), main_go.as_bytes().to_vec()),
+            (&format!("{import}/go.mod"), go_mod.as_bytes().to_vec()),
+        ],
+    );
+    net.cli_ok(&["chaincode", "install", cds.to_str().unwrap()]);
+    let out = instantiate(&net, "gomod", "1.0", "golang", r#"{"Args":["init"]}"#);
+    let err = stderr(&out);
+    assert!(
+        err.contains("chaincode gomod:1.0 exited with exit status 0 before registering"),
+        "{err}"
+    );
+    let log = fsp(&net).join("chaincodes/logs/gomod-1.0.log");
+    assert!(std::fs::read_to_string(log)
+        .unwrap()
+        .contains("module mode ran"));
+
     // A chaincode importing the Go shim, with a GOPATH that lacks it: the error says so
     // and names the setting.
     let cds = net.path("needshim.cds");

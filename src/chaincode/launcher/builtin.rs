@@ -5,7 +5,8 @@
 //! - Go (Fabric's golang platform): `go build` of the import path (the spec's path) with
 //!   GO111MODULE=off in a GOPATH made of the package (`source/`, laid out `src/<import
 //!   path>`) and the GOPATH holding the shim (`chaincode.golang.gopath`, default the
-//!   peer's GOPATH, else `go env GOPATH`); started as `chaincode -peer.address=<address>`.
+//!   peer's GOPATH, else `go env GOPATH`); or, when the package has `go.mod` at its path,
+//!   `go build .` there in module mode. Started as `chaincode -peer.address=<address>`.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -212,18 +213,33 @@ async fn go_build(
     dirs: &BuildDirs,
     launcher: &Launcher,
 ) -> Result<Command, LaunchError> {
-    let mut gopath = dirs.source.clone().into_os_string();
-    if let Some(shim) = go_shim_path(launcher).await {
-        gopath.push(":");
-        gopath.push(shim);
-    }
+    let module_dir = dirs.source.join("src").join(&pkg.path);
+    let has_go_mod = {
+        let go_mod = module_dir.join("go.mod");
+        crate::chaincode::blocking(|| go_mod.is_file())
+    };
     let mut cmd = toolchain_command(go, &launcher.config.environment);
-    cmd.args(["build", "-o"])
-        .arg(dirs.bld.join("chaincode"))
-        .arg(&pkg.path)
-        .env("GOPATH", gopath)
-        .env("GO111MODULE", "off")
-        .current_dir(&dirs.source);
+    cmd.args(["build", "-o"]).arg(dirs.bld.join("chaincode"));
+    if has_go_mod {
+        // Module mode: the package's go.mod (and vendor/, used by go itself when present);
+        // the user's GOPATH keeps the module cache.
+        cmd.arg(".")
+            .env("GO111MODULE", "on")
+            .current_dir(&module_dir);
+        if let Some(p) = launcher.config.env("GOPATH") {
+            cmd.env("GOPATH", p);
+        }
+    } else {
+        let mut gopath = dirs.source.clone().into_os_string();
+        if let Some(shim) = go_shim_path(launcher).await {
+            gopath.push(":");
+            gopath.push(shim);
+        }
+        cmd.arg(&pkg.path)
+            .env("GOPATH", gopath)
+            .env("GO111MODULE", "off")
+            .current_dir(&dirs.source);
+    }
     if launcher.config.env("HOME").is_none() && launcher.config.env("GOCACHE").is_none() {
         cmd.env("GOCACHE", launcher.config.builds_dir().join(".gocache"));
     }
