@@ -64,10 +64,20 @@ const Chaincode = class {
     }
 };
 if (process.env.CHAINCODE_SERVER_ADDRESS) {
-    shim.server(new Chaincode(), {
+    const opts = {
         ccid: process.env.CHAINCODE_ID,
         address: process.env.CHAINCODE_SERVER_ADDRESS,
-    }).start();
+    };
+    const tls = process.env.CHAINCODE_TLS_DIR;
+    if (tls) {
+        const fs = require('fs');
+        opts.tlsProps = {
+            key: fs.readFileSync(tls + '/server.key'),
+            cert: fs.readFileSync(tls + '/server.crt'),
+            clientCACerts: fs.readFileSync(tls + '/ca.crt'),
+        };
+    }
+    shim.server(new Chaincode(), opts).start();
 } else {
     shim.start(new Chaincode());
 }
@@ -828,33 +838,75 @@ fn an_external_builder_gets_fabric_2_arguments_metadata_and_chaincode_json() {
     );
 }
 
-#[test]
-#[ignore = "needs node, npm and `npm ci --prefix tests/chaincode_support`; run with --include-ignored"]
-fn a_chaincode_server_is_reached_through_the_shipped_ccaas_builder() {
-    node_setup().unwrap_or_else(|why| panic!("cannot run the Node.js chaincode: {why}"));
+/// Starts the test's chaincode server (fabric-shim's server mode) as `svc:1.0` on a free
+/// port, with mutual TLS from `tls` (sampleconfig's certificate) when given; returns its
+/// guard and address.
+fn start_chaincode_server(net: &Network, tls: Option<&Path>) -> (Guard, String) {
     let support_modules = repo().join("tests/chaincode_support/node_modules");
     assert!(
         support_modules.join("fabric-shim").is_dir(),
         "run npm ci --prefix tests/chaincode_support"
     );
-    let net = Network::new();
-    let _orderer = net.start_orderer();
-    // The chaincode server, started by the test (fabric-shim's server mode).
     let server_dir = net.path("ccserver");
     std::fs::create_dir_all(&server_dir).unwrap();
     std::fs::write(server_dir.join("chaincode.js"), CHAINCODE_JS).unwrap();
     std::os::unix::fs::symlink(&support_modules, server_dir.join("node_modules")).unwrap();
     let port = free_port();
     let address = format!("127.0.0.1:{port}");
-    let _server = net.spawn(
-        "ccserver",
-        Command::new(find_on_path("node").unwrap())
-            .arg(server_dir.join("chaincode.js"))
-            .env_clear()
-            .env("CHAINCODE_ID", "svc:1.0")
-            .env("CHAINCODE_SERVER_ADDRESS", &address),
-    );
+    let mut cmd = Command::new(find_on_path("node").unwrap());
+    cmd.arg(server_dir.join("chaincode.js"))
+        .env_clear()
+        .env("CHAINCODE_ID", "svc:1.0")
+        .env("CHAINCODE_SERVER_ADDRESS", &address);
+    if let Some(dir) = tls {
+        cmd.env("CHAINCODE_TLS_DIR", dir);
+    }
+    let guard = net.spawn("ccserver", &mut cmd);
     support::network::wait_for_port(port);
+    (guard, address)
+}
+
+/// Installs `svc:1.0` as a package holding only `connection` (src/connection.json) and
+/// returns the instantiate's output.
+fn install_and_instantiate_service(
+    net: &Network,
+    name: &str,
+    connection: &serde_json::Value,
+) -> std::process::Output {
+    let cds = net.path(&format!("{name}.cds"));
+    write_cds(
+        &cds,
+        name,
+        "1.0",
+        fabric::protos::peer::chaincode_spec::Type::Node,
+        name,
+        &[("connection.json", connection.to_string().into_bytes())],
+    );
+    net.cli_ok(&["chaincode", "install", cds.to_str().unwrap()]);
+    instantiate(net, name, "1.0", "node", r#"{"Args":["init","s","42"]}"#)
+}
+
+/// The build folder of chaincode `name`.
+fn build_dir_of(net: &Network, name: &str) -> PathBuf {
+    std::fs::read_dir(fsp(net).join("chaincodes/builds"))
+        .unwrap()
+        .flatten()
+        .find(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(&format!("{name}-"))
+        })
+        .unwrap()
+        .path()
+}
+
+#[test]
+#[ignore = "needs node, npm and `npm ci --prefix tests/chaincode_support`; run with --include-ignored"]
+fn a_chaincode_server_is_reached_through_the_shipped_ccaas_builder() {
+    node_setup().unwrap_or_else(|why| panic!("cannot run the Node.js chaincode: {why}"));
+    let net = Network::new();
+    let _orderer = net.start_orderer();
+    let (_server, address) = start_chaincode_server(&net, None);
     let _peer = start_peer(&net, &env_of(&[]));
     create_and_join(&net, "ch");
     let connection = serde_json::json!({
@@ -862,35 +914,60 @@ fn a_chaincode_server_is_reached_through_the_shipped_ccaas_builder() {
         "dial_timeout": "10s",
         "tls_required": false,
     });
-    let cds = net.path("svc.cds");
-    write_cds(
-        &cds,
-        "svc",
-        "1.0",
-        fabric::protos::peer::chaincode_spec::Type::Node,
-        "svc",
-        &[("connection.json", connection.to_string().into_bytes())],
-    );
-    net.cli_ok(&["chaincode", "install", cds.to_str().unwrap()]);
-    let out = instantiate(&net, "svc", "1.0", "node", r#"{"Args":["init","s","42"]}"#);
+    let out = install_and_instantiate_service(&net, "svc", &connection);
     assert!(out.status.success(), "{}", stderr(&out));
     query_until(&net, "svc", r#"{"Args":["get","s"]}"#, "42");
     let out = invoke(&net, "svc", r#"{"Args":["put","s","43"]}"#);
     assert!(out.status.success(), "{}", stderr(&out));
     query_until(&net, "svc", r#"{"Args":["get","s"]}"#, "43");
-    let info = std::fs::read_dir(fsp(&net).join("chaincodes/builds"))
-        .unwrap()
-        .flatten()
-        .find(|e| e.file_name().to_string_lossy().starts_with("svc-"))
-        .unwrap()
-        .path();
+    let build = build_dir_of(&net, "svc");
     assert_eq!(
-        std::fs::read_to_string(info.join("build-info.json")).unwrap(),
+        std::fs::read_to_string(build.join("build-info.json")).unwrap(),
         r#"{"builder_name":"ccaas"}"#
     );
-    assert!(info
+    assert!(build
         .join("release/chaincode/server/connection.json")
         .is_file());
+}
+
+#[test]
+#[ignore = "needs node, npm and `npm ci --prefix tests/chaincode_support`; run with --include-ignored"]
+fn a_chaincode_server_with_mutual_tls_is_dialed_with_the_connection_file_s_material() {
+    node_setup().unwrap_or_else(|why| panic!("cannot run the Node.js chaincode: {why}"));
+    let net = Network::new();
+    let _orderer = net.start_orderer();
+    let tls = net.cfg.join("tls");
+    let (_server, address) = start_chaincode_server(&net, Some(&tls));
+    let _peer = start_peer(&net, &env_of(&[]));
+    create_and_join(&net, "ch");
+    let pem = |f: &str| std::fs::read_to_string(tls.join(f)).unwrap();
+
+    // Without a client certificate the server refuses: one line naming the service.
+    let refused = serde_json::json!({
+        "address": address,
+        "tls_required": true,
+        "root_cert": pem("ca.crt"),
+    });
+    let out = install_and_instantiate_service(&net, "nocert", &refused);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("could not launch chaincode nocert:1.0: chaincode nocert:1.0 as a service: "),
+        "{err}"
+    );
+
+    let connection = serde_json::json!({
+        "address": address,
+        "dial_timeout": "10s",
+        "tls_required": true,
+        "client_auth_required": true,
+        "root_cert": pem("ca.crt"),
+        "client_cert": pem("server.crt"),
+        "client_key": pem("server.key"),
+    });
+    let out = install_and_instantiate_service(&net, "svc", &connection);
+    assert!(out.status.success(), "{}", stderr(&out));
+    query_until(&net, "svc", r#"{"Args":["get","s"]}"#, "42");
 }
 
 /// The `peer` CLI with the network's environment plus `extra`.
