@@ -59,6 +59,8 @@ pub enum CcaasError {
         #[source]
         source: tonic::transport::Error,
     },
+    #[error("the chaincode server at {address} ended the Connect stream before REGISTER")]
+    EndedBeforeRegister { address: String },
     #[error("the chaincode server at {address} refused Chaincode.Connect: {status}")]
     Refused {
         address: String,
@@ -170,12 +172,13 @@ pub fn read_release(release_dir: &Path) -> Result<Option<ConnectionInfo>, CcaasE
 }
 
 /// Dials the chaincode server and serves its `Connect` stream as a registered chaincode's
-/// (in a task); returns once the stream is open. The REGISTER then arrives on it.
+/// (in a task); returns once the stream is open, with the task, which ends with the stream.
+/// The REGISTER then arrives on it.
 pub async fn connect(
     cname: &str,
     info: &ConnectionInfo,
     registry: Arc<HandlerRegistry>,
-) -> Result<(), CcaasError> {
+) -> Result<tokio::task::JoinHandle<()>, CcaasError> {
     let address = info.address.clone();
     let endpoint = info
         .client
@@ -206,8 +209,7 @@ pub async fn connect(
         })?
         .into_inner();
     tracing::info!(target: "chaincode", "connected to the chaincode server of {cname} at {address}");
-    tokio::spawn(serve_stream(inbound, tx, registry, None));
-    Ok(())
+    Ok(tokio::spawn(serve_stream(inbound, tx, registry, None)))
 }
 
 #[cfg(test)]

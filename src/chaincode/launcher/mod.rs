@@ -333,13 +333,21 @@ impl Launcher {
         match &built.runnable {
             Runnable::Server(info) => {
                 let info = info.clone();
-                ccaas::connect(&cname, &info, self.registry.clone())
+                let ccaas_err = |source| LaunchError::Ccaas {
+                    cname: cname.clone(),
+                    source,
+                };
+                let stream = ccaas::connect(&cname, &info, self.registry.clone())
                     .await
-                    .map_err(|source| LaunchError::Ccaas {
-                        cname: cname.clone(),
-                        source,
-                    })?;
-                registered.await;
+                    .map_err(ccaas_err)?;
+                tokio::select! {
+                    _ = registered => {}
+                    _ = stream => {
+                        return Err(ccaas_err(ccaas::CcaasError::EndedBeforeRegister {
+                            address: info.address.clone(),
+                        }))
+                    }
+                }
                 tracing::info!(target: "chaincode", "chaincode {cname} reached as a service at {}", info.address);
                 Ok(())
             }
