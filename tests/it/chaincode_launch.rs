@@ -53,6 +53,7 @@ const Chaincode = class {
             return shim.success(Buffer.from(JSON.stringify({ argv: process.argv.slice(2), env, pid: process.pid })));
         }
         case 'sleep':
+            console.log(`sleeping ${params[0]}`);
             await new Promise((r) => setTimeout(r, parseInt(params[0], 10)));
             return shim.success(Buffer.from('slept'));
         case 'exit':
@@ -451,13 +452,8 @@ fn node_chaincode_is_built_launched_supervised_and_relaunched_by_the_peer() {
 
     // Killed mid-transaction: that call fails with a clear error, the next one relaunches.
     let slow = {
-        let (cfg, dir, env) = (
-            net.cfg.clone(),
-            net.dir.path().to_path_buf(),
-            net.peer_env(),
-        );
+        let (dir, env) = (net.dir.path().to_path_buf(), net.peer_env());
         std::thread::spawn(move || {
-            let _ = cfg;
             Command::new(PEER)
                 .args([
                     "chaincode",
@@ -476,9 +472,12 @@ fn node_chaincode_is_built_launched_supervised_and_relaunched_by_the_peer() {
                 .unwrap()
         })
     };
-    let log = fsp(&net).join("chaincodes/logs/mycc-1.0.log");
-    let _ = log;
-    std::thread::sleep(Duration::from_secs(2));
+    // The chaincode says when it is inside the transaction.
+    wait_until("the chaincode's sleep", Duration::from_secs(60), || {
+        std::fs::read_to_string(&cc_log)
+            .unwrap_or_default()
+            .contains("sleeping 60000")
+    });
     // SAFETY: signalling the chaincode's process group by its id.
     unsafe {
         libc::kill(-pid, libc::SIGKILL);
