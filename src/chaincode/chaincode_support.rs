@@ -12,8 +12,10 @@ use std::time::Duration;
 use prost::Message;
 use tokio::sync::mpsc;
 
-use super::handler::{serve_stream, Handler, OUTBOUND_QUEUE};
+use super::accesscontrol::Authenticator;
+use super::handler::{serve_stream, Handler, StreamAuth, OUTBOUND_QUEUE};
 use super::handler_registry::HandlerRegistry;
+use super::launcher::Launcher;
 use super::transaction_context::TransactionContext;
 use super::{canonical_name, short_txid, DefinitionError, ExecError, ExecFailure};
 use crate::ledger::{HistoryQueryExecutor, QueryExecutor, TxSimulator};
@@ -62,22 +64,51 @@ pub struct TxParams<'a> {
     pub key_level_endorsement: bool,
 }
 
-/// The peer's chaincode support: registered handlers and execution.
+/// The peer's chaincode support: registered handlers, the launcher and execution.
 pub struct ChaincodeSupport {
     registry: Arc<HandlerRegistry>,
     config: SupportConfig,
     sccs: Arc<crate::scc::Registry>,
+    launcher: Option<Arc<Launcher>>,
+    authenticator: Option<Arc<Authenticator>>,
 }
 
 impl ChaincodeSupport {
     /// Chaincode support with an empty handler registry; `sccs` are the system chaincodes
     /// (refused or special in chaincode-to-chaincode calls).
     pub fn new(config: SupportConfig, sccs: Arc<crate::scc::Registry>) -> Self {
+        Self::with_registry(config, sccs, Arc::new(HandlerRegistry::new()))
+    }
+
+    /// Chaincode support over an existing handler registry (the one a launcher waits on).
+    pub fn with_registry(
+        config: SupportConfig,
+        sccs: Arc<crate::scc::Registry>,
+        registry: Arc<HandlerRegistry>,
+    ) -> Self {
         ChaincodeSupport {
-            registry: Arc::new(HandlerRegistry::new()),
+            registry,
             config,
             sccs,
+            launcher: None,
+            authenticator: None,
         }
+    }
+
+    /// Launches chaincodes that are not running with `launcher` (not in dev mode).
+    pub fn launching_with(mut self, launcher: Arc<Launcher>) -> Self {
+        self.launcher = Some(launcher);
+        self
+    }
+
+    /// Checks each REGISTER against the client certificate of its TLS stream.
+    pub fn authenticating_with(mut self, authenticator: Arc<Authenticator>) -> Self {
+        self.authenticator = Some(authenticator);
+        self
+    }
+
+    pub fn launcher(&self) -> Option<&Arc<Launcher>> {
+        self.launcher.as_ref()
     }
 
     pub fn config(&self) -> &SupportConfig {
@@ -92,6 +123,7 @@ impl ChaincodeSupport {
     pub fn service(self: &Arc<Self>) -> ChaincodeSupportServer<ChaincodeSupportService> {
         ChaincodeSupportServer::new(ChaincodeSupportService {
             registry: self.registry.clone(),
+            authenticator: self.authenticator.clone(),
         })
         .max_decoding_message_size(crate::comm::MAX_MESSAGE_SIZE)
         .max_encoding_message_size(crate::comm::MAX_MESSAGE_SIZE)
@@ -186,17 +218,9 @@ impl ChaincodeSupport {
     ) -> Pin<Box<dyn Future<Output = Result<ChaincodeMessage, ExecError>> + Send + 'a>> {
         Box::pin(async move {
             let cname = canonical_name(name, version);
-            let Some(handler) = self.registry.handler(&cname) else {
-                if self.config.user_runs_cc {
-                    tracing::error!(target: "chaincode", "You are attempting to perform an action other than Deploy on Chaincode that is not ready and you are in developer mode. Did you forget to Deploy your chaincode?");
-                }
-                return Err(ExecError::NotRunning {
-                    tx_id: params.tx_id.to_string(),
-                    channel: params.channel_id.to_string(),
-                    cname,
-                    address: self.config.peer_address.clone(),
-                });
-            };
+            let handler = self
+                .handler_or_launch(params, name, version, &cname)
+                .await?;
             let fail = |reason: ExecFailure| ExecError::Execute {
                 tx_id: params.tx_id.to_string(),
                 reason,
@@ -212,6 +236,47 @@ impl ChaincodeSupport {
             self.run(&handler, params, input, is_init, inbox)
                 .await
                 .map_err(fail)
+        })
+    }
+
+    /// The registered handler of `cname`, launching the chaincode first when it is not
+    /// registered (Fabric's `Launch`); in dev mode, or without a launcher, a chaincode that
+    /// is not running is an error saying how to start it.
+    async fn handler_or_launch(
+        &self,
+        params: &TxParams<'_>,
+        name: &str,
+        version: &str,
+        cname: &str,
+    ) -> Result<Arc<Handler>, ExecError> {
+        if let Some(handler) = self.registry.handler(cname) {
+            return Ok(handler);
+        }
+        let launcher = match &self.launcher {
+            Some(l) if !self.config.user_runs_cc => l,
+            _ => {
+                if self.config.user_runs_cc {
+                    tracing::error!(target: "chaincode", "You are attempting to perform an action other than Deploy on Chaincode that is not ready and you are in developer mode. Did you forget to Deploy your chaincode?");
+                }
+                return Err(ExecError::NotRunning {
+                    tx_id: params.tx_id.to_string(),
+                    channel: params.channel_id.to_string(),
+                    cname: cname.to_string(),
+                    address: self.config.peer_address.clone(),
+                });
+            }
+        };
+        let launch_err = |source| ExecError::Launch {
+            tx_id: params.tx_id.to_string(),
+            channel: params.channel_id.to_string(),
+            cname: cname.to_string(),
+            source,
+        };
+        launcher.launch(name, version).await.map_err(launch_err)?;
+        self.registry.handler(cname).ok_or_else(|| {
+            launch_err(std::sync::Arc::new(
+                super::launcher::LaunchError::NoHandler(cname.to_string()),
+            ))
         })
     }
 
@@ -300,6 +365,7 @@ pub fn chaincode_definition(
 #[derive(Clone)]
 pub struct ChaincodeSupportService {
     registry: Arc<HandlerRegistry>,
+    authenticator: Option<Arc<Authenticator>>,
 }
 
 #[tonic::async_trait]
@@ -311,11 +377,18 @@ impl ChaincodeSupportGrpc for ChaincodeSupportService {
         &self,
         request: tonic::Request<tonic::Streaming<ChaincodeMessage>>,
     ) -> Result<tonic::Response<Self::RegisterStream>, tonic::Status> {
+        let auth = self.authenticator.as_ref().map(|a| StreamAuth {
+            authenticator: a.clone(),
+            client_cert: request
+                .peer_certs()
+                .and_then(|certs| certs.first().map(|c| c.to_vec())),
+        });
         let (tx, rx) = mpsc::channel(OUTBOUND_QUEUE);
         tokio::spawn(serve_stream(
             request.into_inner(),
             tx,
             self.registry.clone(),
+            auth,
         ));
         Ok(tonic::Response::new(
             tokio_stream::wrappers::ReceiverStream::new(rx),

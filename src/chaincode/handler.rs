@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use prost::Message;
 use tokio::sync::mpsc;
 
+use super::accesscontrol::Authenticator;
 use super::handler_registry::HandlerRegistry;
 use super::short_txid;
 use crate::protos::peer::chaincode_message::Type;
@@ -113,6 +114,11 @@ impl Handler {
         Ok(rx)
     }
 
+    /// Ends every open transaction context (their executions see the stream gone).
+    pub fn close_all(&self) {
+        self.contexts().clear();
+    }
+
     /// Closes a transaction context.
     pub fn close_context(&self, channel: &str, tx_id: &str) {
         self.contexts()
@@ -204,6 +210,13 @@ pub fn parse_name(cname: &str) -> &str {
     before_channel.split(':').next().unwrap_or(before_channel)
 }
 
+/// With chaincode TLS on: the authenticator and the client certificate (DER) of the
+/// stream, checked against the chaincode REGISTER names.
+pub struct StreamAuth {
+    pub authenticator: Arc<Authenticator>,
+    pub client_cert: Option<Vec<u8>>,
+}
+
 /// Handles one chaincode stream: REGISTER first (→ REGISTERED, READY, registered under its
 /// canonical name), then routes messages until the stream ends or its answer side is gone
 /// (the peer stopping ends it); the handler is then deregistered and its open transactions
@@ -212,8 +225,9 @@ pub async fn serve_stream(
     mut inbound: tonic::Streaming<ChaincodeMessage>,
     outbound: mpsc::Sender<Outbound>,
     registry: Arc<HandlerRegistry>,
+    auth: Option<StreamAuth>,
 ) {
-    let handler = match register(&mut inbound, &outbound, &registry).await {
+    let handler = match register(&mut inbound, &outbound, &registry, auth.as_ref()).await {
         Ok(h) => h,
         Err(status) => {
             let _ = outbound.send(Err(status)).await;
@@ -253,6 +267,7 @@ async fn register(
     inbound: &mut tonic::Streaming<ChaincodeMessage>,
     outbound: &mpsc::Sender<Outbound>,
     registry: &Arc<HandlerRegistry>,
+    auth: Option<&StreamAuth>,
 ) -> Result<Arc<Handler>, tonic::Status> {
     let first = loop {
         match inbound.message().await {
@@ -274,6 +289,16 @@ async fn register(
             "could not unmarshal the REGISTER chaincode id: {e}"
         ))
     })?;
+    if let Some(auth) = auth {
+        let name = parse_name(&id.name);
+        if let Err(e) = auth
+            .authenticator
+            .authenticate(name, auth.client_cert.as_deref())
+        {
+            tracing::error!(target: "chaincode", "refusing the REGISTER of {}: {e}", id.name);
+            return Err(tonic::Status::permission_denied(e.to_string()));
+        }
+    }
     let handler = Arc::new(Handler::new(id, outbound.clone()));
     if let Err(e) = registry.register(handler.clone()) {
         tracing::error!(target: "chaincode", "failed to start {}: {e}", handler.canonical_name());

@@ -1,7 +1,10 @@
 //! Fabric's `HandlerRegistry`: the registered chaincode handlers by canonical name.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
+
+use tokio::sync::watch;
 
 use super::handler::Handler;
 
@@ -11,14 +14,51 @@ use super::handler::Handler;
 pub struct DuplicateChaincode(pub String);
 
 /// The handlers of the chaincodes registered with this peer, keyed by `name:version`.
-#[derive(Default)]
 pub struct HandlerRegistry {
     handlers: Mutex<HashMap<String, Arc<Handler>>>,
+    /// Bumped on every registration, so a launch can await its chaincode's.
+    registrations: watch::Sender<u64>,
+}
+
+impl Default for HandlerRegistry {
+    fn default() -> Self {
+        HandlerRegistry {
+            handlers: Mutex::new(HashMap::new()),
+            registrations: watch::channel(0).0,
+        }
+    }
 }
 
 impl HandlerRegistry {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Completes once `cname` is registered (at once when it already is). Subscribes when
+    /// called, so a registration right after the call is not missed.
+    pub fn wait_for(self: &Arc<Self>, cname: &str) -> impl Future<Output = ()> + Send + 'static {
+        let mut changes = self.registrations.subscribe();
+        let me = self.clone();
+        let cname = cname.to_string();
+        async move {
+            loop {
+                if me.handler(&cname).is_some() {
+                    return;
+                }
+                if changes.changed().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+        }
+    }
+
+    /// Removes whatever handler is registered as `cname` (its process is gone) and ends
+    /// its open transactions.
+    pub fn remove(&self, cname: &str) {
+        let removed = self.lock().remove(cname);
+        if let Some(handler) = removed {
+            handler.close_all();
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Handler>>> {
@@ -34,6 +74,8 @@ impl HandlerRegistry {
             return Err(DuplicateChaincode(key));
         }
         handlers.insert(key, handler);
+        drop(handlers);
+        self.registrations.send_modify(|n| *n += 1);
         Ok(())
     }
 
@@ -89,5 +131,28 @@ mod tests {
         r.deregister(&a);
         assert!(r.handler("mycc:1.0").is_none());
         assert!(r.names().is_empty());
+    }
+
+    #[tokio::test]
+    async fn wait_for_completes_on_registration_and_remove_ends_contexts() {
+        let r = Arc::new(HandlerRegistry::new());
+        let waiting = tokio::spawn(r.wait_for("mycc:1.0"));
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished());
+        r.register(handler("other:1")).unwrap();
+        let h = handler("mycc:1.0");
+        let mut ctx = h.open_context("ch", "t").unwrap();
+        r.register(h).unwrap();
+        tokio::time::timeout(std::time::Duration::from_secs(5), waiting)
+            .await
+            .expect("registration seen")
+            .unwrap();
+        r.wait_for("mycc:1.0").await;
+        r.remove("mycc:1.0");
+        assert!(r.handler("mycc:1.0").is_none());
+        assert!(
+            ctx.recv().await.is_none(),
+            "the open transaction sees the end"
+        );
     }
 }

@@ -9,12 +9,17 @@
 //! (or INIT) and serves the shim's state requests against the proposal's transaction
 //! simulator ([`transaction_context::TransactionContext`]) until COMPLETED or ERROR.
 //!
-//! This build never launches chaincode processes: the user starts them (Fabric's dev mode,
-//! `--peer-chaincodedev`); a chaincode that is not registered fails with a line saying so.
+//! A chaincode that is not registered is launched ([`launcher`]): built from its installed
+//! package and started as a supervised process, or dialed as a service; in dev mode
+//! (`--peer-chaincodedev`) the user starts it and a missing one fails with a line saying so.
+//! With TLS, [`accesscontrol`] issues each launch a client certificate and binds REGISTER
+//! to it.
 
+pub mod accesscontrol;
 pub mod chaincode_support;
 pub mod handler;
 pub mod handler_registry;
+pub mod launcher;
 pub mod platforms;
 pub mod transaction_context;
 
@@ -24,15 +29,25 @@ pub use handler_registry::DuplicateChaincode;
 pub use handler_registry::HandlerRegistry;
 
 /// Why a chaincode execution failed; the texts follow Fabric's.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ExecError {
-    /// No chaincode with this canonical name is registered.
-    #[error("failed to execute transaction {tx_id}: [channel {channel}] could not launch chaincode {cname}: it is not running and this build does not launch chaincodes; start it with CORE_CHAINCODE_ID_NAME={cname} and --peer.address {address}")]
+    /// No chaincode with this canonical name is registered and the peer is in development
+    /// mode (the user starts chaincodes).
+    #[error("failed to execute transaction {tx_id}: [channel {channel}] could not launch chaincode {cname}: it is not running and the peer is in development mode (--peer-chaincodedev), where chaincodes are started by hand; start it with CORE_CHAINCODE_ID_NAME={cname} and --peer.address {address}")]
     NotRunning {
         tx_id: String,
         channel: String,
         cname: String,
         address: String,
+    },
+    /// The chaincode could not be launched (Fabric's `Launch` error).
+    #[error("failed to execute transaction {tx_id}: [channel {channel}] could not launch chaincode {cname}: {source}")]
+    Launch {
+        tx_id: String,
+        channel: String,
+        cname: String,
+        #[source]
+        source: std::sync::Arc<launcher::LaunchError>,
     },
     /// The execution could not complete (timeout, stream gone, duplicate tx id...).
     #[error("failed to execute transaction {tx_id}: {reason}")]

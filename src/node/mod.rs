@@ -9,6 +9,7 @@
 //!   drains (stop accepting, finish in-flight calls, stop channel work, close ledgers).
 
 pub mod admin;
+pub mod chaincode;
 pub mod channels;
 pub mod lock;
 pub mod metrics;
@@ -23,7 +24,9 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use crate::aclmgmt::{PolicyChecker, ResourceProvider};
-use crate::chaincode::{ChaincodeSupport, SupportConfig};
+use crate::chaincode::accesscontrol::Authenticator;
+use crate::chaincode::launcher::Launcher;
+use crate::chaincode::{ChaincodeSupport, HandlerRegistry, SupportConfig};
 use crate::comm::server::DRAIN_DEADLINE;
 use crate::comm::shutdown::{exit_on_next_signal, next_signal};
 use crate::comm::{
@@ -95,6 +98,10 @@ pub enum NodeError {
     Serve(#[source] CommError),
     #[error("cannot start the async runtime: {0}")]
     Runtime(String),
+    #[error("cannot set up chaincode TLS: {0}")]
+    ChaincodeTls(String),
+    #[error("cannot start the chaincode launcher: {0}")]
+    Launcher(#[source] std::io::Error),
 }
 
 /// The peer's local MSP and its default signer (Fabric's InitCrypto for the node).
@@ -135,13 +142,17 @@ pub struct NodeSettings {
     pub chaincode_listen_address: Option<String>,
     /// What the `peer` binary was stamped with (the operations endpoint's /version).
     pub build: BuildInfo,
+    /// The chaincode launcher's keys (`chaincode.externalBuilders`, ...).
+    pub launch: chaincode::LaunchSettings,
 }
 
 impl NodeSettings {
     /// Reads the settings from a loaded core.yaml (with its CORE_* overrides).
     pub fn from_source(source: &ConfigSource) -> Result<Self, ConfigError> {
+        let config = CoreConfig::from_source(source)?;
         Ok(NodeSettings {
-            config: CoreConfig::from_source(source)?,
+            launch: chaincode::LaunchSettings::from_source(source, &config)?,
+            config,
             chaincode_listen_address: source
                 .get_string("peer.chaincodeListenAddress")?
                 .filter(|a| !a.is_empty()),
@@ -160,6 +171,7 @@ pub struct PeerNode {
     admin_listener: Option<TcpListener>,
     chaincode_listener: TcpListener,
     chaincode_support: Arc<ChaincodeSupport>,
+    chaincode_auth: Option<Arc<Authenticator>>,
     operations: OperationsSystem,
     server_config: ServerConfig,
     admin: Arc<AdminServer>,
@@ -200,6 +212,7 @@ impl PeerNode {
             config,
             chaincode_listen_address,
             build,
+            launch,
         } = settings;
         let (msp, signer) = local_msp(&config)?;
         let admin_policy = SignaturePolicyEvaluator::new(
@@ -229,9 +242,19 @@ impl PeerNode {
         if chaincode_listen_address.is_none() {
             tracing::warn!(target: "nodeCmd", "peer.chaincodeListenAddress is not set, using {chaincode_address}");
         }
+        let chaincode_auth = chaincode::authenticator(&config)?;
+        let launcher = Arc::new(
+            Launcher::new(
+                launch.launcher_config(&config, &chaincode_address),
+                ChaincodeStore::new(&file_system_path(&config)),
+                Arc::new(HandlerRegistry::new()),
+                chaincode_auth.clone(),
+            )
+            .map_err(NodeError::Launcher)?,
+        );
         let (endorser, chaincode_support) = compose_endorser(
             &config,
-            &chaincode_address,
+            (&chaincode_address, launcher, chaincode_auth.clone()),
             &peer,
             msp,
             acl.clone(),
@@ -283,6 +306,7 @@ impl PeerNode {
             admin_listener,
             chaincode_listener,
             chaincode_support,
+            chaincode_auth,
             operations,
             server_config,
             admin,
@@ -370,7 +394,11 @@ impl PeerNode {
         let chaincode_server = serve_chaincode(
             self.chaincode_listener,
             &self.chaincode_support,
-            &self.server_config,
+            &chaincode::listener_config(
+                &self.server_config,
+                self.chaincode_auth.as_ref(),
+                &self.chaincode_support.config().peer_address,
+            )?,
             stop.clone(),
             drain,
         )?;
@@ -414,6 +442,9 @@ impl PeerNode {
             let _ = task.await;
         }
         let _ = chaincode_server.await;
+        if let Some(launcher) = self.chaincode_support.launcher() {
+            launcher.stop_all().await;
+        }
         self.channels.stop_all().await;
         if tokio::time::timeout(drain, operations).await.is_err() {
             tracing::warn!(target: "nodeCmd", "the operations endpoint did not stop within {drain:?}; leaving it");
@@ -432,11 +463,25 @@ impl PeerNode {
 
     /// One line per part of Fabric's peer this build does not run, said once at start.
     fn log_unavailable_parts(&self) {
-        tracing::warn!(
-            target: "nodeCmd",
-            "This build does not launch chaincodes: start each chaincode yourself (as in dev mode) with CORE_CHAINCODE_ID_NAME=<name>:<version> and --peer.address {}",
-            self.chaincode_support.config().peer_address
-        );
+        if self.chaincode_support.config().user_runs_cc {
+            tracing::info!(
+                target: "nodeCmd",
+                "Development mode: start each chaincode yourself with CORE_CHAINCODE_ID_NAME=<name>:<version> and --peer.address {}",
+                self.chaincode_support.config().peer_address
+            );
+        } else if let Some(launcher) = self.chaincode_support.launcher() {
+            let c = launcher.config();
+            let builders: Vec<&str> = c
+                .external_builders
+                .iter()
+                .map(|b| b.name.as_str())
+                .collect();
+            tracing::info!(
+                target: "nodeCmd",
+                "Chaincodes are launched by this peer: external builders {builders:?}, then the built-in golang and node builders; builds, runs and logs under {}",
+                chaincode::chaincodes_dir(&self.config).display()
+            );
+        }
         if self.config.peer.profile.enabled {
             tracing::warn!(
                 target: "nodeCmd",
@@ -469,12 +514,12 @@ fn serve_admin(
     Ok(tokio::spawn(serve_with_drain("admin", server, stop, drain)))
 }
 
-/// Starts the chaincode listener's server (plaintext: chaincodes are started by the
-/// user); its Register streams end when `stop` fires.
+/// Starts the chaincode listener's server with `config` (see [`chaincode::listener_config`]);
+/// its Register streams end when `stop` fires.
 fn serve_chaincode(
     listener: TcpListener,
     support: &Arc<ChaincodeSupport>,
-    server_config: &ServerConfig,
+    config: &ServerConfig,
     stop: Stop,
     drain: Duration,
 ) -> Result<tokio::task::JoinHandle<Result<(), CommError>>, NodeError> {
@@ -482,11 +527,14 @@ fn serve_chaincode(
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
-    tracing::info!(target: "nodeCmd", "Starting chaincode support on {cc_address} (without TLS: chaincodes are started by the user and connect in plaintext)");
-    let config = ServerConfig {
-        tls: None,
-        ..server_config.clone()
-    };
+    match config.tls {
+        Some(_) => {
+            tracing::info!(target: "nodeCmd", "Starting chaincode support on {cc_address} with TLS: chaincodes present client certificates issued by the peer's chaincode CA")
+        }
+        None => {
+            tracing::info!(target: "nodeCmd", "Starting chaincode support on {cc_address} (without TLS)")
+        }
+    }
     let router = config
         .builder()
         .map_err(NodeError::Tls)?
@@ -514,7 +562,11 @@ fn admin_service(admin: &Arc<AdminServer>) -> AdminGrpcServer<AdminService> {
 #[allow(clippy::too_many_arguments)]
 fn compose_endorser(
     config: &CoreConfig,
-    chaincode_address: &str,
+    (chaincode_address, launcher, chaincode_auth): (
+        &str,
+        Arc<Launcher>,
+        Option<Arc<Authenticator>>,
+    ),
     peer: &Arc<Peer>,
     msp: X509Msp,
     acl: Arc<ResourceProvider>,
@@ -545,7 +597,7 @@ fn compose_endorser(
     );
     sccs.register_enabled(Arc::new(Qscc::new(peer.clone(), acl.clone())), whitelist);
     let sccs = Arc::new(sccs);
-    let support = Arc::new(ChaincodeSupport::new(
+    let mut support = ChaincodeSupport::with_registry(
         SupportConfig {
             execute_timeout: config.chaincode.executetimeout,
             user_runs_cc: config.chaincode.mode == "dev",
@@ -553,7 +605,13 @@ fn compose_endorser(
             total_query_limit: config.ledger.state.total_query_limit.max(1) as usize,
         },
         sccs.clone(),
-    ));
+        launcher.registry().clone(),
+    )
+    .launching_with(launcher);
+    if let Some(auth) = chaincode_auth {
+        support = support.authenticating_with(auth);
+    }
+    let support = Arc::new(support);
     let mut endorser = Endorser::new(peer.clone(), msp, acl, sccs)
         .map_err(|e| NodeError::Endorser(e.to_string()))?
         .with_chaincode_support(support.clone())

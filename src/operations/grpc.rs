@@ -34,6 +34,8 @@ const STREAMING_METHODS: &[&str] = &[
     "/protos.Deliver/Deliver",
     "/protos.Deliver/DeliverFiltered",
     "/protos.ChaincodeSupport/Register",
+    // Chaincode as a service: served by chaincodes (the Rust shim's server mode).
+    "/protos.Chaincode/Connect",
     "/gossip.Gossip/GossipStream",
     "/orderer.AtomicBroadcast/Broadcast",
     "/orderer.AtomicBroadcast/Deliver",

@@ -149,7 +149,7 @@ fn node_chaincode_instantiate_invoke_query_through_the_real_shim() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("could not launch chaincode mycc:1.0: it is not running and this build does not launch chaincodes"),
+        err.contains("could not launch chaincode mycc:1.0: it is not running and the peer is in development mode"),
         "{err}"
     );
 

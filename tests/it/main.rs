@@ -8,6 +8,7 @@
 
 mod support;
 
+mod chaincode_launch;
 mod chaincode_package;
 mod chaincode_shim;
 mod channelconfig_vectors;
