@@ -57,7 +57,7 @@ pub fn ctor_args(ctor: &str) -> Result<Vec<Vec<u8>>, CliError> {
 }
 
 /// A chaincode spec as Fabric's `getChaincodeSpec` builds it; `-l` is case-insensitive
-/// and our `rust` and `ccaas` languages are typed UNDEFINED.
+/// and our `rust` and `ccaas` languages are typed CAR (see [`crate::chaincode::platforms`]).
 pub fn chaincode_spec(
     lang: &str,
     name: &str,

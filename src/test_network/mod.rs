@@ -25,6 +25,21 @@ pub use up::up;
 /// The embedded defaults the network's nodes run with.
 const CORE_YAML: &str = include_str!("../../sampleconfig/core.yaml");
 const ORDERER_YAML: &str = include_str!("../../sampleconfig/orderer.yaml");
+/// The external builders sampleconfig ships, written beside core.yaml.
+const BUILDERS: &[(&str, &str)] = &[
+    (
+        "ccaas/bin/detect",
+        include_str!("../../sampleconfig/externalbuilders/ccaas/bin/detect"),
+    ),
+    (
+        "ccaas/bin/build",
+        include_str!("../../sampleconfig/externalbuilders/ccaas/bin/build"),
+    ),
+    (
+        "ccaas/bin/release",
+        include_str!("../../sampleconfig/externalbuilders/ccaas/bin/release"),
+    ),
+];
 
 /// Why a test-network command failed; each is one line saying what to do.
 #[derive(Debug, thiserror::Error)]

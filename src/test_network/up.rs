@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::layout::{Layout, Options, CHANNEL_PROFILE, GENESIS_PROFILE, MARKER, SYSTEM_CHANNEL};
 use super::process::{self, Toolchain};
-use super::{Event, NetworkError, CORE_YAML, ORDERER_YAML};
+use super::{Event, NetworkError, BUILDERS, CORE_YAML, ORDERER_YAML};
 
 /// Builds and starts the network `options` describe; returns its layout (with pids).
 pub fn up(
@@ -128,6 +128,7 @@ fn write(path: &Path, text: &str) -> Result<(), NetworkError> {
 fn write_configs(layout: &Layout, peers_per_org: u32) -> Result<(), NetworkError> {
     let config = layout.config_dir();
     write(&config.join("core.yaml"), CORE_YAML)?;
+    write_builders(&config)?;
     write(&config.join("orderer.yaml"), ORDERER_YAML)?;
     write(
         &config.join("crypto-config.yaml"),
@@ -135,6 +136,23 @@ fn write_configs(layout: &Layout, peers_per_org: u32) -> Result<(), NetworkError
     )?;
     write(&config.join("configtx.yaml"), &layout.configtx_yaml())?;
     layout.save()
+}
+
+/// The external builders core.yaml lists (`externalbuilders/<name>/bin/...`, relative to
+/// the config folder), executable.
+fn write_builders(config: &Path) -> Result<(), NetworkError> {
+    use std::os::unix::fs::PermissionsExt;
+    for (path, text) in BUILDERS {
+        let file = config.join("externalbuilders").join(path);
+        let io = |source| NetworkError::Io {
+            path: file.clone(),
+            source,
+        };
+        std::fs::create_dir_all(file.parent().unwrap_or(config)).map_err(io)?;
+        write(&file, text)?;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).map_err(io)?;
+    }
+    Ok(())
 }
 
 fn generate_crypto(tools: &Toolchain, layout: &Layout) -> Result<(), NetworkError> {

@@ -10,6 +10,7 @@ mod support;
 
 mod chaincode_launch;
 mod chaincode_package;
+mod chaincode_python;
 mod chaincode_shim;
 mod channelconfig_vectors;
 mod cli_flags;

@@ -5,9 +5,11 @@
 //! - node: a folder, `node_modules/` left out ([`folder`]);
 //! - java: a folder, `target/ build/ out/` and `.class` files left out;
 //! - car: the `.car` file itself;
-//! - our two extensions, typed UNDEFINED in the spec and packed like node: `rust` (a folder
-//!   with `Cargo.toml`; `target/` also left out) and `ccaas` (a folder with
-//!   `connection.json`, chaincode as a service). External builders tell them apart by
+//! - our two extensions, packed like node: `rust` (a folder with `Cargo.toml`; `target/`
+//!   also left out) and `ccaas` (a folder with `connection.json`, chaincode as a service).
+//!   Their spec type is CAR, the opaque-archive type Fabric v1.4 registers and never
+//!   inspects, so that a deploy of them is valid on a Fabric peer of the same channel too
+//!   (Fabric's validation refuses an UNDEFINED type). External builders tell them apart by
 //!   content (`src/Cargo.toml`, `src/connection.json`).
 
 pub mod ccmetadata;
@@ -65,9 +67,9 @@ pub enum Language {
     Node,
     Java,
     Car,
-    /// Our extension: a Rust chaincode (spec type UNDEFINED).
+    /// Our extension: a Rust chaincode (spec type CAR).
     Rust,
-    /// Our extension: a chaincode-as-a-service package (spec type UNDEFINED).
+    /// Our extension: a chaincode-as-a-service package (spec type CAR).
     Ccaas,
 }
 
@@ -92,7 +94,7 @@ impl Language {
             Language::Node => SpecType::Node,
             Language::Java => SpecType::Java,
             Language::Car => SpecType::Car,
-            Language::Rust | Language::Ccaas => SpecType::Undefined,
+            Language::Rust | Language::Ccaas => SpecType::Car,
         }
     }
 
@@ -240,10 +242,7 @@ mod tests {
     fn languages_are_case_insensitive_and_typed() {
         assert_eq!(Language::parse("GoLang").unwrap(), Language::Golang);
         assert_eq!(Language::parse("node").unwrap().spec_type(), SpecType::Node);
-        assert_eq!(
-            Language::parse("RUST").unwrap().spec_type(),
-            SpecType::Undefined
-        );
+        assert_eq!(Language::parse("RUST").unwrap().spec_type(), SpecType::Car);
         assert_eq!(
             Language::parse("cobol").unwrap_err().to_string(),
             "unknown chaincode language \"cobol\": use golang, node, java, car, rust or ccaas"
