@@ -70,11 +70,7 @@ impl Pool {
             let ch = endpoint
                 .connect()
                 .await
-                .map_err(|e| BenchError::Unreachable {
-                    name: ep.name.clone(),
-                    address: ep.address.clone(),
-                    reason: error_chain(&e),
-                })?;
+                .map_err(|e| unreachable(&ep.name, &ep.address, error_chain(&e)))?;
             channels.push(ch);
         }
         Ok(Pool {
@@ -89,6 +85,36 @@ impl Pool {
     pub fn channel(&self) -> Channel {
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.channels.len();
         self.channels[i].clone()
+    }
+}
+
+/// The error for a node that could not be reached: a TLS mismatch when the reason says so
+/// (a TLS client meeting a plaintext server, or the other way round), else unreachable.
+pub fn unreachable(name: &str, address: &str, reason: String) -> BenchError {
+    let hint = if reason.contains("InvalidContentType") || reason.contains("corrupt message") {
+        Some("the node does not speak TLS, but its tls_ca is set; remove tls_ca")
+    } else if reason.contains("frame with invalid size")
+        || reason.contains("h2 protocol error")
+        || reason.contains("connection reset")
+    {
+        Some("the node may require TLS; set its tls_ca (and the client TLS pair for mutual TLS)")
+    } else if reason.contains("certificate") || reason.contains("UnknownIssuer") {
+        Some("the node's TLS certificate does not verify with tls_ca / server_name")
+    } else {
+        None
+    };
+    match hint {
+        Some(hint) => BenchError::TlsMismatch {
+            name: name.to_string(),
+            address: address.to_string(),
+            hint,
+            reason,
+        },
+        None => BenchError::Unreachable {
+            name: name.to_string(),
+            address: address.to_string(),
+            reason,
+        },
     }
 }
 
@@ -166,10 +192,16 @@ pub async fn probe_orderer(
         Vec::new(),
     )
     .map_err(BenchError::Build)?;
-    let unreachable = |s: tonic::Status| BenchError::Unreachable {
-        name: pool.name.clone(),
-        address: pool.address.clone(),
-        reason: status_line(&s),
+    let unreachable = |s: tonic::Status| {
+        if s.code() == tonic::Code::Unavailable {
+            unreachable(&pool.name, &pool.address, error_chain(&s))
+        } else {
+            BenchError::Probe {
+                name: pool.name.clone(),
+                address: pool.address.clone(),
+                reason: format!("Deliver of channel {channel}: {}", status_line(&s)),
+            }
+        }
     };
     let probe = |reason: String| BenchError::Probe {
         name: pool.name.clone(),

@@ -73,6 +73,13 @@ pub enum BenchError {
         address: String,
         reason: String,
     },
+    #[error("TLS mismatch with {name} at {address}: {hint} ({reason})")]
+    TlsMismatch {
+        name: String,
+        address: String,
+        hint: &'static str,
+        reason: String,
+    },
     #[error("{name} ({address}) refused the probe: {reason}")]
     Probe {
         name: String,

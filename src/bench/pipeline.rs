@@ -117,13 +117,11 @@ impl Run {
                 .process_proposal(tx.signed.clone())
                 .await
                 .map_err(|s| match s.code() {
-                    tonic::Code::Unavailable | tonic::Code::Unknown | tonic::Code::Internal => {
-                        BenchError::Unreachable {
-                            name: pool.name.clone(),
-                            address: pool.address.clone(),
-                            reason: status_line(&s),
-                        }
-                    }
+                    tonic::Code::Unavailable => super::connect::unreachable(
+                        &pool.name,
+                        &pool.address,
+                        super::connect::error_chain(&s),
+                    ),
                     _ => probe(format!("the endorsement failed: {}", status_line(&s))),
                 })?
                 .into_inner();
