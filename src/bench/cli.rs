@@ -203,7 +203,15 @@ async fn bench(
     ticker.abort();
     bar.finish_and_clear();
     run.stop();
-    Ok(Summary::new(&run, elapsed, &cpu))
+    let mut summary = Summary::new(&run, elapsed, &cpu);
+    if cli.sink {
+        let verify =
+            tokio::task::spawn_blocking(|| super::sink::p256_verify_rate(Duration::from_secs(2)))
+                .await
+                .map_err(|e| BenchError::Sink(e.to_string()))??;
+        summary.p256_verify_per_s = Some(verify);
+    }
+    Ok(summary)
 }
 
 fn progress(checked: &Checked, hidden: bool) -> ProgressBar {

@@ -192,3 +192,35 @@ fn filtered(number: u64, tx_ids: Vec<String>) -> DeliverResponse {
         })),
     }
 }
+
+/// ECDSA P-256 verifications per second on all cores through `fabric::crypto` (ring),
+/// measured for `period` on one thread per core: the yardstick the sink's figure is stated
+/// against (the network's peers spend their CPU mostly verifying).
+pub fn p256_verify_rate(period: std::time::Duration) -> Result<f64, BenchError> {
+    use crate::crypto::{Curve, HashFamily, PrivateKey};
+    let message = [0x5a_u8; 1024];
+    let key = PrivateKey::generate(Curve::P256).map_err(|e| BenchError::Sink(e.to_string()))?;
+    let public = key.public_key();
+    let sig = key
+        .sign(HashFamily::Sha2, &message)
+        .map_err(|e| BenchError::Sink(e.to_string()))?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let start = std::time::Instant::now();
+    let total: u64 = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..cores)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut n = 0u64;
+                    while start.elapsed() < period {
+                        if public.verify(HashFamily::Sha2, &message, &sig).is_ok() {
+                            n += 1;
+                        }
+                    }
+                    n
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or(0)).sum()
+    });
+    Ok(total as f64 / start.elapsed().as_secs_f64())
+}
