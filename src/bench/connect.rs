@@ -177,7 +177,7 @@ pub async fn probe_orderer(
         r#type: Some(seek_position::Type::Newest(SeekNewest {})),
     };
     let info = SeekInfo {
-        start: Some(newest.clone()),
+        start: Some(newest),
         stop: Some(newest),
         behavior: seek_info::SeekBehavior::BlockUntilReady as i32,
         error_response: seek_info::SeekErrorResponse::Strict as i32,
