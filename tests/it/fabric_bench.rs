@@ -326,3 +326,60 @@ fn bad_configurations_fail_before_any_load() {
     // Nothing reached the ledger.
     assert_eq!(height(&net, "badchannel"), before);
 }
+
+/// A config with only the client (the sink replaces peers and orderer).
+fn sink_config(dir: &Path) -> PathBuf {
+    let msp = Path::new(env!("CARGO_MANIFEST_DIR")).join("sampleconfig/msp");
+    let path = dir.join("sink.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            "channel: mychannel\nchaincode: mycc\nfunction: put\nargs: [\"{{{{key}}}}\"]\n\
+             client: {{ msp_id: SampleOrg, msp_dir: \"{}\" }}\ncount: 300\nconcurrency: 50\n",
+            msp.display()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn the_sink_takes_every_mode_and_the_counts_add_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = sink_config(dir.path());
+    for (mode, last) in [
+        ("e2e", "committed_valid"),
+        ("endorse", "endorsed"),
+        ("order", "ordered"),
+    ] {
+        let s = summary(&bench(&cfg, &["--sink", "--json", "--mode", mode]));
+        assert_eq!(n(&s, "submitted"), 300, "{mode}: {s}");
+        assert_eq!(n(&s, last), 300, "{mode}: {s}");
+        assert_eq!(n(&s, "errors"), 0, "{mode}: {s}");
+        assert!(s["p256_verify_per_s"].as_f64().unwrap() > 0.0, "{s}");
+        let finished: u64 = s["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["finished"].as_u64().unwrap())
+            .sum();
+        assert_eq!(finished, 300, "{mode}: {s}");
+    }
+}
+
+#[test]
+fn open_loop_never_starts_more_than_its_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = sink_config(dir.path());
+    let s = summary(&bench(
+        &cfg,
+        &["--sink", "--json", "--rate", "100", "--duration", "2s"],
+    ));
+    let submitted = n(&s, "submitted");
+    assert!((1..=201).contains(&submitted), "{s}");
+    assert_eq!(
+        submitted,
+        n(&s, "committed_valid") + n(&s, "committed_invalid") + n(&s, "errors"),
+        "{s}"
+    );
+}
