@@ -157,7 +157,7 @@ fn execute(cli: &Cli) -> Result<String, BenchError> {
         })?;
     }
     if cli.json {
-        serde_json::to_string_pretty(&summary).map_err(|e| BenchError::Sink(e.to_string()))
+        serde_json::to_string_pretty(&summary).map_err(BenchError::Json)
     } else {
         Ok(summary.tables())
     }
@@ -173,7 +173,7 @@ async fn bench(
             let client = config.client.clone();
             tokio::task::spawn_blocking(move || super::signer::load(&client))
                 .await
-                .map_err(|e| BenchError::Sink(e.to_string()))??
+                .map_err(BenchError::Task)??
         };
         let addr = super::sink::serve(signer).await?;
         let ep = Endpoint {
@@ -208,7 +208,7 @@ async fn bench(
         let verify =
             tokio::task::spawn_blocking(|| super::sink::p256_verify_rate(Duration::from_secs(2)))
                 .await
-                .map_err(|e| BenchError::Sink(e.to_string()))??;
+                .map_err(BenchError::Task)??;
         summary.p256_verify_per_s = Some(verify);
     }
     Ok(summary)

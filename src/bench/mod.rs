@@ -96,8 +96,14 @@ pub enum BenchError {
         #[source]
         source: std::io::Error,
     },
-    #[error("the in-process sink failed: {0}")]
-    Sink(String),
+    #[error("the in-process sink cannot listen on loopback: {0}")]
+    SinkListen(#[source] std::io::Error),
+    #[error("cannot measure the P-256 verify rate: {0}")]
+    Crypto(#[source] crate::crypto::CryptoError),
+    #[error("a signing task failed: {0}")]
+    Task(#[source] tokio::task::JoinError),
+    #[error("cannot write the summary as JSON: {0}")]
+    Json(#[source] serde_json::Error),
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] std::io::Error),
 }

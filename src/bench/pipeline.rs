@@ -55,7 +55,7 @@ impl Run {
         let client = config.client.clone();
         let signer = tokio::task::spawn_blocking(move || signer::load(&client))
             .await
-            .map_err(|e| BenchError::Sink(e.to_string()))??;
+            .map_err(BenchError::Task)??;
         let template = Template::new(&config.args, config.conflict_rate)?;
         let mode = config.mode;
         let mut endorsers = Vec::new();
@@ -80,7 +80,11 @@ impl Run {
         if !run.endorsers.is_empty() {
             run.probe_endorsers().await?;
         }
-        if let Some(orderer) = run.checked.config.orderer.clone() {
+        let orderer = match mode {
+            Mode::E2e | Mode::Order => run.checked.config.orderer.clone(),
+            Mode::Endorse | Mode::Observe => None,
+        };
+        if let Some(orderer) = orderer {
             let pool = Pool::dial(
                 &orderer,
                 &run.checked.config.client,
@@ -205,7 +209,7 @@ impl Run {
         }
         let mut chunks = Vec::new();
         while let Some(done) = tasks.join_next().await {
-            chunks.push(done.map_err(|e| BenchError::Sink(e.to_string()))??);
+            chunks.push(done.map_err(BenchError::Task)??);
         }
         chunks.sort_by_key(|(first, _)| *first);
         let all: Vec<Envelope> = chunks.into_iter().flat_map(|(_, v)| v).collect();
@@ -223,7 +227,7 @@ impl Run {
             signer::proposal(signer.as_ref(), &channel, &chaincode, args)
         })
         .await
-        .map_err(|e| BenchError::Sink(e.to_string()))?
+        .map_err(BenchError::Task)?
     }
 
     /// Runs the load: `concurrency` transactions in flight (closed loop), or `rate` started

@@ -43,10 +43,8 @@ struct Sink {
 pub async fn serve(signer: Arc<dyn SigningIdentity>) -> Result<SocketAddr, BenchError> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
-        .map_err(|e| BenchError::Sink(e.to_string()))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| BenchError::Sink(e.to_string()))?;
+        .map_err(BenchError::SinkListen)?;
+    let addr = listener.local_addr().map_err(BenchError::SinkListen)?;
     let (committed, _) = broadcast::channel(1 << 16);
     let sink = Sink { signer, committed };
     let router = tonic::transport::Server::builder()
@@ -199,11 +197,11 @@ fn filtered(number: u64, tx_ids: Vec<String>) -> DeliverResponse {
 pub fn p256_verify_rate(period: std::time::Duration) -> Result<f64, BenchError> {
     use crate::crypto::{Curve, HashFamily, PrivateKey};
     let message = [0x5a_u8; 1024];
-    let key = PrivateKey::generate(Curve::P256).map_err(|e| BenchError::Sink(e.to_string()))?;
+    let key = PrivateKey::generate(Curve::P256).map_err(BenchError::Crypto)?;
     let public = key.public_key();
     let sig = key
         .sign(HashFamily::Sha2, &message)
-        .map_err(|e| BenchError::Sink(e.to_string()))?;
+        .map_err(BenchError::Crypto)?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let start = std::time::Instant::now();
     let total: u64 = std::thread::scope(|s| {
