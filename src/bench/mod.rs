@@ -6,7 +6,7 @@
 //! the responses carry identical payloads (Fabric's `CreateSignedTx`), signs the envelope,
 //! submits it on one of several pipelined `orderer.AtomicBroadcast/Broadcast` streams
 //! ([`broadcast`]) and sees it committed on the peers' `protos.Deliver/DeliverFiltered`
-//! streams ([`observe`]). Signing runs on the blocking pool; every queue is bounded.
+//! streams ([`observe`]). Signing runs on a fixed pool of threads ([`workers`]); every queue is bounded.
 //! [`stats`] keeps counts and latency histograms, [`report`] prints them, [`sink`] is an
 //! in-process network that accepts everything (the tool's own ceiling).
 
@@ -23,6 +23,7 @@ pub mod signer;
 pub mod sink;
 pub mod stats;
 pub mod template;
+pub mod workers;
 
 use std::path::PathBuf;
 
@@ -102,6 +103,8 @@ pub enum BenchError {
     Crypto(#[source] crate::crypto::CryptoError),
     #[error("a signing task failed: {0}")]
     Task(#[source] tokio::task::JoinError),
+    #[error("the signing threads stopped")]
+    WorkersGone,
     #[error("cannot write the summary as JSON: {0}")]
     Json(#[source] serde_json::Error),
     #[error("cannot start the async runtime: {0}")]

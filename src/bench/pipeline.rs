@@ -15,6 +15,7 @@ use super::observe::{code_name, seek_from_newest, Waiters, Watch};
 use super::signer::{self, SignedTx};
 use super::stats::{Stage, Stats};
 use super::template::Template;
+use super::workers::Workers;
 use super::BenchError;
 use crate::msp::SigningIdentity;
 use crate::protos::common::Envelope;
@@ -36,6 +37,7 @@ pub struct Run {
     pub stats: Arc<Stats>,
     prebuilt: Mutex<std::vec::IntoIter<Envelope>>,
     watches: Vec<tokio::task::JoinHandle<()>>,
+    workers: Workers,
 }
 
 /// What [`Run::drive`] measured.
@@ -75,6 +77,7 @@ impl Run {
             stats: Arc::new(Stats::new(Instant::now())),
             prebuilt: Mutex::new(Vec::new().into_iter()),
             watches: Vec::new(),
+            workers: Workers::per_core(),
             checked,
         };
         if !run.endorsers.is_empty() {
@@ -223,11 +226,9 @@ impl Run {
         let signer = self.signer.clone();
         let channel = self.checked.config.channel.clone();
         let chaincode = self.checked.config.chaincode.clone();
-        tokio::task::spawn_blocking(move || {
-            signer::proposal(signer.as_ref(), &channel, &chaincode, args)
-        })
-        .await
-        .map_err(BenchError::Task)?
+        self.workers
+            .run(move || signer::proposal(signer.as_ref(), &channel, &chaincode, args))
+            .await?
     }
 
     /// Runs the load: `concurrency` transactions in flight (closed loop), or `rate` started
@@ -341,10 +342,10 @@ impl Run {
             return Some((tx, Envelope::default()));
         }
         let signer = self.signer.clone();
-        let assembled = tokio::task::spawn_blocking(move || {
-            signer::envelope(signer.as_ref(), &tx, &responses).map(|env| (tx, env))
-        })
-        .await;
+        let assembled = self
+            .workers
+            .run(move || signer::envelope(signer.as_ref(), &tx, &responses).map(|env| (tx, env)))
+            .await;
         match assembled {
             Ok(Ok(done)) => Some(done),
             Ok(Err(e)) if e.to_string().contains("do not match") => {
