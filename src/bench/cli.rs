@@ -193,6 +193,14 @@ async fn bench(
     let bar = progress(&run.checked, cli.no_progress || cli.json);
     let by_count = matches!(run.checked.length, Length::Count(_));
     let ticker = tokio::spawn(tick(bar.clone(), run.stats.clone(), by_count));
+    let on_ctrl_c = {
+        let run = run.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                run.interrupt();
+            }
+        })
+    };
     let before = Sample::take(processes);
     let elapsed = if run.checked.config.mode == Mode::Observe {
         run.observe().await
@@ -201,6 +209,7 @@ async fn bench(
     };
     let cpu = before.since();
     ticker.abort();
+    on_ctrl_c.abort();
     bar.finish_and_clear();
     run.stop();
     let mut summary = Summary::new(&run, elapsed, &cpu);

@@ -38,6 +38,8 @@ pub struct Run {
     prebuilt: Mutex<std::vec::IntoIter<Envelope>>,
     watches: Vec<tokio::task::JoinHandle<()>>,
     workers: Workers,
+    /// Set by Ctrl-C: start nothing more, finish what is in flight, report.
+    interrupted: std::sync::atomic::AtomicBool,
 }
 
 /// What [`Run::drive`] measured.
@@ -78,6 +80,7 @@ impl Run {
             prebuilt: Mutex::new(Vec::new().into_iter()),
             watches: Vec::new(),
             workers: Workers::per_core(),
+            interrupted: std::sync::atomic::AtomicBool::new(false),
             checked,
         };
         if !run.endorsers.is_empty() {
@@ -241,10 +244,11 @@ impl Run {
         let mut tasks = JoinSet::new();
         let mut seq = 0u64;
         loop {
-            let more = match self.checked.length {
-                Length::Count(n) => seq < n,
-                Length::Duration(d) => start.elapsed() < d,
-            };
+            let more = !self.interrupted.load(Ordering::Relaxed)
+                && match self.checked.length {
+                    Length::Count(n) => seq < n,
+                    Length::Duration(d) => start.elapsed() < d,
+                };
             if !more {
                 break;
             }
@@ -279,7 +283,10 @@ impl Run {
                 Length::Count(n) => seen >= n,
                 Length::Duration(d) => start.elapsed() >= d,
             };
-            if done || self.watches.iter().all(|w| w.is_finished()) {
+            if done
+                || self.interrupted.load(Ordering::Relaxed)
+                || self.watches.iter().all(|w| w.is_finished())
+            {
                 return Elapsed {
                     load: start.elapsed(),
                 };
@@ -427,6 +434,11 @@ impl Run {
                 self.stats.error("commit: not seen within commit_timeout");
             }
         }
+    }
+
+    /// Stops starting transactions (Ctrl-C); those in flight finish and are reported.
+    pub fn interrupt(&self) {
+        self.interrupted.store(true, Ordering::Relaxed);
     }
 
     /// Stops the commit watchers.
