@@ -9,6 +9,7 @@
 //! [`cli`] (the `peer` command tree).
 
 pub mod aclmgmt;
+pub mod bench;
 pub mod chaincode;
 pub mod channelconfig;
 pub mod cli;

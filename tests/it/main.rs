@@ -23,6 +23,7 @@ mod configtxlator_vectors;
 mod cryptogen;
 mod deliver;
 mod endorser;
+mod fabric_bench;
 mod generated_docs;
 mod ledger_state;
 mod ledger_store;
