@@ -16,6 +16,7 @@ use super::accesscontrol::Authenticator;
 use super::handler::{serve_stream, Handler, StreamAuth, OUTBOUND_QUEUE};
 use super::handler_registry::HandlerRegistry;
 use super::launcher::Launcher;
+use super::metrics::ChaincodeMetrics;
 use super::transaction_context::TransactionContext;
 use super::{canonical_name, short_txid, DefinitionError, ExecError, ExecFailure};
 use crate::ledger::{HistoryQueryExecutor, QueryExecutor, TxSimulator};
@@ -71,6 +72,7 @@ pub struct ChaincodeSupport {
     sccs: Arc<crate::scc::Registry>,
     launcher: Option<Arc<Launcher>>,
     authenticator: Option<Arc<Authenticator>>,
+    metrics: ChaincodeMetrics,
 }
 
 impl ChaincodeSupport {
@@ -92,7 +94,14 @@ impl ChaincodeSupport {
             sccs,
             launcher: None,
             authenticator: None,
+            metrics: ChaincodeMetrics::default(),
         }
+    }
+
+    /// Counts into `metrics` (the peer's registry) instead of a private one.
+    pub fn with_metrics(mut self, metrics: ChaincodeMetrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// Launches chaincodes that are not running with `launcher` (not in dev mode).
@@ -272,7 +281,14 @@ impl ChaincodeSupport {
             cname: cname.to_string(),
             source,
         };
-        launcher.launch(name, version).await.map_err(launch_err)?;
+        let started = std::time::Instant::now();
+        let launched = launcher.launch(name, version).await;
+        let failure = launched
+            .as_ref()
+            .err()
+            .map(|e| matches!(**e, super::launcher::LaunchError::StartupTimeout { .. }));
+        self.metrics.launched(cname, started.elapsed(), failure);
+        launched.map_err(launch_err)?;
         self.registry.handler(cname).ok_or_else(|| {
             launch_err(std::sync::Arc::new(
                 super::launcher::LaunchError::NoHandler(cname.to_string()),
@@ -314,13 +330,24 @@ impl ChaincodeSupport {
                 Ok(None) => return Err(ExecFailure::StreamTerminated),
                 Err(_) => {
                     tracing::error!(target: "chaincode", "[{}] timeout expired while executing transaction {} on {} ({timeout:?}, chaincode.executetimeout)", short_txid(params.tx_id), params.tx_id, handler.canonical_name());
+                    self.metrics.execute_timed_out(handler.canonical_name());
                     return Err(ExecFailure::Timeout);
                 }
             };
             if msg.r#type == Type::Completed as i32 || msg.r#type == Type::Error as i32 {
                 return Ok(msg);
             }
+            let (cname, channel) = (handler.canonical_name(), params.channel_id);
+            self.metrics.request_received(msg.r#type, channel, cname);
+            let started = std::time::Instant::now();
             let answer = ctx.handle(&msg).await;
+            self.metrics.request_completed(
+                msg.r#type,
+                channel,
+                cname,
+                answer.r#type,
+                started.elapsed(),
+            );
             handler.send(answer).await?;
         }
     }

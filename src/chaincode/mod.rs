@@ -20,6 +20,7 @@ pub mod chaincode_support;
 pub mod handler;
 pub mod handler_registry;
 pub mod launcher;
+pub mod metrics;
 pub mod platforms;
 pub mod transaction_context;
 

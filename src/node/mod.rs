@@ -26,6 +26,7 @@ use tokio::net::TcpListener;
 use crate::aclmgmt::{PolicyChecker, ResourceProvider};
 use crate::chaincode::accesscontrol::Authenticator;
 use crate::chaincode::launcher::Launcher;
+use crate::chaincode::metrics::ChaincodeMetrics;
 use crate::chaincode::{ChaincodeSupport, HandlerRegistry, SupportConfig};
 use crate::comm::server::DRAIN_DEADLINE;
 use crate::comm::shutdown::{exit_on_next_signal, next_signal};
@@ -607,7 +608,8 @@ fn compose_endorser(
         sccs.clone(),
         launcher.registry().clone(),
     )
-    .launching_with(launcher);
+    .launching_with(launcher)
+    .with_metrics(ChaincodeMetrics::new(metrics));
     if let Some(auth) = chaincode_auth {
         support = support.authenticating_with(auth);
     }

@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{Event, Layout, NetworkError, NodeStatus, Options, Toolchain};
+use super::{Chaincode, Event, Layout, NetworkError, NodeStatus, Options, Toolchain};
 
 /// A local Fabric v1.4 network in one command, with this toolchain's own binaries (no
 /// Docker): an orderer org with a solo orderer, N peer orgs of M peers, one channel.
@@ -41,6 +41,44 @@ pub enum Command {
         /// base+2001). 0 picks any free ports.
         #[arg(long = "base-port", default_value_t = 7050)]
         base_port: u16,
+        /// Leave out the sample chaincode (by default the Rust example02 is installed,
+        /// instantiated with every org's peer in its policy, invoked and queried).
+        #[arg(long = "no-chaincode")]
+        no_chaincode: bool,
+    },
+    /// Install a chaincode from its source folder on every peer, instantiate it with an
+    /// endorsement policy (every org's peer by default), then invoke and query it.
+    Deploy {
+        #[command(flatten)]
+        dir: DirArg,
+        /// The chaincode's name.
+        #[arg(short = 'n', long, default_value = "mycc")]
+        name: String,
+        /// Its version.
+        #[arg(short = 'v', long, default_value = "1.0")]
+        version: String,
+        /// Its source folder (the repository's Rust example02 by default).
+        #[arg(short = 'p', long)]
+        path: Option<PathBuf>,
+        /// Its language, as `peer chaincode install -l` takes it.
+        #[arg(short = 'l', long, default_value = "rust")]
+        lang: String,
+        /// The instantiate constructor.
+        #[arg(
+            short = 'c',
+            long = "ctor",
+            default_value = r#"{"Args":["init","a","100","b","200"]}"#
+        )]
+        ctor: String,
+        /// The endorsement policy (default: a peer of every org).
+        #[arg(short = 'P', long)]
+        policy: Option<String>,
+        /// An invoke to send and wait for after instantiation.
+        #[arg(long)]
+        invoke: Option<String>,
+        /// A query to run last; its answer is printed.
+        #[arg(long)]
+        query: Option<String>,
     },
     /// Stop every node (SIGTERM, SIGKILL after 10s) and remove the network's folder.
     Down {
@@ -104,6 +142,7 @@ fn execute(command: Command, out: &mut dyn Write) -> Result<(), NetworkError> {
             peers_per_org,
             channel,
             base_port,
+            no_chaincode,
         } => {
             let tools = Toolchain::beside_current_exe()?;
             let options = Options {
@@ -114,11 +153,46 @@ fn execute(command: Command, out: &mut dyn Write) -> Result<(), NetworkError> {
                 base_port,
             };
             let started = std::time::Instant::now();
-            let layout = up_with_progress(&tools, &options)?;
+            let layout = with_progress(|report| super::up(&tools, &options, report))?;
+            if !no_chaincode {
+                let cc = Chaincode::rust_example02();
+                let answer = with_progress(|report| super::deploy(&tools, &layout, &cc, report))?;
+                let answer = answer.unwrap_or_default();
+                writeln!(out, "{} answered query a: {answer}", cc.name).map_err(written)?;
+            }
             let took = started.elapsed();
             let (_, nodes) = super::status(&tools, &layout.dir)?;
             writeln!(out, "{}", table(&layout, &nodes)).map_err(written)?;
             writeln!(out, "{}", next_steps(&layout, took)?).map_err(written)
+        }
+        Command::Deploy {
+            dir,
+            name,
+            version,
+            path,
+            lang,
+            ctor,
+            policy,
+            invoke,
+            query,
+        } => {
+            let tools = Toolchain::beside_current_exe()?;
+            let layout = Layout::load(&dir.dir)?;
+            let cc = Chaincode {
+                name,
+                version,
+                path: path.unwrap_or(Chaincode::rust_example02().path),
+                lang,
+                init: ctor,
+                policy,
+                invoke,
+                query,
+            };
+            let answer = with_progress(|report| super::deploy(&tools, &layout, &cc, report))?;
+            if let Some(answer) = answer {
+                writeln!(out, "{answer}").map_err(written)?;
+            }
+            Ok(())
         }
         Command::Down { dir, keep } => {
             let killed = super::down(&dir.dir, keep)?;
@@ -138,11 +212,14 @@ fn execute(command: Command, out: &mut dyn Write) -> Result<(), NetworkError> {
     }
 }
 
-fn up_with_progress(tools: &Toolchain, options: &Options) -> Result<Layout, NetworkError> {
+/// Runs `work` under a spinner, one line per finished step.
+fn with_progress<T>(
+    work: impl FnOnce(&mut dyn FnMut(Event)) -> Result<T, NetworkError>,
+) -> Result<T, NetworkError> {
     let bar = ProgressBar::new_spinner();
     bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("static template"));
     bar.enable_steady_tick(Duration::from_millis(100));
-    let result = super::up(tools, options, &mut |event| match event {
+    let result = work(&mut |event| match event {
         Event::Begin(what) => bar.set_message(what.to_string()),
         // suspend, not println: the line must show when the bar is hidden (no terminal).
         Event::Done(what, took) => {

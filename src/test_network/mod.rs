@@ -12,12 +12,14 @@
 //! `data/` (ledgers), `logs/` and `network.json` (the layout and the pids).
 
 pub mod cli;
+pub mod deploy;
 pub mod layout;
 pub mod process;
 mod up;
 
 use std::path::PathBuf;
 
+pub use deploy::{deploy, Chaincode};
 pub use layout::{Layout, Node, Options};
 pub use process::Toolchain;
 pub use up::up;
@@ -95,6 +97,8 @@ pub enum NetworkError {
     },
     #[error("no organization {0} in this network (it has {1})")]
     NoSuchOrg(u32, u32),
+    #[error("{} is not a folder: give the chaincode's source folder with --path", .0.display())]
+    NoChaincodeSource(PathBuf),
 }
 
 /// What `up` reports as it goes.
