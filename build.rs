@@ -44,14 +44,56 @@ fn main() {
 
     // BTreeMap keeps map fields (config groups, transient maps) in key order, so encoding a
     // message is deterministic: the same config always yields the same bytes and hashes.
+    let (fds, chaincode_service) = split_chaincode_service(fds);
     tonic_prost_build::configure()
         .btree_map(".")
         .build_server(true)
         .build_client(true)
         .compile_fds(fds)
         .expect("generate Rust code from proto/");
+    // Fabric 2.x's chaincode-as-a-service `Chaincode` has a method `Connect`, whose client
+    // method would clash with the transport constructor `connect` of generated clients: it is
+    // generated apart, without that constructor, and included in the `protos` module.
+    let service_dir = out_dir.join("chaincode_service");
+    std::fs::create_dir_all(&service_dir).expect("create the chaincode service out dir");
+    tonic_prost_build::configure()
+        .build_server(true)
+        .build_client(true)
+        .build_transport(false)
+        .out_dir(&service_dir)
+        .compile_fds(chaincode_service)
+        .expect("generate the Chaincode service");
 
     emit_build_identity(&out_dir);
+}
+
+/// Splits the `Chaincode` service (peer/chaincode_shim.proto) off `fds`: returns the set
+/// without it, and a set of that file holding only the service (its message types resolve
+/// to the `protos` module it is included in).
+fn split_chaincode_service(
+    mut fds: prost_types::FileDescriptorSet,
+) -> (prost_types::FileDescriptorSet, prost_types::FileDescriptorSet) {
+    let shim = fds
+        .file
+        .iter_mut()
+        .find(|f| f.name() == "peer/chaincode_shim.proto")
+        .expect("proto/peer/chaincode_shim.proto");
+    let (service, rest): (Vec<_>, Vec<_>) = shim
+        .service
+        .drain(..)
+        .partition(|s| s.name() == "Chaincode");
+    shim.service = rest;
+    let only_service = prost_types::FileDescriptorProto {
+        service,
+        message_type: Vec::new(),
+        enum_type: Vec::new(),
+        dependency: Vec::new(),
+        ..shim.clone()
+    };
+    let alone = prost_types::FileDescriptorSet {
+        file: vec![only_service],
+    };
+    (fds, alone)
 }
 
 /// Output of a command, trimmed, when it succeeds.

@@ -22,7 +22,12 @@ generated!(kvrwset);
 generated!(lifecycle);
 generated!(msp);
 generated!(orderer);
-generated!(protos);
+/// Fabric's peer package, plus the chaincode-as-a-service `Chaincode` service (generated
+/// apart by build.rs, see there).
+pub mod protos {
+    include!(concat!(env!("OUT_DIR"), "/protos.rs"));
+    include!(concat!(env!("OUT_DIR"), "/chaincode_service/protos.rs"));
+}
 generated!(queryresult);
 generated!(rwset);
 generated!(transientstore);
