@@ -72,7 +72,10 @@ fn main() {
 /// to the `protos` module it is included in).
 fn split_chaincode_service(
     mut fds: prost_types::FileDescriptorSet,
-) -> (prost_types::FileDescriptorSet, prost_types::FileDescriptorSet) {
+) -> (
+    prost_types::FileDescriptorSet,
+    prost_types::FileDescriptorSet,
+) {
     let shim = fds
         .file
         .iter_mut()
