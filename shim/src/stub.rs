@@ -365,7 +365,8 @@ impl ChaincodeStub {
 
     /// Calls chaincode `name` with `args`, on this channel when `channel` is empty (its
     /// reads and writes join this transaction) or on `channel` (read-only). Never fails:
-    /// a failure is a `Response` with status 500, as in the Go shim.
+    /// a failure is a `Response` with status 500 and the reason as payload, as in the Go
+    /// shim; the callee's own response (whatever its status) is returned as is.
     pub fn invoke_chaincode(&self, name: &str, args: &[&[u8]], channel: &str) -> Response {
         let target = if channel.is_empty() {
             name.to_string()
@@ -383,10 +384,11 @@ impl ChaincodeStub {
             }),
             ..Default::default()
         };
-        let error = |message: String| Response {
+        // As the Go shim: the reason is the payload of a 500 response.
+        let error = |text: String| Response {
             status: crate::ERROR,
-            message,
-            payload: Vec::new(),
+            message: String::new(),
+            payload: text.into_bytes(),
         };
         let msg = ChaincodeMessage {
             r#type: Type::InvokeChaincode as i32,

@@ -40,5 +40,6 @@ mod peer_node;
 mod peer_requests;
 mod policy_vectors;
 mod proto_conformance;
+mod rust_shim;
 mod sampleconfig;
 mod signature_vectors;
