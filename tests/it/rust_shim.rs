@@ -389,3 +389,166 @@ fn marbles(net: &Network) {
     .unwrap();
     assert_eq!(transferred, "Transferred 1 blue marbles to bob");
 }
+
+/// The Rust external builder shipped in sampleconfig.
+fn builder(program: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sampleconfig/externalbuilders/rust/bin")
+        .join(program)
+}
+
+/// A command running the builder's `program` with only what a peer would propagate.
+fn builder_command(program: &str) -> Command {
+    let mut cmd = Command::new(builder(program));
+    cmd.env_clear();
+    let cargo_dir = Path::new(env!("CARGO")).parent().unwrap().to_path_buf();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let paths = std::iter::once(cargo_dir).chain(std::env::split_paths(&path));
+    cmd.env("PATH", std::env::join_paths(paths).unwrap());
+    for key in [
+        "HOME",
+        "CARGO_HOME",
+        "RUSTUP_HOME",
+        "RUSTUP_TOOLCHAIN",
+        "TMPDIR",
+    ] {
+        if let Some(v) = std::env::var_os(key) {
+            cmd.env(key, v);
+        }
+    }
+    cmd
+}
+
+/// A package's code as the peer extracts it: the sample's folder under `src/`.
+fn package_source(into: &Path, sample: &str) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("shim/samples")
+        .join(sample);
+    std::fs::create_dir_all(into.join("src/src")).unwrap();
+    std::fs::copy(from.join("Cargo.toml"), into.join("src/Cargo.toml")).unwrap();
+    std::fs::copy(from.join("src/main.rs"), into.join("src/src/main.rs")).unwrap();
+}
+
+#[test]
+fn rust_builder_detects_builds_releases_and_runs_example02() {
+    let net = Network::new();
+    let source = net.path("source");
+    let metadata = net.path("metadata");
+    package_source(&source, "example02");
+    std::fs::create_dir_all(&metadata).unwrap();
+    std::fs::write(
+        metadata.join("metadata.json"),
+        r#"{"type":"undefined","path":"example02","label":"rustcc:1.0"}"#,
+    )
+    .unwrap();
+
+    // detect: claims a cargo project under src/, nothing else.
+    let status = builder_command("detect")
+        .arg(&source)
+        .arg(&metadata)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let status = builder_command("detect")
+        .arg(&metadata)
+        .arg(&metadata)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1));
+
+    // build: cargo build --release with the shim of this repository, offline, in a target
+    // dir shared by every run of this test (incremental); low optimisation to keep it short.
+    let output = net.path("build-output");
+    let out = builder_command("build")
+        .args([&source, &metadata, &output])
+        .env("CARGO_TARGET_DIR", target_dir().join("rust-builder"))
+        .env("CARGO_NET_OFFLINE", "true")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "build failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(output.join("chaincode").is_file());
+    // The package's own files are untouched (the build works on a copy).
+    let manifest = std::fs::read_to_string(source.join("src/Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains(r#"fabric-shim = { path = "../.." }"#),
+        "{manifest}"
+    );
+
+    let release = net.path("release");
+    let status = builder_command("release")
+        .args([&output, &release])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(!release.join("chaincode/server/connection.json").exists());
+
+    // run: chaincode.json as the peer writes it; the chaincode registers and serves.
+    let orderer = net.start_orderer();
+    let peer = net.start_peer_with(&["--peer-chaincodedev"]);
+    let block = net.create_channel(CHANNEL);
+    net.cli_ok(&["channel", "join", "-b", block.to_str().unwrap()]);
+    install(&net, "rustcc");
+    let run_metadata = net.path("run");
+    std::fs::create_dir_all(&run_metadata).unwrap();
+    std::fs::write(
+        run_metadata.join("chaincode.json"),
+        format!(
+            r#"{{"chaincode_id":"rustcc:1.0","peer_address":"{}","client_cert":"","client_key":"","root_cert":"","mspid":"SampleOrg"}}"#,
+            net.chaincode_address()
+        ),
+    )
+    .unwrap();
+    let chaincode = net.spawn(
+        "rust-builder-run",
+        builder_command("run").args([&output, &run_metadata]),
+    );
+    peer.wait_log("chaincode rustcc:1.0 registered and ready");
+    instantiate(&net, "rustcc", r#"{"Args":["init","a","7","b","8"]}"#);
+    query_until(&net, "rustcc", r#"{"Args":["query","b"]}"#, "8");
+    drop((chaincode, peer, orderer));
+}
+
+#[test]
+fn rust_builder_run_hands_tls_material_as_the_shim_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let build = dir.path().join("build");
+    let run = dir.path().join("run");
+    std::fs::create_dir_all(&build).unwrap();
+    std::fs::create_dir_all(&run).unwrap();
+    // A stand-in chaincode printing what it was started with.
+    let fake = build.join("chaincode");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho \"args=$*\"\necho \"id=$CORE_CHAINCODE_ID_NAME tls=$CORE_PEER_TLS_ENABLED\"\ncat \"$CORE_TLS_CLIENT_CERT_PATH\" \"$CORE_TLS_CLIENT_KEY_PATH\" \"$CORE_PEER_TLS_ROOTCERT_FILE\"\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(
+        run.join("chaincode.json"),
+        r#"{"chaincode_id":"cc:2","peer_address":"127.0.0.1:7052","client_cert":"-----BEGIN CERTIFICATE-----\nCERT\n-----END CERTIFICATE-----\n","client_key":"-----BEGIN PRIVATE KEY-----\nKEY\n-----END PRIVATE KEY-----\n","root_cert":"-----BEGIN CERTIFICATE-----\nROOT\n-----END CERTIFICATE-----\n","mspid":"SampleOrg"}"#,
+    )
+    .unwrap();
+    let out = builder_command("run")
+        .args([&build, &run])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "args=--peer.address 127.0.0.1:7052\nid=cc:2 tls=true\n\
+         -----BEGIN CERTIFICATE-----\nCERT\n-----END CERTIFICATE-----\n\
+         -----BEGIN PRIVATE KEY-----\nKEY\n-----END PRIVATE KEY-----\n\
+         -----BEGIN CERTIFICATE-----\nROOT\n-----END CERTIFICATE-----\n"
+    );
+}
