@@ -7,7 +7,8 @@
 //! peer and runs every INIT and TRANSACTION the peer sends, each on a thread of its own.
 //! The [`ChaincodeStub`] has the Go shim's API: state, ranges with pagination, composite
 //! keys, history, other chaincodes, events, transient data, creator, tx id and timestamp.
-//! For chaincode-as-a-service, [`ChaincodeServer`] listens and the peer dials it.
+//! For chaincode-as-a-service, [`ChaincodeServer`] listens and the peer dials it;
+//! [`start_or_serve`] picks one or the other from the environment (CHAINCODE_SERVER_ADDRESS).
 //!
 //! ```no_run
 //! use fabric_shim::{Chaincode, ChaincodeStub, Response};
@@ -56,7 +57,7 @@ pub use keys::{create_composite_key, split_composite_key};
 pub use proto::protos::{QueryResponseMetadata, Response, SignedProposal};
 pub use proto::queryresult::{KeyModification, Kv};
 pub use server::{ChaincodeServer, ServerTls};
-pub use start::{run, setup_logging, start, ClientTls, PeerConfig};
+pub use start::{run, setup_logging, start, start_or_serve, ClientTls, PeerConfig};
 pub use stub::{ChaincodeStub, HistoryQueryIterator, StateQueryIterator};
 
 /// Status of a successful response.

@@ -38,6 +38,43 @@ pub struct ChaincodeServer {
 }
 
 impl ChaincodeServer {
+    /// The server this process is configured as, when CHAINCODE_SERVER_ADDRESS is set (the
+    /// names of Fabric's external chaincode samples): CHAINCODE_ID (or
+    /// CORE_CHAINCODE_ID_NAME), and unless CHAINCODE_TLS_DISABLED is `true`, TLS from the
+    /// PEM files CHAINCODE_TLS_KEY and CHAINCODE_TLS_CERT when both are set, with client
+    /// authentication against CHAINCODE_CLIENT_CA_CERT when that is set.
+    pub fn from_env() -> Result<Option<Self>, StartError> {
+        Self::from_sources(|k| std::env::var(k).ok())
+    }
+
+    /// [`Self::from_env`] from a variable lookup.
+    pub fn from_sources(env: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, StartError> {
+        let Some(address) = env("CHAINCODE_SERVER_ADDRESS").filter(|a| !a.is_empty()) else {
+            return Ok(None);
+        };
+        let chaincode_id = env("CHAINCODE_ID")
+            .or_else(|| env("CORE_CHAINCODE_ID_NAME"))
+            .filter(|s| !s.is_empty())
+            .ok_or(StartError::NoChaincodeId)?;
+        let disabled =
+            env("CHAINCODE_TLS_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let tls = match (env("CHAINCODE_TLS_KEY"), env("CHAINCODE_TLS_CERT")) {
+            (Some(key), Some(cert)) if !disabled => Some(ServerTls {
+                key_pem: crate::start::read(&key)?,
+                cert_pem: crate::start::read(&cert)?,
+                client_ca_pem: env("CHAINCODE_CLIENT_CA_CERT")
+                    .map(|p| crate::start::read(&p))
+                    .transpose()?,
+            }),
+            _ => None,
+        };
+        Ok(Some(ChaincodeServer {
+            address,
+            chaincode_id,
+            tls,
+        }))
+    }
+
     /// Serves `chaincode` until the process ends or the listener fails (blocking, on a
     /// runtime of its own).
     pub fn start(self, chaincode: impl Chaincode) -> Result<(), StartError> {
@@ -136,5 +173,41 @@ impl ChaincodeService for ConnectService {
         });
         let outbound = tokio_stream::wrappers::ReceiverStream::new(rx).map(Ok);
         Ok(tonic::Response::new(Box::pin(outbound)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_settings_come_from_the_external_chaincode_variables() {
+        let none = ChaincodeServer::from_sources(|_| None).unwrap();
+        assert!(none.is_none());
+        let vars = |k: &str| match k {
+            "CHAINCODE_SERVER_ADDRESS" => Some("0.0.0.0:9999".to_string()),
+            "CHAINCODE_ID" => Some("mycc:1.0".to_string()),
+            "CHAINCODE_TLS_KEY" => Some("/nonexistent/key.pem".to_string()),
+            "CHAINCODE_TLS_CERT" => Some("/nonexistent/cert.pem".to_string()),
+            _ => None,
+        };
+        let err = ChaincodeServer::from_sources(vars).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/key.pem"), "{err}");
+        let plain = ChaincodeServer::from_sources(|k| match k {
+            "CHAINCODE_TLS_DISABLED" => Some("TRUE".into()),
+            other => vars(other),
+        })
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            (plain.address.as_str(), plain.chaincode_id.as_str()),
+            ("0.0.0.0:9999", "mycc:1.0")
+        );
+        assert!(plain.tls.is_none());
+        let err = ChaincodeServer::from_sources(|k| {
+            (k == "CHAINCODE_SERVER_ADDRESS").then(|| "h:1".to_string())
+        })
+        .unwrap_err();
+        assert!(matches!(err, StartError::NoChaincodeId));
     }
 }

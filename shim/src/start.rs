@@ -162,6 +162,16 @@ pub fn start(chaincode: impl Chaincode) -> Result<(), StartError> {
     runtime.block_on(run(config, Arc::new(chaincode)))
 }
 
+/// Runs `chaincode` the way this process was started: as a chaincode-as-a-service server
+/// when CHAINCODE_SERVER_ADDRESS is set ([`crate::ChaincodeServer::from_env`]), else
+/// dialling the peer ([`start`]). What the samples' `main` calls.
+pub fn start_or_serve(chaincode: impl Chaincode) -> Result<(), StartError> {
+    match crate::ChaincodeServer::from_env()? {
+        Some(server) => server.start(chaincode),
+        None => start(chaincode),
+    }
+}
+
 /// Dials the peer, registers and serves the stream until it ends (for callers that have a
 /// runtime).
 pub async fn run(config: PeerConfig, chaincode: Arc<dyn Chaincode>) -> Result<(), StartError> {

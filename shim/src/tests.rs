@@ -282,3 +282,74 @@ async fn a_response_nobody_waits_for_ends_the_stream() {
         "error handling message: [ghost] sendChannel does not exist"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_sends_register_first_and_serves_the_peer_that_dials_it() {
+    use crate::proto::protos::chaincode_client::ChaincodeClient;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let server = crate::ChaincodeServer {
+        address: address.clone(),
+        chaincode_id: "ccaas:1.0".into(),
+        tls: None,
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.serve_on(listener, Arc::new(TestCc), async {
+        let _ = stopped.await;
+    }));
+
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let (to_cc, rx) = mpsc::channel(16);
+    let mut from_cc = ChaincodeClient::new(channel)
+        .connect(tokio_stream::wrappers::ReceiverStream::new(rx))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut recv = async || {
+        tokio::time::timeout(Duration::from_secs(10), from_cc.message())
+            .await
+            .expect("the chaincode answers")
+            .unwrap()
+            .expect("the stream is open")
+    };
+    let register = recv().await;
+    assert_eq!(register.r#type, Type::Register as i32);
+    let id = crate::proto::protos::ChaincodeId::decode(register.payload.as_slice()).unwrap();
+    assert_eq!(id.name, "ccaas:1.0");
+    let send = |kind: Type, txid: &str, payload: Vec<u8>| ChaincodeMessage {
+        r#type: kind as i32,
+        payload,
+        txid: txid.into(),
+        channel_id: "ch".into(),
+        ..Default::default()
+    };
+    to_cc
+        .send(send(Type::Registered, "", Vec::new()))
+        .await
+        .unwrap();
+    to_cc.send(send(Type::Ready, "", Vec::new())).await.unwrap();
+    let input = ChaincodeInput {
+        args: vec![b"get".to_vec(), b"k".to_vec()],
+        ..Default::default()
+    };
+    to_cc
+        .send(send(Type::Transaction, "tx1", input.encode_to_vec()))
+        .await
+        .unwrap();
+    let get = recv().await;
+    assert_eq!(get.r#type, Type::GetState as i32);
+    to_cc
+        .send(send(Type::Response, "tx1", b"value".to_vec()))
+        .await
+        .unwrap();
+    assert_eq!(completed(&recv().await).payload, b"value");
+
+    drop(to_cc);
+    stop.send(()).unwrap();
+    serving.await.unwrap().unwrap();
+}

@@ -106,7 +106,7 @@ fn query(stub: &ChaincodeStub, args: &[String]) -> Response {
 }
 
 fn main() {
-    if let Err(e) = fabric_shim::start(SimpleChaincode) {
+    if let Err(e) = fabric_shim::start_or_serve(SimpleChaincode) {
         eprintln!("Error starting Simple chaincode: {e}");
         std::process::exit(1);
     }

@@ -84,7 +84,7 @@ fn sum(stub: &ChaincodeStub, args: &[String], store: bool) -> Response {
 }
 
 fn main() {
-    if let Err(e) = fabric_shim::start(SimpleChaincode) {
+    if let Err(e) = fabric_shim::start_or_serve(SimpleChaincode) {
         eprintln!("Error starting Simple chaincode: {e}");
         std::process::exit(1);
     }

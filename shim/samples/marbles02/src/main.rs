@@ -340,7 +340,7 @@ fn go_time_string(seconds: i64, nanos: i32) -> String {
 }
 
 fn main() {
-    if let Err(e) = fabric_shim::start(SimpleChaincode) {
+    if let Err(e) = fabric_shim::start_or_serve(SimpleChaincode) {
         eprintln!("Error starting Simple chaincode: {e}");
         std::process::exit(1);
     }
