@@ -39,10 +39,11 @@ pub struct ChaincodeStub {
     event: Option<ChaincodeEvent>,
 }
 
+/// A proposal, its creator and its transient map.
+type ProposalContext = (Proposal, Vec<u8>, BTreeMap<String, Vec<u8>>);
+
 /// What the proposal says about the transaction (Go's `GetChaincodeProposalContext`).
-fn proposal_context(
-    signed: &SignedProposal,
-) -> Result<(Proposal, Vec<u8>, BTreeMap<String, Vec<u8>>), Error> {
+fn proposal_context(signed: &SignedProposal) -> Result<ProposalContext, Error> {
     let proposal = Proposal::decode(signed.proposal_bytes.as_slice()).map_err(Error::Proposal)?;
     let header = Header::decode(proposal.header.as_slice()).map_err(Error::Proposal)?;
     let signature_header =
