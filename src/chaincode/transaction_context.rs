@@ -10,13 +10,16 @@ use prost::Message;
 use super::chaincode_support::{ChaincodeSupport, TxParams};
 use super::handler::type_name;
 use super::{DefinitionError, ExecError};
-use crate::ledger::{LedgerError, LedgerResult, ResultsIterator};
+use crate::aclmgmt::AclError;
+use crate::ledger::{
+    HistoryQueryExecutor, LedgerError, LedgerResult, ResultsIterator, TxSimulator,
+};
 use crate::protos::peer::chaincode_message::Type;
 use crate::protos::peer::{
     ChaincodeMessage, ChaincodeSpec, DelState, GetHistoryForKey, GetQueryResult, GetState,
     GetStateByRange, GetStateMetadata, PutState, PutStateMetadata, QueryMetadata, QueryResponse,
-    QueryResponseMetadata, QueryResultBytes, QueryStateClose, QueryStateNext, StateMetadata,
-    StateMetadataResult,
+    QueryResponseMetadata, QueryResultBytes, QueryStateClose, QueryStateNext, SignedProposal,
+    StateMetadata, StateMetadataResult,
 };
 use crate::protos::queryresult::{KeyModification, Kv};
 
@@ -51,12 +54,18 @@ pub enum RequestError {
         "txid [{0}]: Transaction has already performed a paginated query. Writes are not allowed"
     )]
     WriteAfterPaginated(String),
-    #[error("invoking chaincode {name} on channel {target} from channel {channel} is not supported by this peer build; invoke it on the same channel")]
+    #[error("invoking chaincode {name} on channel {target} from channel {channel} is not possible here: this peer gives chaincode-to-chaincode calls no access to other channels")]
     CrossChannel {
         name: String,
         target: String,
         channel: String,
     },
+    #[error("failed to find ledger for channel: {0}")]
+    NoLedger(String),
+    #[error("signed proposal must not be nil from caller [{0}]")]
+    NoSignedProposal(String),
+    #[error(transparent)]
+    Acl(AclError),
     #[error("system chaincode {0} cannot be invoked with a cc2cc invocation")]
     SysCcNotInvokable(String),
     #[error("invoking system chaincode {0} from a chaincode is not supported by this peer build")]
@@ -65,6 +74,24 @@ pub enum RequestError {
     Definition(#[source] DefinitionError),
     #[error("execute failed: {0}")]
     Execute(#[source] ExecError),
+}
+
+/// What a chaincode-to-chaincode call needs of the peer beyond its own transaction (Fabric's
+/// ACL provider and ledger getter in `HandleInvokeChaincode`).
+pub trait ChannelAccess: Send + Sync {
+    /// The `peer/ChaincodeToChaincode` ACL of `channel` for the caller's proposal.
+    fn check_cc2cc(&self, channel: &str, signed: &SignedProposal) -> Result<(), AclError>;
+    /// A fresh simulator (and history) on another channel for a read-only call; `None`
+    /// when the peer has no ledger for it.
+    fn open(&self, channel: &str, tx_id: &str) -> Option<LedgerResult<OtherChannel>>;
+}
+
+/// A simulation on another channel: the callee reads there, its writes are dropped.
+pub struct OtherChannel {
+    pub simulator: Box<dyn TxSimulator>,
+    pub history: Option<Box<dyn HistoryQueryExecutor>>,
+    /// Whether that channel has the V1_3 application capability.
+    pub key_level_endorsement: bool,
 }
 
 type HistoryIter = Box<dyn Iterator<Item = LedgerResult<KeyModification>> + Send>;
@@ -440,38 +467,75 @@ impl<'a> TransactionContext<'a> {
         .encode_to_vec())
     }
 
-    /// Chaincode-to-chaincode on the same channel with the same simulator (the callee's
-    /// reads and writes join this transaction); the answer is the callee's final message
-    /// (COMPLETED or ERROR), as in Fabric.
+    /// Chaincode-to-chaincode (Fabric's `HandleInvokeChaincode`): on the same channel with
+    /// the same simulator (the callee's reads and writes join this transaction), or on
+    /// another channel with a fresh simulator whose writes are dropped (read-only); the
+    /// caller must pass the target channel's `peer/ChaincodeToChaincode` ACL. The answer is
+    /// the callee's final message (COMPLETED or ERROR).
     async fn invoke_chaincode(&mut self, spec: ChaincodeSpec) -> Answer {
         let target = spec.chaincode_id.unwrap_or_default().name;
         let mut parts = target.splitn(2, '/');
         let name = super::handler::parse_name(parts.next().unwrap_or_default()).to_string();
-        let channel = parts.next().unwrap_or_default();
-        if !channel.is_empty() && channel != self.params.channel_id {
-            return Err(RequestError::CrossChannel {
-                name,
-                target: channel.to_string(),
-                channel: self.params.channel_id.to_string(),
-            });
-        }
+        let channel = match parts.next() {
+            Some(c) if !c.is_empty() => c.to_string(),
+            _ => self.params.channel_id.to_string(),
+        };
         if self.support.is_sys_cc_and_not_invokable_cc2cc(&name) {
             return Err(RequestError::SysCcNotInvokable(name));
         }
         if self.support.is_sys_cc(&name) {
             return Err(RequestError::SysCcUnsupported(name));
         }
-        let (support, simulator) = (self.support, self.params.simulator);
-        let version = super::blocking(|| support.chaincode_version(simulator, &name))
-            .map_err(RequestError::Definition)?;
+        if let Some(access) = self.params.channels {
+            let signed = self
+                .params
+                .signed_proposal
+                .ok_or_else(|| RequestError::NoSignedProposal(format!("{name}/{channel}")))?;
+            super::blocking(|| access.check_cc2cc(&channel, signed)).map_err(RequestError::Acl)?;
+        }
         let input = spec.input.unwrap_or_default();
-        let answer = self
-            .support
-            .invoke(self.params, &name, &version, input, false)
-            .await
-            .map_err(RequestError::Execute)?;
-        Ok(answer.encode_to_vec())
+        if channel == self.params.channel_id {
+            return invoke_on(self.support, self.params, &name, input).await;
+        }
+        let Some(access) = self.params.channels else {
+            return Err(RequestError::CrossChannel {
+                name,
+                target: channel,
+                channel: self.params.channel_id.to_string(),
+            });
+        };
+        let tx_id = self.params.tx_id;
+        let other = super::blocking(|| access.open(&channel, tx_id))
+            .ok_or_else(|| RequestError::NoLedger(channel.clone()))??;
+        let params = TxParams {
+            channel_id: &channel,
+            tx_id,
+            signed_proposal: self.params.signed_proposal,
+            proposal: self.params.proposal,
+            simulator: other.simulator.as_ref(),
+            history: other.history.as_deref(),
+            key_level_endorsement: other.key_level_endorsement,
+            channels: self.params.channels,
+        };
+        invoke_on(self.support, &params, &name, input).await
     }
+}
+
+/// Runs `name` at its instantiated version (read through `params`' simulator). A free
+/// function: the transaction context (not `Sync`) is not held across the await.
+async fn invoke_on(
+    support: &ChaincodeSupport,
+    params: &TxParams<'_>,
+    name: &str,
+    input: crate::protos::peer::ChaincodeInput,
+) -> Answer {
+    let version = super::blocking(|| support.chaincode_version(params.simulator, name))
+        .map_err(RequestError::Definition)?;
+    let answer = support
+        .invoke(params, name, &version, input, false)
+        .await
+        .map_err(RequestError::Execute)?;
+    Ok(answer.encode_to_vec())
 }
 
 fn decode<M: Message + Default>(bytes: &[u8]) -> Result<M, RequestError> {
@@ -598,6 +662,7 @@ mod tests {
             simulator: &sim,
             history: None,
             key_level_endorsement: false,
+            channels: None,
         };
         let mut ctx = TransactionContext::new(&support, &params, "mycc", false);
         for i in 0..150 {
@@ -704,6 +769,7 @@ mod tests {
             simulator: &sim,
             history: None,
             key_level_endorsement: false,
+            channels: None,
         };
         let mut ctx = TransactionContext::new(&support, &params, "mycc", false);
         let page = |bookmark: &str| GetStateByRange {

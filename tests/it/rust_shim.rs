@@ -81,6 +81,7 @@ fn install(net: &Network, name: &str) {
 }
 
 const CHANNEL: &str = "rustchannel";
+const OTHER_CHANNEL: &str = "otherchannel";
 
 fn instantiate(net: &Network, name: &str, ctor: &str) {
     let orderer = net.orderer_address();
@@ -225,14 +226,41 @@ fn rust_samples_example02_example05_and_marbles02_through_the_peer() {
     invoke(&net, "sum", r#"{"Args":["invoke","mycc","total"]}"#);
     invoke(&net, "mycc", r#"{"Args":["invoke","a","b","1"]}"#);
     query_until(&net, "mycc", r#"{"Args":["query","a"]}"#, "89");
+    // Across channels: the same example02 process serves mycc on a second channel, where
+    // example05 on the first one reads it (read-only: a fresh simulator there).
+    let block = net.create_channel(OTHER_CHANNEL);
+    net.cli_ok(&["channel", "join", "-b", block.to_str().unwrap()]);
+    let orderer = net.orderer_address();
+    net.cli_ok(&[
+        "chaincode",
+        "instantiate",
+        "-o",
+        &orderer,
+        "-C",
+        OTHER_CHANNEL,
+        "-n",
+        "mycc",
+        "-v",
+        "1.0",
+        "-c",
+        r#"{"Args":["init","a","1","b","2"]}"#,
+    ]);
+    query_until(
+        &net,
+        "sum",
+        &format!(r#"{{"Args":["query","mycc","total","{OTHER_CHANNEL}"]}}"#),
+        "3",
+    );
+    // A channel this peer is not on fails its ACL check first, as in Fabric.
     let err = query(
         &net,
         "sum",
-        r#"{"Args":["query","mycc","total","otherchannel"]}"#,
+        r#"{"Args":["query","mycc","total","nosuchchannel"]}"#,
     )
     .unwrap_err();
     assert!(
-        err.contains("Failed to query chaincode. Got error:"),
+        err.contains("Failed to query chaincode. Got error:")
+            && err.contains("Failed to get policy manager for channel [nosuchchannel]"),
         "{err}"
     );
 
