@@ -28,7 +28,24 @@ fn samples() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let target = target_dir();
-        let out = Command::new(env!("CARGO"))
+        // Only what cargo needs of this environment: the variables cargo sets for a test
+        // (OUT_DIR, CARGO_*) would change build scripts' fingerprints and make this build and
+        // the next `cargo test` rebuild each other's dependencies.
+        let mut cargo = Command::new(env!("CARGO"));
+        cargo.env_clear();
+        for key in [
+            "PATH",
+            "HOME",
+            "CARGO_HOME",
+            "RUSTUP_HOME",
+            "RUSTUP_TOOLCHAIN",
+            "TMPDIR",
+        ] {
+            if let Some(v) = std::env::var_os(key) {
+                cargo.env(key, v);
+            }
+        }
+        let out = cargo
             .args(["build", "--offline", "-p", "fabric-shim", "--examples"])
             .arg("--target-dir")
             .arg(&target)
