@@ -37,6 +37,9 @@ impl Chaincode for TestCc {
             "page" => stub
                 .get_state_by_range_with_pagination("a", "z", 2, "")
                 .map(|(_, m)| format!("{}:{}", m.fetched_records_count, m.bookmark).into_bytes()),
+            "ep" => stub
+                .set_state_validation_parameter(&params[0], b"policy".to_vec())
+                .and_then(|()| stub.get_state_validation_parameter(&params[0])),
             _ => return crate::error("unknown"),
         };
         if let Err(e) = stub.set_event("done", function.into_bytes()) {
@@ -352,4 +355,49 @@ async fn the_server_sends_register_first_and_serves_the_peer_that_dials_it() {
     drop(to_cc);
     stop.send(()).unwrap();
     serving.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validation_parameters_travel_as_state_metadata() {
+    use crate::proto::protos::{
+        GetStateMetadata, PutStateMetadata, StateMetadata, StateMetadataResult,
+    };
+    let mut peer = FakePeer::registered().await;
+    peer.transaction("tx1", &["ep", "k"]).await;
+    let put = peer.recv().await;
+    assert_eq!(put.r#type, Type::PutStateMetadata as i32);
+    let q = PutStateMetadata::decode(put.payload.as_slice()).unwrap();
+    let entry = q.metadata.unwrap();
+    assert_eq!(
+        (
+            q.key.as_str(),
+            entry.metakey.as_str(),
+            entry.value.as_slice()
+        ),
+        ("k", "VALIDATION_PARAMETER", b"policy".as_slice())
+    );
+    peer.send(Type::Response, "tx1", Vec::new()).await;
+    let get = peer.recv().await;
+    assert_eq!(get.r#type, Type::GetStateMetadata as i32);
+    assert_eq!(
+        GetStateMetadata::decode(get.payload.as_slice())
+            .unwrap()
+            .key,
+        "k"
+    );
+    let result = StateMetadataResult {
+        entries: vec![
+            StateMetadata {
+                metakey: "OTHER".into(),
+                value: b"x".to_vec(),
+            },
+            StateMetadata {
+                metakey: "VALIDATION_PARAMETER".into(),
+                value: b"policy".to_vec(),
+            },
+        ],
+    };
+    peer.send(Type::Response, "tx1", result.encode_to_vec())
+        .await;
+    assert_eq!(completed(&peer.recv().await).payload, b"policy");
 }
