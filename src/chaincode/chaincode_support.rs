@@ -61,6 +61,9 @@ pub struct TxParams<'a> {
     pub proposal: Option<&'a Proposal>,
     pub simulator: &'a dyn TxSimulator,
     pub history: Option<&'a dyn HistoryQueryExecutor>,
+    /// Other channels for chaincode-to-chaincode calls, and their ACL (none: same channel
+    /// only, no ACL check).
+    pub channels: Option<&'a dyn super::transaction_context::ChannelAccess>,
     /// Whether the channel has the V1_3 application capability (state metadata APIs).
     pub key_level_endorsement: bool,
 }

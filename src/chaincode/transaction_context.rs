@@ -9,17 +9,90 @@ use prost::Message;
 
 use super::chaincode_support::{ChaincodeSupport, TxParams};
 use super::handler::type_name;
-use crate::ledger::{LedgerResult, ResultsIterator};
+use super::{DefinitionError, ExecError};
+use crate::aclmgmt::AclError;
+use crate::ledger::{
+    HistoryQueryExecutor, LedgerError, LedgerResult, ResultsIterator, TxSimulator,
+};
 use crate::protos::peer::chaincode_message::Type;
 use crate::protos::peer::{
     ChaincodeMessage, ChaincodeSpec, DelState, GetHistoryForKey, GetQueryResult, GetState,
     GetStateByRange, GetStateMetadata, PutState, PutStateMetadata, QueryMetadata, QueryResponse,
-    QueryResultBytes, QueryStateClose, QueryStateNext, StateMetadata, StateMetadataResult,
+    QueryResponseMetadata, QueryResultBytes, QueryStateClose, QueryStateNext, SignedProposal,
+    StateMetadata, StateMetadataResult,
 };
 use crate::protos::queryresult::{KeyModification, Kv};
 
 /// Results per QueryResponse batch (Fabric's `MaxResultLimit`).
 pub const MAX_RESULT_LIMIT: usize = 100;
+
+/// Why a request of the shim was refused; the text follows Fabric's and ends the ERROR
+/// answer `"<TYPE> failed: transaction ID: <txid>: <text>"`.
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    #[error("unmarshal failed: {0}")]
+    Unmarshal(#[source] prost::DecodeError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error("query iterator not found")]
+    QueryNotFound,
+    #[error("ExecuteQuery not supported for leveldb")]
+    RichQueryNotSupported,
+    #[error("private data APIs are not allowed in chaincode Init()")]
+    PrivateDataInInit,
+    #[error("private data (collection {0}) is not supported by this peer build; use public state")]
+    PrivateData(String),
+    #[error("key level endorsement is not enabled, channel application capability of V1_3 or later is required")]
+    NoKeyLevelEndorsement,
+    #[error("history database is not available on this channel")]
+    NoHistory,
+    #[error("message type {0} is not a chaincode request")]
+    NotARequest(String),
+    #[error("txid [{0}]: Paginated queries are supported only in a read-only transaction")]
+    PaginatedAfterWrite(String),
+    #[error(
+        "txid [{0}]: Transaction has already performed a paginated query. Writes are not allowed"
+    )]
+    WriteAfterPaginated(String),
+    #[error("invoking chaincode {name} on channel {target} from channel {channel} is not possible here: this peer gives chaincode-to-chaincode calls no access to other channels")]
+    CrossChannel {
+        name: String,
+        target: String,
+        channel: String,
+    },
+    #[error("failed to find ledger for channel: {0}")]
+    NoLedger(String),
+    #[error("signed proposal must not be nil from caller [{0}]")]
+    NoSignedProposal(String),
+    #[error(transparent)]
+    Acl(AclError),
+    #[error("system chaincode {0} cannot be invoked with a cc2cc invocation")]
+    SysCcNotInvokable(String),
+    #[error("invoking system chaincode {0} from a chaincode is not supported by this peer build")]
+    SysCcUnsupported(String),
+    #[error("execute failed: {0}")]
+    Definition(#[source] DefinitionError),
+    #[error("execute failed: {0}")]
+    Execute(#[source] ExecError),
+}
+
+/// What a chaincode-to-chaincode call needs of the peer beyond its own transaction (Fabric's
+/// ACL provider and ledger getter in `HandleInvokeChaincode`).
+pub trait ChannelAccess: Send + Sync {
+    /// The `peer/ChaincodeToChaincode` ACL of `channel` for the caller's proposal.
+    fn check_cc2cc(&self, channel: &str, signed: &SignedProposal) -> Result<(), AclError>;
+    /// A fresh simulator (and history) on another channel for a read-only call; `None`
+    /// when the peer has no ledger for it.
+    fn open(&self, channel: &str, tx_id: &str) -> Option<LedgerResult<OtherChannel>>;
+}
+
+/// A simulation on another channel: the callee reads there, its writes are dropped.
+pub struct OtherChannel {
+    pub simulator: Box<dyn TxSimulator>,
+    pub history: Option<Box<dyn HistoryQueryExecutor>>,
+    /// Whether that channel has the V1_3 application capability.
+    pub key_level_endorsement: bool,
+}
 
 type HistoryIter = Box<dyn Iterator<Item = LedgerResult<KeyModification>> + Send>;
 
@@ -37,9 +110,9 @@ enum QuerySource {
 
 impl QuerySource {
     /// The next result, marshalled as the shim expects (a `KV` or a `KeyModification`).
-    fn next_bytes(&mut self) -> Result<Option<Vec<u8>>, String> {
+    fn next_bytes(&mut self) -> Result<Option<Vec<u8>>, LedgerError> {
         match self {
-            QuerySource::State(it) => Ok(it.next().map_err(|e| e.to_string())?.map(|r| {
+            QuerySource::State(it) => Ok(it.next()?.map(|r| {
                 Kv {
                     namespace: r.namespace,
                     key: r.key,
@@ -47,11 +120,7 @@ impl QuerySource {
                 }
                 .encode_to_vec()
             })),
-            QuerySource::History(it) => match it.next() {
-                None => Ok(None),
-                Some(Ok(m)) => Ok(Some(m.encode_to_vec())),
-                Some(Err(e)) => Err(e.to_string()),
-            },
+            QuerySource::History(it) => it.next().transpose().map(|m| m.map(|m| m.encode_to_vec())),
         }
     }
 }
@@ -64,9 +133,13 @@ pub struct TransactionContext<'a> {
     chaincode: String,
     is_init: bool,
     queries: HashMap<String, OpenQuery>,
+    /// A write was made (paginated queries are then refused, as Fabric's simulator does).
+    wrote: bool,
+    /// A paginated query was made (writes are then refused).
+    paginated: bool,
 }
 
-type Answer = Result<Vec<u8>, String>;
+type Answer = Result<Vec<u8>, RequestError>;
 
 impl<'a> TransactionContext<'a> {
     pub fn new(
@@ -81,6 +154,8 @@ impl<'a> TransactionContext<'a> {
             chaincode: chaincode.to_string(),
             is_init,
             queries: HashMap::new(),
+            wrote: false,
+            paginated: false,
         }
     }
 
@@ -126,7 +201,7 @@ impl<'a> TransactionContext<'a> {
             Type::QueryStateNext => {
                 let id = decode::<QueryStateNext>(p)?.id;
                 if !self.queries.contains_key(&id) {
-                    return Err("query iterator not found".into());
+                    return Err(RequestError::QueryNotFound);
                 }
                 self.batch(&id)
             }
@@ -143,71 +218,80 @@ impl<'a> TransactionContext<'a> {
             Type::GetQueryResult => {
                 let q = decode::<GetQueryResult>(p)?;
                 self.no_private_data(&q.collection)?;
-                Err("ExecuteQuery not supported for leveldb".into())
+                Err(RequestError::RichQueryNotSupported)
             }
             Type::GetHistoryForKey => self.get_history(decode::<GetHistoryForKey>(p)?),
             Type::GetStateMetadata => self.get_state_metadata(decode::<GetStateMetadata>(p)?),
             Type::PutStateMetadata => self.put_state_metadata(decode::<PutStateMetadata>(p)?),
             Type::GetPrivateDataHash => {
+                // Always refused: the hash is of private data, which this build has none of.
                 let q = decode::<GetState>(p)?;
-                self.no_private_data(if q.collection.is_empty() {
+                Err(self.private_data_refusal(if q.collection.is_empty() {
                     "?"
                 } else {
                     &q.collection
-                })?;
-                Err("no collection given".into())
+                }))
             }
-            _ => Err(format!(
-                "message type {} is not a chaincode request",
-                type_name(msg.r#type)
-            )),
+            _ => Err(RequestError::NotARequest(type_name(msg.r#type))),
         }
     }
 
     /// Private data (collections) is refused: this build has no private data store.
-    fn no_private_data(&self, collection: &str) -> Result<(), String> {
+    fn no_private_data(&self, collection: &str) -> Result<(), RequestError> {
         if collection.is_empty() {
             return Ok(());
         }
+        Err(self.private_data_refusal(collection))
+    }
+
+    fn private_data_refusal(&self, collection: &str) -> RequestError {
         if self.is_init {
-            return Err("private data APIs are not allowed in chaincode Init()".into());
+            RequestError::PrivateDataInInit
+        } else {
+            RequestError::PrivateData(collection.to_string())
         }
-        Err(format!("private data (collection {collection}) is not supported by this peer build; use public state"))
+    }
+
+    /// Records a write, refused after a paginated query (Fabric's simulator rule).
+    fn before_write(&mut self) -> Result<(), RequestError> {
+        if self.paginated {
+            return Err(RequestError::WriteAfterPaginated(
+                self.params.tx_id.to_string(),
+            ));
+        }
+        self.wrote = true;
+        Ok(())
     }
 
     fn get_state(&mut self, q: GetState) -> Answer {
         self.no_private_data(&q.collection)?;
-        let value = self
-            .params
-            .simulator
-            .get_state(&self.chaincode, &q.key)
-            .map_err(|e| e.to_string())?;
+        let value = self.params.simulator.get_state(&self.chaincode, &q.key)?;
         Ok(value.unwrap_or_default())
     }
 
     fn put_state(&mut self, q: PutState) -> Answer {
         self.no_private_data(&q.collection)?;
+        self.before_write()?;
         self.params
             .simulator
-            .set_state(&self.chaincode, &q.key, q.value)
-            .map_err(|e| e.to_string())?;
+            .set_state(&self.chaincode, &q.key, q.value)?;
         Ok(Vec::new())
     }
 
     fn del_state(&mut self, q: DelState) -> Answer {
         self.no_private_data(&q.collection)?;
+        self.before_write()?;
         self.params
             .simulator
-            .delete_state(&self.chaincode, &q.key)
-            .map_err(|e| e.to_string())?;
+            .delete_state(&self.chaincode, &q.key)?;
         Ok(Vec::new())
     }
 
-    fn check_metadata_capability(&self) -> Result<(), String> {
+    fn check_metadata_capability(&self) -> Result<(), RequestError> {
         if self.params.key_level_endorsement {
             Ok(())
         } else {
-            Err("key level endorsement is not enabled, channel application capability of V1_3 or later is required".into())
+            Err(RequestError::NoKeyLevelEndorsement)
         }
     }
 
@@ -217,8 +301,7 @@ impl<'a> TransactionContext<'a> {
         let metadata = self
             .params
             .simulator
-            .get_state_metadata(&self.chaincode, &q.key)
-            .map_err(|e| e.to_string())?;
+            .get_state_metadata(&self.chaincode, &q.key)?;
         Ok(StateMetadataResult {
             entries: metadata
                 .into_iter()
@@ -231,38 +314,94 @@ impl<'a> TransactionContext<'a> {
     fn put_state_metadata(&mut self, q: PutStateMetadata) -> Answer {
         self.check_metadata_capability()?;
         self.no_private_data(&q.collection)?;
+        self.before_write()?;
         let entry = q.metadata.unwrap_or_default();
         let metadata = BTreeMap::from([(entry.metakey, entry.value)]);
         self.params
             .simulator
-            .set_state_metadata(&self.chaincode, &q.key, metadata)
-            .map_err(|e| e.to_string())?;
+            .set_state_metadata(&self.chaincode, &q.key, metadata)?;
         Ok(Vec::new())
     }
 
     fn get_state_by_range(&mut self, q: GetStateByRange) -> Answer {
         self.no_private_data(&q.collection)?;
-        if !q.metadata.is_empty() {
-            let m = decode::<QueryMetadata>(&q.metadata)?;
-            if m.page_size != 0 || !m.bookmark.is_empty() {
-                return Err("paginated range queries are not supported by this peer build; query without a page size".into());
-            }
+        let metadata = if q.metadata.is_empty() {
+            QueryMetadata::default()
+        } else {
+            decode::<QueryMetadata>(&q.metadata)?
+        };
+        if metadata.page_size != 0 || !metadata.bookmark.is_empty() {
+            return self.paginated_range(&q, &metadata);
         }
-        let iter = self
-            .params
-            .simulator
-            .get_state_range_scan_iterator(&self.chaincode, &q.start_key, &q.end_key)
-            .map_err(|e| e.to_string())?;
+        let iter = self.params.simulator.get_state_range_scan_iterator(
+            &self.chaincode,
+            &q.start_key,
+            &q.end_key,
+        )?;
         self.open_query(QuerySource::State(iter))
+    }
+
+    /// One page of a range (Fabric's paginated GET_STATE_BY_RANGE on LevelDB): at most the
+    /// page size (or `totalQueryLimit`) results from the bookmark on, in one answer with
+    /// `QueryResponseMetadata` (records fetched, and the key the next page starts at).
+    fn paginated_range(&mut self, q: &GetStateByRange, metadata: &QueryMetadata) -> Answer {
+        if self.wrote {
+            return Err(RequestError::PaginatedAfterWrite(
+                self.params.tx_id.to_string(),
+            ));
+        }
+        self.paginated = true;
+        let total = self.support.config().total_query_limit;
+        let limit = match usize::try_from(metadata.page_size) {
+            Ok(size) if size > 0 && size < total => size,
+            _ => total,
+        };
+        let start = if metadata.bookmark.is_empty() {
+            &q.start_key
+        } else {
+            &metadata.bookmark
+        };
+        let mut iter = self.params.simulator.get_state_range_scan_iterator(
+            &self.chaincode,
+            start,
+            &q.end_key,
+        )?;
+        let mut results = Vec::new();
+        while results.len() < limit {
+            let Some(r) = iter.next()? else { break };
+            results.push(QueryResultBytes {
+                result_bytes: Kv {
+                    namespace: r.namespace,
+                    key: r.key,
+                    value: r.value,
+                }
+                .encode_to_vec(),
+            });
+        }
+        let bookmark = if results.len() == limit {
+            iter.next()?.map(|r| r.key).unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let fetched_records_count = i32::try_from(results.len()).unwrap_or(i32::MAX);
+        Ok(QueryResponse {
+            results,
+            has_more: false,
+            id: crate::protoutil::generate_uuid(),
+            metadata: QueryResponseMetadata {
+                fetched_records_count,
+                bookmark,
+            }
+            .encode_to_vec(),
+        }
+        .encode_to_vec())
     }
 
     fn get_history(&mut self, q: GetHistoryForKey) -> Answer {
         let Some(history) = self.params.history else {
-            return Err("history database is not available on this channel".into());
+            return Err(RequestError::NoHistory);
         };
-        let iter = history
-            .get_history_for_key(&self.chaincode, &q.key)
-            .map_err(|e| e.to_string())?;
+        let iter = history.get_history_for_key(&self.chaincode, &q.key)?;
         self.open_query(QuerySource::History(iter))
     }
 
@@ -285,7 +424,7 @@ impl<'a> TransactionContext<'a> {
     fn batch(&mut self, id: &str) -> Answer {
         let limit = self.support.config().total_query_limit;
         let Some(query) = self.queries.get_mut(id) else {
-            return Err("query iterator not found".into());
+            return Err(RequestError::QueryNotFound);
         };
         let mut results: Vec<QueryResultBytes> = query
             .pending
@@ -302,7 +441,7 @@ impl<'a> TransactionContext<'a> {
                 Ok(n) => n,
                 Err(e) => {
                     self.queries.remove(id);
-                    return Err(e);
+                    return Err(e.into());
                 }
             };
             let Some(bytes) = next else { break };
@@ -328,39 +467,79 @@ impl<'a> TransactionContext<'a> {
         .encode_to_vec())
     }
 
-    /// Chaincode-to-chaincode on the same channel with the same simulator; the answer is
-    /// the callee's final message (COMPLETED or ERROR), as in Fabric.
+    /// Chaincode-to-chaincode (Fabric's `HandleInvokeChaincode`): on the same channel with
+    /// the same simulator (the callee's reads and writes join this transaction), or on
+    /// another channel with a fresh simulator whose writes are dropped (read-only); the
+    /// caller must pass the target channel's `peer/ChaincodeToChaincode` ACL. The answer is
+    /// the callee's final message (COMPLETED or ERROR).
     async fn invoke_chaincode(&mut self, spec: ChaincodeSpec) -> Answer {
         let target = spec.chaincode_id.unwrap_or_default().name;
         let mut parts = target.splitn(2, '/');
         let name = super::handler::parse_name(parts.next().unwrap_or_default()).to_string();
-        let channel = parts.next().unwrap_or_default();
-        if !channel.is_empty() && channel != self.params.channel_id {
-            return Err(format!("invoking chaincode {name} on channel {channel} from channel {} is not supported by this peer build; invoke it on the same channel", self.params.channel_id));
-        }
+        let channel = match parts.next() {
+            Some(c) if !c.is_empty() => c.to_string(),
+            _ => self.params.channel_id.to_string(),
+        };
         if self.support.is_sys_cc_and_not_invokable_cc2cc(&name) {
-            return Err(format!(
-                "system chaincode {name} cannot be invoked with a cc2cc invocation"
-            ));
+            return Err(RequestError::SysCcNotInvokable(name));
         }
         if self.support.is_sys_cc(&name) {
-            return Err(format!("invoking system chaincode {name} from a chaincode is not supported by this peer build"));
+            return Err(RequestError::SysCcUnsupported(name));
         }
-        let (support, simulator) = (self.support, self.params.simulator);
-        let version = super::blocking(|| support.chaincode_version(simulator, &name))
-            .map_err(|e| format!("execute failed: {e}"))?;
+        if let Some(access) = self.params.channels {
+            let signed = self
+                .params
+                .signed_proposal
+                .ok_or_else(|| RequestError::NoSignedProposal(format!("{name}/{channel}")))?;
+            super::blocking(|| access.check_cc2cc(&channel, signed)).map_err(RequestError::Acl)?;
+        }
         let input = spec.input.unwrap_or_default();
-        let answer = self
-            .support
-            .invoke(self.params, &name, &version, input, false)
-            .await
-            .map_err(|e| format!("execute failed: {e}"))?;
-        Ok(answer.encode_to_vec())
+        if channel == self.params.channel_id {
+            return invoke_on(self.support, self.params, &name, input).await;
+        }
+        let Some(access) = self.params.channels else {
+            return Err(RequestError::CrossChannel {
+                name,
+                target: channel,
+                channel: self.params.channel_id.to_string(),
+            });
+        };
+        let tx_id = self.params.tx_id;
+        let other = super::blocking(|| access.open(&channel, tx_id))
+            .ok_or_else(|| RequestError::NoLedger(channel.clone()))??;
+        let params = TxParams {
+            channel_id: &channel,
+            tx_id,
+            signed_proposal: self.params.signed_proposal,
+            proposal: self.params.proposal,
+            simulator: other.simulator.as_ref(),
+            history: other.history.as_deref(),
+            key_level_endorsement: other.key_level_endorsement,
+            channels: self.params.channels,
+        };
+        invoke_on(self.support, &params, &name, input).await
     }
 }
 
-fn decode<M: Message + Default>(bytes: &[u8]) -> Result<M, String> {
-    M::decode(bytes).map_err(|e| format!("unmarshal failed: {e}"))
+/// Runs `name` at its instantiated version (read through `params`' simulator). A free
+/// function: the transaction context (not `Sync`) is not held across the await.
+async fn invoke_on(
+    support: &ChaincodeSupport,
+    params: &TxParams<'_>,
+    name: &str,
+    input: crate::protos::peer::ChaincodeInput,
+) -> Answer {
+    let version = super::blocking(|| support.chaincode_version(params.simulator, name))
+        .map_err(RequestError::Definition)?;
+    let answer = support
+        .invoke(params, name, &version, input, false)
+        .await
+        .map_err(RequestError::Execute)?;
+    Ok(answer.encode_to_vec())
+}
+
+fn decode<M: Message + Default>(bytes: &[u8]) -> Result<M, RequestError> {
+    M::decode(bytes).map_err(RequestError::Unmarshal)
 }
 
 #[cfg(test)]
@@ -483,6 +662,7 @@ mod tests {
             simulator: &sim,
             history: None,
             key_level_endorsement: false,
+            channels: None,
         };
         let mut ctx = TransactionContext::new(&support, &params, "mycc", false);
         for i in 0..150 {
@@ -572,5 +752,88 @@ mod tests {
         ctx.handle(&request(Type::DelState, del.encode_to_vec()))
             .await;
         assert!(sim.get_state("mycc", "k007").unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn paginated_ranges_answer_one_page_with_count_and_bookmark() {
+        let support = ChaincodeSupport::new(Default::default(), Default::default());
+        let sim = MemSim::default();
+        for k in ["a", "b", "c", "d", "e"] {
+            sim.set_state("mycc", k, b"v".to_vec()).unwrap();
+        }
+        let params = TxParams {
+            channel_id: "ch",
+            tx_id: "tx1",
+            signed_proposal: None,
+            proposal: None,
+            simulator: &sim,
+            history: None,
+            key_level_endorsement: false,
+            channels: None,
+        };
+        let mut ctx = TransactionContext::new(&support, &params, "mycc", false);
+        let page = |bookmark: &str| GetStateByRange {
+            start_key: "a".into(),
+            end_key: "z".into(),
+            metadata: QueryMetadata {
+                page_size: 2,
+                bookmark: bookmark.into(),
+            }
+            .encode_to_vec(),
+            ..Default::default()
+        };
+        let mut bookmark = String::new();
+        let mut pages = Vec::new();
+        loop {
+            let r = query_response(
+                &ctx.handle(&request(
+                    Type::GetStateByRange,
+                    page(&bookmark).encode_to_vec(),
+                ))
+                .await,
+            );
+            assert!(!r.has_more);
+            let keys: Vec<String> = r
+                .results
+                .iter()
+                .map(|b| Kv::decode(b.result_bytes.as_slice()).unwrap().key)
+                .collect();
+            let m = QueryResponseMetadata::decode(r.metadata.as_slice()).unwrap();
+            assert_eq!(m.fetched_records_count as usize, keys.len());
+            pages.push(keys.join(""));
+            bookmark = m.bookmark;
+            if bookmark.is_empty() {
+                break;
+            }
+        }
+        assert_eq!(pages, vec!["ab", "cd", "e"]);
+        // After a paginated query, writes are refused with the simulator's text.
+        let put = PutState {
+            key: "x".into(),
+            value: b"1".to_vec(),
+            ..Default::default()
+        };
+        let r = ctx
+            .handle(&request(Type::PutState, put.encode_to_vec()))
+            .await;
+        assert_eq!(
+            String::from_utf8(r.payload).unwrap(),
+            "PUT_STATE failed: transaction ID: tx1: txid [tx1]: Transaction has already performed a paginated query. Writes are not allowed"
+        );
+        let mut writer = TransactionContext::new(&support, &params, "mycc", false);
+        let del = DelState {
+            key: "x".into(),
+            ..Default::default()
+        };
+        let r = writer
+            .handle(&request(Type::DelState, del.encode_to_vec()))
+            .await;
+        assert_eq!(r.r#type, Type::Response as i32);
+        let r = writer
+            .handle(&request(Type::GetStateByRange, page("").encode_to_vec()))
+            .await;
+        assert!(String::from_utf8(r.payload)
+            .unwrap()
+            .ends_with("Paginated queries are supported only in a read-only transaction"));
     }
 }

@@ -20,11 +20,12 @@ use std::time::Instant;
 
 use prost::Message;
 
-use crate::aclmgmt::resources::PEER_PROPOSE;
-use crate::aclmgmt::{AclProvider, AclSubject};
+use crate::aclmgmt::resources::{PEER_CHAINCODE_TO_CHAINCODE, PEER_PROPOSE};
+use crate::aclmgmt::{AclError, AclProvider, AclSubject};
 use crate::chaincode::blocking;
+use crate::chaincode::transaction_context::{ChannelAccess, OtherChannel};
 use crate::chaincode::{ChaincodeSupport, DefinitionError, ExecError, TxParams};
-use crate::ledger::{HistoryQueryExecutor, LedgerError, TxSimulator};
+use crate::ledger::{HistoryQueryExecutor, LedgerError, LedgerResult, TxSimulator};
 use crate::msp::{IdentityDeserializer, X509Msp};
 use crate::peer::{Channel, Peer};
 use crate::protos::peer::ChaincodeInput;
@@ -399,6 +400,7 @@ impl Endorser {
             &run.channel,
             run.sim.as_ref(),
             run.history.as_deref(),
+            self,
         );
         let name = vp.chaincode_name();
         let cid = format!("name:\"{name}\" version:\"{}\" ", run.version);
@@ -443,7 +445,7 @@ impl Endorser {
             .as_ref()
             .ok_or(InitError::NoChaincodeSupport)?;
         let history = channel.ledger().new_history_query_executor().ok();
-        let params = tx_params(signed, vp, channel, sim, history.as_deref());
+        let params = tx_params(signed, vp, channel, sim, history.as_deref(), self);
         support
             .execute_blocking(
                 &params,
@@ -686,13 +688,15 @@ fn labels(vp: &ValidatedProposal) -> Labels<'_> {
     }
 }
 
-/// The transaction parameters of a proposal on `channel`.
+/// The transaction parameters of a proposal on `channel`; `channels` reach the peer's other
+/// channels for chaincode-to-chaincode calls.
 fn tx_params<'a>(
     signed: &'a SignedProposal,
     vp: &'a ValidatedProposal,
     channel: &Arc<Channel>,
     simulator: &'a dyn crate::ledger::TxSimulator,
     history: Option<&'a dyn crate::ledger::HistoryQueryExecutor>,
+    channels: &'a dyn ChannelAccess,
 ) -> TxParams<'a> {
     TxParams {
         channel_id: &vp.channel_header.channel_id,
@@ -701,10 +705,40 @@ fn tx_params<'a>(
         proposal: Some(&vp.proposal),
         simulator,
         history,
-        key_level_endorsement: channel
-            .bundle()
-            .application_config()
-            .is_some_and(|a| a.capabilities().key_level_endorsement()),
+        key_level_endorsement: key_level_endorsement(channel),
+        channels: Some(channels),
+    }
+}
+
+/// Whether `channel` has the V1_3 application capability (state metadata APIs).
+fn key_level_endorsement(channel: &Channel) -> bool {
+    channel
+        .bundle()
+        .application_config()
+        .is_some_and(|a| a.capabilities().key_level_endorsement())
+}
+
+/// The peer's channels as chaincode-to-chaincode calls reach them: the
+/// `peer/ChaincodeToChaincode` ACL and a simulator on the target channel.
+impl ChannelAccess for Endorser {
+    fn check_cc2cc(&self, channel: &str, signed: &SignedProposal) -> Result<(), AclError> {
+        self.acl.check_acl(
+            PEER_CHAINCODE_TO_CHAINCODE,
+            channel,
+            AclSubject::Proposal(signed),
+        )
+    }
+
+    fn open(&self, channel: &str, tx_id: &str) -> Option<LedgerResult<OtherChannel>> {
+        let channel = self.peer.channel(channel)?;
+        let open = || {
+            Ok(OtherChannel {
+                simulator: channel.ledger().new_tx_simulator(tx_id)?,
+                history: channel.ledger().new_history_query_executor().ok(),
+                key_level_endorsement: key_level_endorsement(&channel),
+            })
+        };
+        Some(open())
     }
 }
 

@@ -44,6 +44,7 @@ mod peer_node;
 mod peer_requests;
 mod policy_vectors;
 mod proto_conformance;
+mod rust_shim;
 mod sampleconfig;
 mod sdk_py;
 mod signature_vectors;
