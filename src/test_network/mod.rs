@@ -41,6 +41,22 @@ const BUILDERS: &[(&str, &str)] = &[
         "ccaas/bin/release",
         include_str!("../../sampleconfig/externalbuilders/ccaas/bin/release"),
     ),
+    (
+        "rust/bin/detect",
+        include_str!("../../sampleconfig/externalbuilders/rust/bin/detect"),
+    ),
+    (
+        "rust/bin/build",
+        include_str!("../../sampleconfig/externalbuilders/rust/bin/build"),
+    ),
+    (
+        "rust/bin/release",
+        include_str!("../../sampleconfig/externalbuilders/rust/bin/release"),
+    ),
+    (
+        "rust/bin/run",
+        include_str!("../../sampleconfig/externalbuilders/rust/bin/run"),
+    ),
 ];
 
 /// Why a test-network command failed; each is one line saying what to do.

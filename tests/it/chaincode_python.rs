@@ -143,7 +143,7 @@ fn fabric_chaincode_python_runs_as_a_service_endorsed_by_two_orgs() {
     };
     wait_for_port(port);
     let up = Command::new(TEST_NETWORK)
-        .args(["up", "--base-port", "0", "--dir"])
+        .args(["up", "--no-chaincode", "--base-port", "0", "--dir"])
         .arg(&dir)
         .output()
         .unwrap();

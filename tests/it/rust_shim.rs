@@ -24,7 +24,7 @@ fn target_dir() -> PathBuf {
 
 /// Builds the shim's sample chaincodes (once per test run) and returns the folder of their
 /// binaries. Cargo's build lock is free while tests run, so this shares the target dir.
-fn samples() -> &'static Path {
+pub(crate) fn samples() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let target = target_dir();
@@ -483,7 +483,7 @@ fn rust_builder_detects_builds_releases_and_runs_example02() {
     std::fs::create_dir_all(&metadata).unwrap();
     std::fs::write(
         metadata.join("metadata.json"),
-        r#"{"type":"undefined","path":"example02","label":"rustcc:1.0"}"#,
+        r#"{"type":"car","path":"example02","label":"rustcc:1.0"}"#,
     )
     .unwrap();
 
@@ -502,11 +502,15 @@ fn rust_builder_detects_builds_releases_and_runs_example02() {
     assert_eq!(status.code(), Some(1));
 
     // build: cargo build --release with the shim of this repository, offline, in a target
-    // dir shared by every run of this test (incremental); low optimisation to keep it short.
+    // dir shared by every run of this test and test_network's (incremental); low
+    // optimisation to keep it short.
     let output = net.path("build-output");
     let out = builder_command("build")
         .args([&source, &metadata, &output])
-        .env("CARGO_TARGET_DIR", target_dir().join("rust-builder"))
+        .env(
+            "CARGO_TARGET_DIR",
+            crate::test_network::RUST_CHAINCODE_TARGET_IN_TESTS.as_path(),
+        )
         .env("CARGO_NET_OFFLINE", "true")
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
         .output()

@@ -126,7 +126,7 @@ fn fabric_sdk_py_creates_joins_and_queries_a_channel() {
     let dir = tmp.path().join("net");
     let _down = Down(&dir);
     let up = Command::new(TEST_NETWORK)
-        .args(["up", "--base-port", "0", "--dir"])
+        .args(["up", "--no-chaincode", "--base-port", "0", "--dir"])
         .arg(&dir)
         .output()
         .unwrap();
