@@ -83,6 +83,13 @@ pub fn deploy(
         cc.name
     );
     step(&what, &mut || instantiate(tools, layout, cc))?;
+    if let Some(query) = &cc.query {
+        let what = format!(
+            "start {} on every peer (each builds it the first time)",
+            cc.name
+        );
+        step(&what, &mut || warm_up(tools, layout, cc, query))?;
+    }
     if let Some(invoke) = &cc.invoke {
         let what = format!(
             "invoke {} on one peer of each org, wait for the commit",
@@ -123,6 +130,34 @@ fn run_cli(
     args: &[&str],
 ) -> Result<String, NetworkError> {
     tools.run("peer", args, &layout.admin_env(org, None), &layout.dir)
+}
+
+/// Runs the query once on each peer, one peer at a time, so that each has built and
+/// started the chaincode before an invoke needs them all.
+fn warm_up(
+    tools: &Toolchain,
+    layout: &Layout,
+    cc: &Chaincode,
+    query: &str,
+) -> Result<(), NetworkError> {
+    for peer in &layout.peers {
+        tools.run(
+            "peer",
+            &[
+                "chaincode",
+                "query",
+                "-C",
+                &layout.channel,
+                "-n",
+                &cc.name,
+                "-c",
+                query,
+            ],
+            &layout.admin_env(peer.org, Some(peer)),
+            &layout.dir,
+        )?;
+    }
+    Ok(())
 }
 
 fn install(tools: &Toolchain, layout: &Layout, cc: &Chaincode) -> Result<(), NetworkError> {

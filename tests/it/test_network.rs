@@ -31,6 +31,38 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// The logs of the network's nodes and chaincodes, for a failure's message.
+fn node_logs(dir: &Path) -> String {
+    let mut files = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir.join("logs")) {
+        files.extend(entries.flatten().map(|e| e.path()));
+    }
+    for peer in std::fs::read_dir(dir.join("data"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let logs = peer.path().join("chaincodes/logs");
+        files.extend(
+            std::fs::read_dir(logs)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path()),
+        );
+    }
+    files
+        .iter()
+        .map(|f| {
+            format!(
+                "--- {}\n{}",
+                f.display(),
+                std::fs::read_to_string(f).unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
 /// The pids `network.json` records.
 fn pids(dir: &Path) -> Vec<u32> {
     let state: serde_json::Value =
@@ -206,7 +238,12 @@ fn up_deploys_the_rust_sample_through_the_rust_builder() {
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
         .output()
         .unwrap();
-    assert!(up.status.success(), "{}", text(&up.stderr));
+    assert!(
+        up.status.success(),
+        "{}\n{}",
+        text(&up.stderr),
+        node_logs(&dir)
+    );
     let out = text(&up.stdout);
     assert!(out.contains("mycc answered query a: 90"), "{out}");
     // Three blocks after the anchors: the instantiation and the invoke.
