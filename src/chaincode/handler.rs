@@ -314,6 +314,9 @@ async fn register(
             return Err(tonic::Status::unavailable(e.to_string()));
         }
     }
+    // REGISTERED and READY are queued ahead of anything else: only now may a transaction
+    // be sent (Fabric's notifyRegistry after sendReady).
+    registry.ready(&handler);
     tracing::info!(target: "chaincode", "chaincode {} registered and ready", handler.canonical_name());
     Ok(handler)
 }

@@ -1,4 +1,10 @@
 //! Fabric's `HandlerRegistry`: the registered chaincode handlers by canonical name.
+//!
+//! As in Fabric, registration has two steps: [`HandlerRegistry::register`] takes the name
+//! (a second chaincode of that name is refused) and [`HandlerRegistry::ready`] makes the
+//! handler usable, once REGISTERED and READY are on their way to the chaincode. Until then
+//! nothing is sent to it: a TRANSACTION queued before READY would reach a shim that
+//! cannot take it yet and end its stream.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -15,7 +21,8 @@ pub struct DuplicateChaincode(pub String);
 
 /// The handlers of the chaincodes registered with this peer, keyed by `name:version`.
 pub struct HandlerRegistry {
-    handlers: Mutex<HashMap<String, Arc<Handler>>>,
+    /// Each handler, and whether it is ready.
+    handlers: Mutex<HashMap<String, (Arc<Handler>, bool)>>,
     /// Bumped on every registration, so a launch can await its chaincode's.
     registrations: watch::Sender<u64>,
 }
@@ -56,44 +63,59 @@ impl HandlerRegistry {
     /// its open transactions.
     pub fn remove(&self, cname: &str) {
         let removed = self.lock().remove(cname);
-        if let Some(handler) = removed {
+        if let Some((handler, _)) = removed {
             handler.close_all();
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Handler>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Arc<Handler>, bool)>> {
         self.handlers.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Adds a handler under its canonical name; a second registration of a name fails with
-    /// Fabric's text.
+    /// Takes a handler's canonical name, not yet ready; a second registration of a name
+    /// fails with Fabric's text.
     pub fn register(&self, handler: Arc<Handler>) -> Result<(), DuplicateChaincode> {
         let key = handler.canonical_name().to_string();
         let mut handlers = self.lock();
         if handlers.contains_key(&key) {
             return Err(DuplicateChaincode(key));
         }
-        handlers.insert(key, handler);
+        handlers.insert(key, (handler, false));
+        Ok(())
+    }
+
+    /// Makes a registered `handler` usable (Fabric's `Ready`) and wakes those waiting for it.
+    pub fn ready(&self, handler: &Arc<Handler>) {
+        let mut handlers = self.lock();
+        match handlers.get_mut(handler.canonical_name()) {
+            Some((h, ready)) if Arc::ptr_eq(h, handler) => *ready = true,
+            _ => return,
+        }
         drop(handlers);
         self.registrations.send_modify(|n| *n += 1);
-        Ok(())
     }
 
     /// Removes `handler` (only if it is the one registered under its name).
     pub fn deregister(&self, handler: &Arc<Handler>) {
         let mut handlers = self.lock();
         let key = handler.canonical_name();
-        if handlers.get(key).is_some_and(|h| Arc::ptr_eq(h, handler)) {
+        if handlers
+            .get(key)
+            .is_some_and(|(h, _)| Arc::ptr_eq(h, handler))
+        {
             handlers.remove(key);
         }
     }
 
-    /// The handler registered as `cname`.
+    /// The handler registered as `cname`, once ready.
     pub fn handler(&self, cname: &str) -> Option<Arc<Handler>> {
-        self.lock().get(cname).cloned()
+        self.lock()
+            .get(cname)
+            .filter(|(_, ready)| *ready)
+            .map(|(h, _)| h.clone())
     }
 
-    /// Registered canonical names, sorted.
+    /// Registered canonical names (ready or not), sorted.
     pub fn names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.lock().keys().cloned().collect();
         names.sort();
@@ -122,6 +144,8 @@ mod tests {
         let r = HandlerRegistry::new();
         let a = handler("mycc:1.0");
         r.register(a.clone()).unwrap();
+        assert!(r.handler("mycc:1.0").is_none(), "not ready yet");
+        r.ready(&a);
         let b = handler("mycc:1.0");
         let err = r.register(b.clone()).unwrap_err();
         assert_eq!(err, DuplicateChaincode("mycc:1.0".into()));
@@ -139,10 +163,15 @@ mod tests {
         let waiting = tokio::spawn(r.wait_for("mycc:1.0"));
         tokio::task::yield_now().await;
         assert!(!waiting.is_finished());
-        r.register(handler("other:1")).unwrap();
+        let other = handler("other:1");
+        r.register(other.clone()).unwrap();
+        r.ready(&other);
         let h = handler("mycc:1.0");
         let mut ctx = h.open_context("ch", "t").unwrap();
-        r.register(h).unwrap();
+        r.register(h.clone()).unwrap();
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished(), "registered, not yet ready");
+        r.ready(&h);
         tokio::time::timeout(std::time::Duration::from_secs(5), waiting)
             .await
             .expect("registration seen")
