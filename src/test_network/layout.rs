@@ -241,6 +241,9 @@ impl Layout {
                 path(&Path::new(env!("CARGO_MANIFEST_DIR")).join("shim")),
             ),
             ("CARGO_TARGET_DIR", path(&rust_chaincode_target())),
+            // A first `cargo build --release` of a Rust chaincode (its dependencies included)
+            // can take longer than core.yaml's 300 s on a small machine.
+            ("CORE_CHAINCODE_STARTUPTIMEOUT", "900s".into()),
         ]));
         env
     }

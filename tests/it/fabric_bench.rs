@@ -383,3 +383,84 @@ fn open_loop_never_starts_more_than_its_rate() {
         "{s}"
     );
 }
+
+/// A short run against the one-command network: `test-network` with two orgs, the Rust
+/// marbles02 sample built and launched by the peers through the Rust builder, an AND policy
+/// of both orgs' peers, one endorser per org. The counts add up and every transaction
+/// commits valid. Rust builds share the cargo target of tests/it/test_network.
+#[test]
+fn a_short_run_against_the_two_org_test_network_with_the_rust_sample() {
+    let test_network = env!("CARGO_BIN_EXE_test-network");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("net");
+    let cache = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-network-cache");
+    let tn = |args: &[&str]| {
+        Command::new(test_network)
+            .args(args)
+            .arg("--dir")
+            .arg(&dir)
+            .env("XDG_CACHE_HOME", &cache)
+            .env("CARGO_NET_OFFLINE", "true")
+            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+            .output()
+            .unwrap()
+    };
+    struct Down<'a>(&'a dyn Fn(&[&str]) -> Output);
+    impl Drop for Down<'_> {
+        fn drop(&mut self) {
+            let _ = (self.0)(&["down"]);
+        }
+    }
+    let _down = Down(&tn);
+    let up = tn(&["up", "--no-chaincode", "--base-port", "0"]);
+    assert!(
+        up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    let marbles = Path::new(env!("CARGO_MANIFEST_DIR")).join("shim/samples/marbles02");
+    let deploy = tn(&[
+        "deploy",
+        "-n",
+        "marbles",
+        "-l",
+        "rust",
+        "--ctor",
+        r#"{"Args":["init"]}"#,
+        "-p",
+        marbles.to_str().unwrap(),
+    ]);
+    assert!(
+        deploy.status.success(),
+        "{}",
+        String::from_utf8_lossy(&deploy.stderr)
+    );
+
+    let layout = fabric::test_network::Layout::load(&dir).unwrap();
+    let user =
+        dir.join("crypto/peerOrganizations/org1.example.com/users/User1@org1.example.com/msp");
+    let mut cfg = format!(
+        "channel: mychannel\nchaincode: marbles\nfunction: initMarble\nargs: [\"m{{{{key}}}}\", \"blue\", \"35\", \"tom\"]\nclient:\n  msp_id: Org1MSP\n  msp_dir: {}\npeers:\n",
+        user.display()
+    );
+    for peer in &layout.peers {
+        cfg.push_str(&format!(
+            "  - {{ name: {}, address: \"{}\", msp_id: {} }}\n",
+            peer.name, peer.address, peer.msp_id
+        ));
+    }
+    cfg.push_str(&format!(
+        "orderer: {{ name: orderer, address: \"{}\" }}\ncount: 200\nconcurrency: 20\n",
+        layout.orderer.address
+    ));
+    let path = tmp.path().join("bench.yaml");
+    std::fs::write(&path, cfg).unwrap();
+    let s = summary(&bench(&path, &["--json"]));
+    assert_eq!(n(&s, "submitted"), 200, "{s}");
+    assert_eq!(
+        n(&s, "submitted"),
+        n(&s, "committed_valid") + n(&s, "committed_invalid") + n(&s, "errors"),
+        "{s}"
+    );
+    assert_eq!(n(&s, "committed_valid"), 200, "{s}");
+}
