@@ -6,7 +6,6 @@
 //! builder that claims it (the Rust builder for a cargo project).
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use super::layout::Layout;
 use super::process::Toolchain;
@@ -64,45 +63,38 @@ pub fn deploy(
     if !cc.path.is_dir() {
         return Err(NetworkError::NoChaincodeSource(cc.path.clone()));
     }
-    let mut step = |what: &str, f: &mut dyn FnMut() -> Result<(), NetworkError>| {
-        report(Event::Begin(what));
-        let started = Instant::now();
-        f()?;
-        report(Event::Done(what, started.elapsed()));
-        Ok::<(), NetworkError>(())
-    };
     let what = format!(
         "install {} {} on {} peers",
         cc.name,
         cc.version,
         layout.peers.len()
     );
-    step(&what, &mut || install(tools, layout, cc))?;
+    super::step(report, &what, || install(tools, layout, cc))?;
     let what = format!(
         "instantiate {} (the peer builds and starts it; a first Rust build takes minutes)",
         cc.name
     );
-    step(&what, &mut || instantiate(tools, layout, cc))?;
+    super::step(report, &what, || instantiate(tools, layout, cc))?;
     if let Some(query) = &cc.query {
         let what = format!(
             "start {} on every peer (each builds it the first time)",
             cc.name
         );
-        step(&what, &mut || warm_up(tools, layout, cc, query))?;
+        super::step(report, &what, || warm_up(tools, layout, cc, query))?;
     }
     if let Some(invoke) = &cc.invoke {
         let what = format!(
             "invoke {} on one peer of each org, wait for the commit",
             cc.name
         );
-        step(&what, &mut || self::invoke(tools, layout, cc, invoke))?;
+        super::step(report, &what, || self::invoke(tools, layout, cc, invoke))?;
     }
     let Some(query) = &cc.query else {
         return Ok(None);
     };
     let mut answer = String::new();
     let what = format!("query {}", cc.name);
-    step(&what, &mut || {
+    super::step(report, &what, || {
         answer = run_cli(
             tools,
             layout,
@@ -213,7 +205,7 @@ fn instantiate(tools: &Toolchain, layout: &Layout, cc: &Chaincode) -> Result<(),
             &policy,
         ],
     )?;
-    wait_for_height(tools, layout, before + 1)
+    super::up::wait_for_height(tools, layout, before + 1)
 }
 
 fn invoke(
@@ -259,25 +251,6 @@ fn channel_height(tools: &Toolchain, layout: &Layout) -> Result<u64, NetworkErro
         peer: peer.name.clone(),
         log: layout.log_path(peer),
     })
-}
-
-/// Waits until every peer has `want` blocks (the instantiation committed everywhere).
-fn wait_for_height(tools: &Toolchain, layout: &Layout, want: u64) -> Result<(), NetworkError> {
-    for peer in &layout.peers {
-        let started = Instant::now();
-        while super::up::height(tools, layout, peer).unwrap_or(0) < want {
-            if started.elapsed() > Duration::from_secs(30) {
-                return Err(NetworkError::Height {
-                    channel: layout.channel.clone(),
-                    height: want,
-                    peer: peer.name.clone(),
-                    log: layout.log_path(peer),
-                });
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -50,6 +50,23 @@ pub struct Node {
     pub pid: Option<u32>,
 }
 
+impl Node {
+    /// The binary it runs.
+    pub fn program(&self) -> &'static str {
+        if self.org == 0 {
+            "orderer"
+        } else {
+            "peer"
+        }
+    }
+
+    /// Whether its recorded process still runs.
+    pub fn is_running(&self) -> bool {
+        self.pid
+            .is_some_and(|pid| super::process::is_running(pid, self.program()))
+    }
+}
+
 /// A network: its folder, channel, orderer and peers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Layout {
@@ -143,6 +160,24 @@ impl Layout {
     /// Every node, the orderer first.
     pub fn nodes(&self) -> impl Iterator<Item = &Node> {
         std::iter::once(&self.orderer).chain(self.peers.iter())
+    }
+
+    /// Stops every node (peers first) and forgets its pid; returns the names of those that
+    /// had to be killed.
+    pub fn stop_all(&mut self) -> Vec<String> {
+        let mut killed = Vec::new();
+        for node in self
+            .peers
+            .iter_mut()
+            .chain(std::iter::once(&mut self.orderer))
+        {
+            if let Some(pid) = node.pid.take() {
+                if super::process::stop(pid, node.program()) {
+                    killed.push(node.name.clone());
+                }
+            }
+        }
+        killed
     }
 
     pub fn config_dir(&self) -> PathBuf {

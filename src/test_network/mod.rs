@@ -117,6 +117,19 @@ pub enum NetworkError {
     NoChaincodeSource(PathBuf),
 }
 
+/// Runs one step of `up` or `deploy`, reporting its start and how long it took.
+fn step(
+    report: &mut dyn FnMut(Event),
+    what: &str,
+    work: impl FnOnce() -> Result<(), NetworkError>,
+) -> Result<(), NetworkError> {
+    report(Event::Begin(what));
+    let started = std::time::Instant::now();
+    work()?;
+    report(Event::Done(what, started.elapsed()));
+    Ok(())
+}
+
 /// What `up` reports as it goes.
 pub enum Event<'a> {
     /// A step starts.
@@ -142,10 +155,7 @@ pub fn status(
     let layout = Layout::load(dir)?;
     let mut out = Vec::new();
     for node in layout.nodes() {
-        let program = if node.org == 0 { "orderer" } else { "peer" };
-        let running = node
-            .pid
-            .is_some_and(|pid| process::is_running(pid, program));
+        let running = node.is_running();
         let height = (running && node.org > 0)
             .then(|| up::height(tools, &layout, node))
             .flatten();
@@ -163,19 +173,7 @@ pub fn status(
 /// folder. Returns the names of the nodes that had to be killed.
 pub fn down(dir: &std::path::Path, keep: bool) -> Result<Vec<String>, NetworkError> {
     let mut layout = Layout::load(dir)?;
-    let mut killed = Vec::new();
-    for node in layout
-        .peers
-        .iter_mut()
-        .chain(std::iter::once(&mut layout.orderer))
-    {
-        let program = if node.org == 0 { "orderer" } else { "peer" };
-        if let Some(pid) = node.pid.take() {
-            if process::stop(pid, program) {
-                killed.push(node.name.clone());
-            }
-        }
-    }
+    let killed = layout.stop_all();
     if keep {
         layout.save()?;
     } else {

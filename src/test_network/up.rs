@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::layout::{Layout, Options, CHANNEL_PROFILE, GENESIS_PROFILE, MARKER, SYSTEM_CHANNEL};
-use super::process::{self, Toolchain};
+use super::process::Toolchain;
 use super::{Event, NetworkError, BUILDERS, CORE_YAML, ORDERER_YAML};
 
 /// Builds and starts the network `options` describe; returns its layout (with pids).
@@ -20,16 +20,7 @@ pub fn up(
     let mut layout = Layout::plan(&options)?;
     let result = bring_up(tools, &mut layout, options.peers_per_org, report);
     if let Err(e) = result {
-        for node in layout
-            .peers
-            .iter_mut()
-            .chain(std::iter::once(&mut layout.orderer))
-        {
-            let program = if node.org == 0 { "orderer" } else { "peer" };
-            if let Some(pid) = node.pid.take() {
-                process::stop(pid, program);
-            }
-        }
+        layout.stop_all();
         let _ = layout.save();
         return Err(e);
     }
@@ -42,32 +33,28 @@ fn bring_up(
     peers_per_org: u32,
     report: &mut dyn FnMut(Event),
 ) -> Result<(), NetworkError> {
-    let mut step = |what: &str, f: &mut dyn FnMut() -> Result<(), NetworkError>| {
-        report(Event::Begin(what));
-        let started = Instant::now();
-        f()?;
-        report(Event::Done(what, started.elapsed()));
-        Ok::<(), NetworkError>(())
-    };
-    step(
+    super::step(
+        report,
         "write core.yaml, orderer.yaml, crypto-config.yaml, configtx.yaml",
-        &mut || write_configs(layout, peers_per_org),
+        || write_configs(layout, peers_per_org),
     )?;
-    step(
+    super::step(
+        report,
         "cryptogen: MSPs of the orderer org and every peer org",
-        &mut || generate_crypto(tools, layout),
+        || generate_crypto(tools, layout),
     )?;
-    step(
+    super::step(
+        report,
         "configtxgen: genesis block, channel and anchor peer transactions",
-        &mut || generate_artifacts(tools, layout),
+        || generate_artifacts(tools, layout),
     )?;
-    step("start the orderer", &mut || start_orderer(tools, layout))?;
+    super::step(report, "start the orderer", || start_orderer(tools, layout))?;
     let what = format!("start {} peers", layout.peers.len());
-    step(&what, &mut || start_peers(tools, layout))?;
+    super::step(report, &what, || start_peers(tools, layout))?;
     let what = format!("create channel {} and join every peer", layout.channel);
-    step(&what, &mut || create_and_join(tools, layout))?;
+    super::step(report, &what, || create_and_join(tools, layout))?;
     let what = format!("commit the anchor peers of {} orgs", layout.orgs);
-    step(&what, &mut || update_anchors(tools, layout))
+    super::step(report, &what, || update_anchors(tools, layout))
 }
 
 fn absolute(dir: &Path) -> Result<std::path::PathBuf, NetworkError> {
@@ -93,10 +80,7 @@ fn prepare_dir(dir: &Path) -> Result<(), NetworkError> {
         if let Ok(old) = Layout::load(dir) {
             let running: Vec<String> = old
                 .nodes()
-                .filter(|n| {
-                    let program = if n.org == 0 { "orderer" } else { "peer" };
-                    n.pid.is_some_and(|pid| process::is_running(pid, program))
-                })
+                .filter(|n| n.is_running())
                 .map(|n| n.name.clone())
                 .collect();
             if !running.is_empty() {
@@ -308,30 +292,28 @@ fn update_anchors(tools: &Toolchain, layout: &Layout) -> Result<(), NetworkError
         )?;
     }
     // Every peer has the genesis block and one config block per org.
-    let want = 1 + u64::from(layout.orgs);
-    for peer in &layout.peers {
-        wait_height(tools, layout, peer, want)?;
-    }
-    Ok(())
+    wait_for_height(tools, layout, 1 + u64::from(layout.orgs))
 }
 
-fn wait_height(
+/// Waits until every peer has `want` blocks.
+pub(super) fn wait_for_height(
     tools: &Toolchain,
     layout: &Layout,
-    peer: &super::Node,
     want: u64,
 ) -> Result<(), NetworkError> {
-    let started = Instant::now();
-    while height(tools, layout, peer).unwrap_or(0) < want {
-        if started.elapsed() > Duration::from_secs(30) {
-            return Err(NetworkError::Height {
-                channel: layout.channel.clone(),
-                height: want,
-                peer: peer.name.clone(),
-                log: layout.log_path(peer),
-            });
+    for peer in &layout.peers {
+        let started = Instant::now();
+        while height(tools, layout, peer).unwrap_or(0) < want {
+            if started.elapsed() > Duration::from_secs(30) {
+                return Err(NetworkError::Height {
+                    channel: layout.channel.clone(),
+                    height: want,
+                    peer: peer.name.clone(),
+                    log: layout.log_path(peer),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(100));
         }
-        std::thread::sleep(Duration::from_millis(100));
     }
     Ok(())
 }

@@ -218,4 +218,17 @@ fn fabric_chaincode_python_runs_as_a_service_endorsed_by_two_orgs() {
         log.matches("Successfully registered with peer").count() >= 2,
         "{log}"
     );
+    // And peer0.org1 (which endorsed the instantiation and every invoke) counted it as
+    // Fabric's peer does.
+    let ops = &layout.peers[0].operations;
+    let port = ops.rsplit_once(':').unwrap().1.parse().unwrap();
+    let (code, metrics) = crate::operations_metrics::get(port, "/metrics");
+    assert_eq!(code, 200);
+    for series in [
+        "chaincode_launch_duration_count{chaincode=\"pykv:1.0\",success=\"true\"} 1\n",
+        "chaincode_shim_requests_received{type=\"PUT_STATE\",channel=\"mychannel\",chaincode=\"pykv:1.0\"} ",
+        "chaincode_shim_requests_completed{type=\"DEL_STATE\",channel=\"mychannel\",chaincode=\"pykv:1.0\",success=\"true\"} ",
+    ] {
+        assert!(metrics.contains(series), "{series}\n{metrics}");
+    }
 }

@@ -77,7 +77,7 @@ const ORDERER_FAMILIES: &[(&str, &str)] = &[
 /// Fabric's kvledger / blkstorage buckets.
 const LEDGER_BUCKETS: &[&str] = &["0.005", "0.01", "0.015", "0.05", "0.1", "1", "10", "+Inf"];
 
-fn get(port: u16, path: &str) -> (u16, String) {
+pub(crate) fn get(port: u16, path: &str) -> (u16, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
     let mut answer = String::new();
