@@ -21,6 +21,7 @@ pub mod crypto;
 pub mod deliver;
 pub mod endorser;
 pub mod flogging;
+pub mod gossip;
 pub mod ledger;
 pub mod metadata;
 pub mod msp;
