@@ -7,6 +7,7 @@
 //! - [`common`]: PKI-IDs, identities, network members, the message acceptor type.
 //! - [`api`]: what gossip asks of the peer: the message crypto service (sign, verify,
 //!   identity validation through the channel MSPs) and the channel join message.
+//! - [`join`]: the join channel message built from a channel's config (orgs, anchor peers).
 //! - [`comm`]: the `Gossip` gRPC service and the connections between peers (handshake,
 //!   send, probe, accept).
 //! - `protoext`: signed gossip messages, their kinds and validation rules.
@@ -19,3 +20,4 @@
 pub mod api;
 pub mod comm;
 pub mod common;
+pub mod join;
