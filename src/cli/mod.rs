@@ -44,6 +44,7 @@ pub use init::{InitCmd, PeerContext};
     name = "peer",
     about = "Operate a Hyperledger Fabric peer: run it, and manage its channels and chaincodes",
     disable_version_flag = true,
+    disable_help_subcommand = true,
     after_long_help = ROOT_EXAMPLES
 )]
 pub struct Peer {
@@ -76,6 +77,48 @@ pub enum PeerCommand {
         long_about = "Print the version, source commit, compiler and platform of this peer build."
     )]
     Version,
+    /// Help about any command
+    #[command(long_about = HELP_LONG_ABOUT)]
+    Help(HelpCmd),
+}
+
+const HELP_LONG_ABOUT: &str = "Help provides help for any command in the application.
+Simply type peer help [path to command] for full details.";
+
+/// `peer help [command]`: cobra's help command (it also answers `peer help --help`).
+#[derive(clap::Args, Debug)]
+pub struct HelpCmd {
+    /// The command to describe (for example: channel fetch)
+    #[arg(value_name = "command")]
+    pub command: Vec<String>,
+}
+
+impl HelpCmd {
+    /// The long help of the named command, or cobra's "Unknown help topic" line followed by
+    /// the root's usage when no command has that path.
+    pub fn render(&self) -> String {
+        let mut cmd = command();
+        cmd.build();
+        let mut target = &mut cmd;
+        for name in &self.command {
+            match target.find_subcommand_mut(name) {
+                Some(sub) => target = sub,
+                None => {
+                    let topic = self
+                        .command
+                        .iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>();
+                    return format!(
+                        "Unknown help topic [{}]\n{}\n",
+                        topic.join(" "),
+                        command().render_usage()
+                    );
+                }
+            }
+        }
+        target.render_long_help().to_string()
+    }
 }
 
 /// The whole clap tree, in pflag's grammar. Documentation and tests walk this.
@@ -105,6 +148,7 @@ pub fn run(
     let init = InitCmd::new(peer.logging_level.clone(), logging);
     match &peer.command {
         PeerCommand::Version => write_out(out, &build.version_info("peer")),
+        PeerCommand::Help(h) => write_out(out, &h.render()),
         PeerCommand::Chaincode(c) => chaincode::run(c, &init, out),
         PeerCommand::Channel(c) => channel::run(c, &init, out),
         PeerCommand::Logging(c) => logging::run(c, &init),

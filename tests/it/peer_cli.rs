@@ -88,6 +88,13 @@ fn help_exits_zero_everywhere() {
     let out = peer(&["help", "channel", "fetch"], None);
     assert!(out.status.success());
     assert!(stdout(&out).contains("newest|oldest|config|(number)"));
+    // cobra's help command has help of its own, and names an unknown topic.
+    let out = peer(&["help", "--help"], None);
+    assert!(out.status.success(), "peer help --help: {}", stderr(&out));
+    assert!(stdout(&out).contains("Help provides help for any command"));
+    let out = peer(&["help", "nosuch"], None);
+    assert!(out.status.success());
+    assert!(stdout(&out).starts_with("Unknown help topic [`nosuch`]\nUsage: peer"));
 }
 
 #[test]
