@@ -168,14 +168,17 @@ pub fn run(cmd: &ChannelCmd, init: &InitCmd, out: &mut dyn Write) -> Result<(), 
     match &cmd.command {
         ChannelCommand::Create(a) => {
             let channel = require_channel(&a.channel_id)?;
-            let file = require_path(
-                &a.file,
-                "-f/--file",
-                "the channel creation transaction file",
-            )?;
+            let file = match &a.file {
+                Some(_) => Some(require_path(
+                    &a.file,
+                    "-f/--file",
+                    "the channel creation transaction file",
+                )?),
+                None => None,
+            };
             let orderer = cmd.orderer.client()?;
             let ctx = init.run()?;
-            create(&ctx, &orderer, channel, file, a)
+            create(&ctx, &orderer, channel, file.map(PathBuf::as_path), a)
         }
         ChannelCommand::Fetch(a) => {
             check_fetch_target(&a.target)?;
@@ -249,17 +252,55 @@ pub fn signed_config_update(
     })
 }
 
+/// The configtx.yaml profile Fabric's CLI builds a channel from when no `-f` is given.
+pub const DEFAULT_CHANNEL_PROFILE: &str = "SampleSingleMSPChannel";
+
+/// The channel creation transaction `peer channel create` sends without `-f`, as Fabric's
+/// `createChannelFromDefaults`: the [`DEFAULT_CHANNEL_PROFILE`] profile of the configtx.yaml
+/// found through FABRIC_CFG_PATH, signed by the local signer, then put through the same
+/// sanity check and signature as a transaction read from a file (so it carries two
+/// signatures of ours, as Fabric's does).
+pub fn default_channel_creation_tx(
+    command: &'static str,
+    ctx: &PeerContext,
+    channel: &str,
+) -> Result<Envelope, CliError> {
+    use crate::tools::configtxgen::{encoder, localconfig};
+    let env = crate::config::Environment::from_process();
+    let unusable = |e: &dyn std::fmt::Display| {
+        CliError::Request {
+        command,
+        problem: format!(
+            "no -f/--file was given, and the default channel creation transaction (profile {DEFAULT_CHANNEL_PROFILE} of configtx.yaml in FABRIC_CFG_PATH) cannot be built: {e}"
+        ),
+    }
+    };
+    let profile =
+        localconfig::load_profile(DEFAULT_CHANNEL_PROFILE, None, &env).map_err(|e| unusable(&e))?;
+    let tx =
+        encoder::make_channel_creation_transaction(channel, &profile).map_err(|e| unusable(&e))?;
+    let once = signconfigtx::sign_config_tx(&tx.encode_to_vec(), ctx.signer.as_ref())?;
+    let twice = signconfigtx::sign_config_tx(&once, ctx.signer.as_ref())?;
+    Envelope::decode(twice.as_slice()).map_err(|e| CliError::Request {
+        command,
+        problem: format!("cannot re-read the signed config update: {e}"),
+    })
+}
+
 /// `peer channel create`: broadcast the signed channel creation transaction, then ask the
 /// orderer for block 0 until it exists or the timeout passes, and write it out.
 pub fn create(
     ctx: &PeerContext,
     orderer: &ClientSettings,
     channel: &str,
-    file: &Path,
+    file: Option<&Path>,
     args: &CreateArgs,
 ) -> Result<(), CliError> {
     const COMMAND: &str = "peer channel create";
-    let env = signed_config_update(COMMAND, ctx, channel, file)?;
+    let env = match file {
+        Some(file) => signed_config_update(COMMAND, ctx, channel, file)?,
+        None => default_channel_creation_tx(COMMAND, ctx, channel)?,
+    };
     let runtime = super::rpc::runtime()?;
     runtime.block_on(ordering::broadcast(COMMAND, orderer, env))?;
     let deadline = tokio::time::Instant::now() + args.timeout.to_std();

@@ -86,6 +86,54 @@ fn channel_create_and_fetch_from_the_orderer() {
     );
 }
 
+/// Without `-f`, `peer channel create` builds the channel creation transaction itself from
+/// configtx.yaml's SampleSingleMSPChannel profile, as Fabric's CLI does; the orderer accepts
+/// it and block 0 holds the new channel's config. Without a configtx.yaml, one clear line.
+#[test]
+fn channel_create_without_a_file_uses_the_default_profile() {
+    let net = Network::new();
+    let _orderer = net.start_orderer();
+    let block = net.path("defaultch.block");
+    net.cli_ok(&[
+        "channel",
+        "create",
+        "-o",
+        &net.orderer_address(),
+        "-c",
+        "defaultch",
+        "--outputBlock",
+        block.to_str().unwrap(),
+    ]);
+    let genesis = decode_block(&block);
+    assert_eq!(genesis.header.as_ref().unwrap().number, 0);
+    let bundle = fabric::peer::config_bundle_of(&genesis).unwrap();
+    assert_eq!(bundle.channel_id(), "defaultch");
+    let orgs: Vec<String> = bundle
+        .application_config()
+        .unwrap()
+        .organizations()
+        .values()
+        .map(|o| o.msp_id().to_string())
+        .collect();
+    assert_eq!(orgs, ["SampleOrg"]);
+    std::fs::remove_file(net.cfg.join("configtx.yaml")).unwrap();
+    let out = net.cli(&[
+        "channel",
+        "create",
+        "-o",
+        &net.orderer_address(),
+        "-c",
+        "otherch",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("no -f/--file was given") && err.contains("SampleSingleMSPChannel"),
+        "{err}"
+    );
+}
+
 fn height(net: &Network, channel: &str) -> u64 {
     let out = net.cli_ok(&["channel", "getinfo", "-c", channel]);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
