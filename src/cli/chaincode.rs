@@ -248,41 +248,49 @@ pub fn peer_targets(
     ctx: &PeerContext,
     peers: &PeerConnFlags,
     command: &str,
+    channel: &str,
 ) -> Result<Vec<ClientSettings>, CliError> {
-    if peers.connection_profile.is_some() {
-        return Err(CliError::NotAvailable {
-            command: "peer chaincode",
-            missing: "--connectionProfile is not supported in this build yet; use --peerAddresses",
-        });
-    }
-    if command != "invoke" && peers.peer_addresses.len() > 1 {
+    let (addresses, roots) = peer_addresses(peers, channel)?;
+    if command != "invoke" && addresses.len() > 1 {
         return Err(CliError::usage(format!(
             "'{command}' can only be run against one peer, but {} were given with --peerAddresses",
-            peers.peer_addresses.len()
+            addresses.len()
         )));
     }
     let settings = &ctx.peer;
-    if peers.peer_addresses.is_empty() {
+    if addresses.is_empty() {
         return Ok(vec![settings.client(None, None)]);
     }
-    if settings.tls_enabled && peers.tls_root_cert_files.len() != peers.peer_addresses.len() {
+    if settings.tls_enabled && roots.len() != addresses.len() {
         return Err(CliError::usage(format!(
             "TLS is enabled, so each of the {} --peerAddresses needs a --tlsRootCertFiles (got {})",
-            peers.peer_addresses.len(),
-            peers.tls_root_cert_files.len()
+            addresses.len(),
+            roots.len()
         )));
     }
-    Ok(peers
-        .peer_addresses
+    Ok(addresses
         .iter()
         .enumerate()
-        .map(|(i, a)| {
-            settings.client(
-                Some(a),
-                peers.tls_root_cert_files.get(i).map(PathBuf::as_path),
-            )
-        })
+        .map(|(i, a)| settings.client(Some(a), roots.get(i).map(PathBuf::as_path)))
         .collect())
+}
+
+/// The peers and TLS roots from `--connectionProfile` (the channel's endorsing peers, as
+/// Fabric's validatePeerConnectionParameters) when it names any, else from the flags.
+fn peer_addresses(
+    peers: &PeerConnFlags,
+    channel: &str,
+) -> Result<(Vec<String>, Vec<PathBuf>), CliError> {
+    if let Some(file) = &peers.connection_profile {
+        let profile = super::connection_profile::NetworkConfig::load(file)?;
+        if let Some(endorsers) = profile.endorsers(channel)? {
+            return Ok(endorsers.into_iter().unzip());
+        }
+    }
+    Ok((
+        peers.peer_addresses.clone(),
+        peers.tls_root_cert_files.clone(),
+    ))
 }
 
 fn check_deploy(d: &DeployFlags) -> Result<(), CliError> {
@@ -311,9 +319,9 @@ fn run_deploy(
         });
     }
     let ctx = init.run()?;
-    let peers = peer_targets(&ctx, &d.peers, sub)?;
-    let orderer = cmd.orderer.client()?;
     let channel = require_channel(&d.channel_id)?;
+    let peers = peer_targets(&ctx, &d.peers, sub, channel)?;
+    let orderer = cmd.orderer.client()?;
     let spec = ops::chaincode_spec(
         &d.lang,
         d.name.as_deref().unwrap_or_default(),
@@ -391,7 +399,7 @@ fn run_install(a: &InstallArgs, init: &InitCmd) -> Result<(), CliError> {
         }
     };
     let ctx = init.run()?;
-    let peers = peer_targets(&ctx, &a.peers, "install")?;
+    let peers = peer_targets(&ctx, &a.peers, "install", "")?;
     let cis = scc::invocation("lscc", &[b"install", &package]);
     let (_, signed, _) =
         ops::signed_proposal(COMMAND, "", &cis, BTreeMap::new(), ctx.signer.as_ref())?;
@@ -444,7 +452,7 @@ fn run_invoke(cmd: &ChaincodeCmd, a: &InvokeArgs, init: &InitCmd) -> Result<(), 
     require(&a.name, "-n/--name", "the chaincode name")?;
     check_ctor(&a.ctor, false)?;
     let ctx = init.run()?;
-    let peers = peer_targets(&ctx, &a.peers, "invoke")?;
+    let peers = peer_targets(&ctx, &a.peers, "invoke", channel)?;
     let orderer = cmd.orderer.client()?;
     let cis = invocation_of("golang", &a.name, &a.ctor)?;
     let transient = ops::transient_map(cmd.transient.as_deref())?;
@@ -483,7 +491,7 @@ fn run_query(a: &QueryArgs, init: &InitCmd, out: &mut dyn Write) -> Result<(), C
         ));
     }
     let ctx = init.run()?;
-    let peers = peer_targets(&ctx, &a.peers, "query")?;
+    let peers = peer_targets(&ctx, &a.peers, "query", channel)?;
     let cis = invocation_of("golang", &a.name, &a.ctor)?;
     let (_, signed, _) =
         ops::signed_proposal(COMMAND, channel, &cis, BTreeMap::new(), ctx.signer.as_ref())?;
@@ -519,7 +527,13 @@ fn run_list(a: &ListArgs, init: &InitCmd, out: &mut dyn Write) -> Result<(), Cli
         }
     };
     let ctx = init.run()?;
-    let target = peer_targets(&ctx, &a.peers, "list")?.remove(0);
+    let target = peer_targets(
+        &ctx,
+        &a.peers,
+        "list",
+        a.channel_id.as_deref().unwrap_or(""),
+    )?
+    .remove(0);
     let cis = scc::invocation("lscc", &args);
     let (_, signed, _) =
         ops::signed_proposal(COMMAND, channel, &cis, BTreeMap::new(), ctx.signer.as_ref())?;

@@ -295,3 +295,71 @@ fn kill_nine_during_commits_then_restart_is_consistent() {
     }
     drop(peer);
 }
+
+/// `--connectionProfile`: the channel's endorsing peers in the profile replace
+/// `--peerAddresses` (here a dead address), as Fabric's CLI; a channel the profile does not
+/// list keeps the flags; a peer named without its config is one clear line.
+#[test]
+fn chaincode_commands_take_peers_from_a_connection_profile() {
+    let net = Network::new();
+    let _orderer = net.start_orderer();
+    let block = net.create_channel("mychannel");
+    let _peer = net.start_peer();
+    net.cli_ok(&["channel", "join", "-b", block.to_str().unwrap()]);
+    wait_height(&net, "mychannel", 1);
+    let profile = net.path("connection.json");
+    let peer_url = format!("grpc://127.0.0.1:{}", net.peer_port);
+    std::fs::write(
+        &profile,
+        serde_json::json!({
+            "name": "test",
+            "channels": {"mychannel": {"peers": {"peer0": {"endorsingPeer": true}}}},
+            "peers": {"peer0": {"url": peer_url}},
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let dead = format!("127.0.0.1:{}", support::orderer::free_port());
+    let query = |channel: &str| {
+        net.cli(&[
+            "chaincode",
+            "query",
+            "-C",
+            channel,
+            "-n",
+            "qscc",
+            "-c",
+            r#"{"Args":["GetChainInfo","mychannel"]}"#,
+            "--peerAddresses",
+            &dead,
+            "--connectionProfile",
+            profile.to_str().unwrap(),
+        ])
+    };
+    let out = query("mychannel");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = query("otherchannel");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&dead),
+        "the flags stand for a channel the profile does not list: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(
+        &profile,
+        r#"{"channels": {"mychannel": {"peers": {"ghost": {"endorsingPeer": true}}}}}"#,
+    )
+    .unwrap();
+    let out = query("mychannel");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("peer 'ghost' is defined in the channel config"),
+        "{err}"
+    );
+}
