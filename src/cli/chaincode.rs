@@ -312,12 +312,17 @@ fn run_deploy(
 ) -> Result<(), CliError> {
     check_deploy(d)?;
     let command = name_of(sub);
-    if d.collections_config.is_some() {
-        return Err(CliError::NotAvailable {
-            command,
-            missing: "private data collections (--collections-config) are not supported in this build yet",
-        });
-    }
+    let collections = match &d.collections_config {
+        Some(file) => {
+            let json = std::fs::read(file).map_err(|e| CliError::ReadFile {
+                what: "the collections config file",
+                path: file.clone(),
+                reason: super::client::describe_io(&e),
+            })?;
+            Some(ops::collection_config_package(&json)?)
+        }
+        None => None,
+    };
     let ctx = init.run()?;
     let channel = require_channel(&d.channel_id)?;
     let peers = peer_targets(&ctx, &d.peers, sub, channel)?;
@@ -342,7 +347,7 @@ fn run_deploy(
     let escc = d.escc.clone().unwrap_or_else(|| "escc".into());
     let vscc = d.vscc.clone().unwrap_or_else(|| "vscc".into());
     let cds_bytes = cds.encode_to_vec();
-    let args: [&[u8]; 6] = [
+    let mut args: Vec<&[u8]> = vec![
         if sub == "upgrade" {
             b"upgrade"
         } else {
@@ -354,6 +359,10 @@ fn run_deploy(
         escc.as_bytes(),
         vscc.as_bytes(),
     ];
+    // As Fabric's CreateDeployProposalFromCDS: the seventh argument only with a config.
+    if let Some(c) = &collections {
+        args.push(c);
+    }
     let cis = scc::invocation("lscc", &args);
     let transient = ops::transient_map(cmd.transient.as_deref())?;
     let (proposal, signed, _) =

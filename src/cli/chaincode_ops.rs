@@ -469,3 +469,115 @@ mod tests {
         assert!(transient_map(None).unwrap().is_empty());
     }
 }
+
+/// Fabric's `getCollectionConfigFromBytes`: a JSON array of collections (`name`, `policy`,
+/// `requiredPeerCount`, `maxPeerCount`, `blockToLive`, `memberOnlyRead`; keys matched
+/// case-insensitively as Go's encoding/json does) as a marshalled `CollectionConfigPackage`.
+pub fn collection_config_package(json: &[u8]) -> Result<Vec<u8>, CliError> {
+    use crate::protos::common::{
+        collection_config, collection_policy_config, CollectionConfig, CollectionConfigPackage,
+        CollectionPolicyConfig, StaticCollectionConfig,
+    };
+    let parse_err =
+        |e: String| CliError::usage(format!("could not parse the collection configuration: {e}"));
+    let items: Vec<serde_json::Map<String, serde_json::Value>> =
+        serde_json::from_slice(json).map_err(|e| parse_err(e.to_string()))?;
+    let mut config = Vec::with_capacity(items.len());
+    for item in &items {
+        let field = |key: &str| {
+            item.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v)
+        };
+        let text = |key: &str| -> Result<String, CliError> {
+            match field(key) {
+                None | Some(serde_json::Value::Null) => Ok(String::new()),
+                Some(serde_json::Value::String(s)) => Ok(s.clone()),
+                Some(v) => Err(parse_err(format!("{key} must be a string, not {v}"))),
+            }
+        };
+        let int = |key: &str, max: u64| -> Result<u64, CliError> {
+            match field(key) {
+                None | Some(serde_json::Value::Null) => Ok(0),
+                Some(v) => v.as_u64().filter(|n| *n <= max).ok_or_else(|| {
+                    parse_err(format!("{key} must be a number from 0 to {max}, not {v}"))
+                }),
+            }
+        };
+        let policy_text = text("policy")?;
+        let policy = crate::policy::from_string(&policy_text)
+            .map_err(|e| CliError::usage(format!("invalid policy {policy_text}: {e}")))?;
+        let member_only_read = match field("memberOnlyRead") {
+            None | Some(serde_json::Value::Null) => false,
+            Some(serde_json::Value::Bool(b)) => *b,
+            Some(v) => {
+                return Err(parse_err(format!(
+                    "memberOnlyRead must be true or false, not {v}"
+                )))
+            }
+        };
+        config.push(CollectionConfig {
+            payload: Some(collection_config::Payload::StaticCollectionConfig(
+                StaticCollectionConfig {
+                    name: text("name")?,
+                    member_orgs_policy: Some(CollectionPolicyConfig {
+                        payload: Some(collection_policy_config::Payload::SignaturePolicy(policy)),
+                    }),
+                    required_peer_count: int("requiredPeerCount", i32::MAX as u64)? as i32,
+                    maximum_peer_count: int("maxPeerCount", i32::MAX as u64)? as i32,
+                    block_to_live: int("blockToLive", u64::MAX)?,
+                    member_only_read,
+                },
+            )),
+        });
+    }
+    Ok(CollectionConfigPackage { config }.encode_to_vec())
+}
+
+#[cfg(test)]
+mod collection_tests {
+    use super::*;
+    use crate::protos::common::{collection_config, CollectionConfigPackage};
+
+    #[test]
+    fn a_collections_file_becomes_fabrics_package() {
+        let json =
+            br#"[{"name":"collectionMarbles","policy":"OR('Org1MSP.member','Org2MSP.member')",
+            "requiredPeerCount":0,"MaxPeerCount":3,"blockToLive":1000000,"memberOnlyRead":true}]"#;
+        let bytes = collection_config_package(json).unwrap();
+        let package = CollectionConfigPackage::decode(bytes.as_slice()).unwrap();
+        let Some(collection_config::Payload::StaticCollectionConfig(c)) =
+            &package.config[0].payload
+        else {
+            panic!("static collection config")
+        };
+        assert_eq!(
+            (
+                c.name.as_str(),
+                c.maximum_peer_count,
+                c.block_to_live,
+                c.member_only_read
+            ),
+            ("collectionMarbles", 3, 1_000_000, true)
+        );
+    }
+
+    #[test]
+    fn bad_files_are_one_clear_line() {
+        let err = collection_config_package(b"{}").unwrap_err().to_string();
+        assert!(
+            err.contains("could not parse the collection configuration"),
+            "{err}"
+        );
+        let err = collection_config_package(br#"[{"name":"c","policy":"NOPE("}]"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("invalid policy NOPE("), "{err}");
+        let err = collection_config_package(
+            br#"[{"name":"c","policy":"OR('A.member')","maxPeerCount":-1}]"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("maxPeerCount"), "{err}");
+    }
+}

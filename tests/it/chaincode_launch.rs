@@ -1228,3 +1228,74 @@ fn the_go_builder_builds_and_starts_go_chaincode_with_fabric_s_environment() {
     );
     assert!(err.contains("chaincode.golang.gopath"), "{err}");
 }
+
+/// `instantiate --collections-config`: the collections file becomes Fabric's
+/// CollectionConfigPackage, lscc checks it and stores it under `<name>~collection`, VSCC
+/// accepts it (the chaincode answers), and lscc's getcollectionsconfig returns exactly those
+/// bytes; a malformed file is one line and nothing is sent.
+#[test]
+#[ignore = "needs node, npm and `npm ci --prefix tests/chaincode_support`; run with --include-ignored"]
+fn instantiate_with_a_collections_config_stores_it_as_lscc_does() {
+    node_setup().unwrap_or_else(|why| panic!("cannot run the Node.js chaincode: {why}"));
+    let net = Network::new();
+    let _orderer = net.start_orderer();
+    let (_server, address) = start_chaincode_server(&net, None);
+    let _peer = start_peer(&net, &env_of(&[]));
+    create_and_join(&net, "ch");
+    let cds = net.path("svc.cds");
+    let connection =
+        serde_json::json!({"address": address, "dial_timeout": "10s", "tls_required": false});
+    write_cds(
+        &cds,
+        "svc",
+        "1.0",
+        fabric::protos::peer::chaincode_spec::Type::Node,
+        "svc",
+        &[("connection.json", connection.to_string().into_bytes())],
+    );
+    net.cli_ok(&["chaincode", "install", cds.to_str().unwrap()]);
+    let collections = net.path("collections.json");
+    let json = r#"[{"name":"secret","policy":"OR('SampleOrg.member')","requiredPeerCount":0,"maxPeerCount":1,"blockToLive":10,"memberOnlyRead":true}]"#;
+    let deploy = |file: &Path| {
+        net.cli(&[
+            "chaincode",
+            "instantiate",
+            "-o",
+            &net.orderer_address(),
+            "-C",
+            "ch",
+            "-n",
+            "svc",
+            "-v",
+            "1.0",
+            "-c",
+            r#"{"Args":["init","s","42"]}"#,
+            "--collections-config",
+            file.to_str().unwrap(),
+        ])
+    };
+    std::fs::write(&collections, "[{\"name\": ").unwrap();
+    let out = deploy(&collections);
+    assert!(!out.status.success());
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("could not parse the collection configuration"));
+
+    std::fs::write(&collections, json).unwrap();
+    let out = deploy(&collections);
+    assert!(out.status.success(), "{}", stderr(&out));
+    query_until(&net, "svc", r#"{"Args":["get","s"]}"#, "42");
+    let out = net.cli_ok(&[
+        "chaincode",
+        "query",
+        "-C",
+        "ch",
+        "-n",
+        "lscc",
+        "-x",
+        "-c",
+        r#"{"Args":["getcollectionsconfig","svc"]}"#,
+    ]);
+    let want = fabric::cli::chaincode_ops::collection_config_package(json.as_bytes()).unwrap();
+    let hex: String = want.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(stdout(&out), hex);
+}

@@ -8,6 +8,7 @@
 pub mod ccprovider;
 pub mod ccprovider_signed;
 pub mod chaincode_data;
+pub mod collections;
 
 use std::sync::Arc;
 
@@ -25,7 +26,7 @@ use crate::protos::peer::{
     ChaincodeDeploymentSpec, ChaincodeInfo, ChaincodeQueryResponse, Response,
 };
 pub use ccprovider::{CdsPackage, ChaincodeStore};
-pub use chaincode_data::ChaincodeData;
+pub use chaincode_data::{collection_key, ChaincodeData};
 
 /// lscc's namespace in the state database.
 pub const NAMESPACE: &str = "lscc";
@@ -247,16 +248,10 @@ impl Lscc {
         } else if existing.is_some() {
             return Err(format!("chaincode with name '{}' already exists", id.name));
         }
-        if !a.collections.is_empty() {
-            return Err(format!(
-                "collection configuration for chaincode {}:{} is not supported yet: this peer has no private data support",
-                id.name, id.version
-            ));
-        }
         let mut data = package.data.clone();
-        data.escc = a.escc;
-        data.vscc = a.vscc;
-        data.policy = a.policy;
+        data.escc = a.escc.clone();
+        data.vscc = a.vscc.clone();
+        data.policy = a.policy.clone();
         // Fabric's GetInstantiationPolicy: a signed package brings its own.
         if data.instantiation_policy.is_empty() {
             data.instantiation_policy =
@@ -264,6 +259,7 @@ impl Lscc {
         }
         self.check_instantiation_policy(ctx, &a.channel, &data.instantiation_policy)?;
         put(sim, &data.name, data.encode_to_vec())?;
+        self.put_collections(sim, &a, &id.name, &id.version, upgrade)?;
         if upgrade {
             let event = crate::protos::peer::LifecycleEvent {
                 chaincode_name: id.name.clone(),
@@ -271,6 +267,44 @@ impl Lscc {
             ctx.set_event("lscc", "upgrade", event.encode_to_vec());
         }
         Ok(data)
+    }
+
+    /// Fabric's putChaincodeCollectionData: the checked collection config goes under
+    /// `<name>~collection`; an upgrade carries one only with the V1_2 capability
+    /// (CollectionUpgrade).
+    fn put_collections(
+        &self,
+        sim: &dyn TxSimulator,
+        a: &DeployArgs,
+        name: &str,
+        version: &str,
+        upgrade: bool,
+    ) -> Result<(), String> {
+        let Some(channel) = self.peer.channel(&a.channel) else {
+            return Err(format!(
+                "could not get MSP manager for channel {}",
+                a.channel
+            ));
+        };
+        let bundle = channel.bundle();
+        if upgrade
+            && !bundle
+                .application_config()
+                .is_some_and(|app| app.capabilities().collection_upgrade())
+        {
+            if a.collections.is_empty() {
+                return Ok(());
+            }
+            return Err(
+                "as V1_2 capability is not enabled, collection upgrades are not allowed".into(),
+            );
+        }
+        if a.collections.is_empty() {
+            return Ok(());
+        }
+        collections::check_collections(&a.collections, name, version, bundle.msp_manager())?;
+        put(sim, &collection_key(name), a.collections.clone())
+            .map_err(|e| format!("error putting collection for chaincode {name}:{version}: {e}"))
     }
 
     fn check(
