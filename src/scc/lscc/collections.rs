@@ -16,20 +16,31 @@ use crate::protos::common::{
     MspRole, OrganizationUnit,
 };
 
+/// Why lscc refused a collection config (Fabric's texts).
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum CollectionConfigError {
+    #[error("invalid collection configuration supplied for chaincode {name}:{version}")]
+    Malformed { name: String, version: String },
+    #[error("collection member policy check failed: {0}")]
+    MemberPolicy(String),
+}
+
 /// Checks every collection of a marshalled `CollectionConfigPackage` against the channel's
-/// MSPs; the error is Fabric's text.
+/// MSPs.
 pub fn check_collections(
     bytes: &[u8],
     name: &str,
     version: &str,
     msps: &Arc<MspManager>,
-) -> Result<(), String> {
-    let package = CollectionConfigPackage::decode(bytes).map_err(|_| {
-        format!("invalid collection configuration supplied for chaincode {name}:{version}")
-    })?;
+) -> Result<(), CollectionConfigError> {
+    let package =
+        CollectionConfigPackage::decode(bytes).map_err(|_| CollectionConfigError::Malformed {
+            name: name.to_string(),
+            version: version.to_string(),
+        })?;
     for config in &package.config {
         check_collection_member_policy(config, msps)
-            .map_err(|e| format!("collection member policy check failed: {e}"))?;
+            .map_err(CollectionConfigError::MemberPolicy)?;
     }
     Ok(())
 }
@@ -137,24 +148,28 @@ mod tests {
     fn refusals_carry_fabrics_text() {
         let err = check_collections(b"\xff\xff", "cc", "1", &no_msps()).unwrap_err();
         assert_eq!(
-            err,
+            err.to_string(),
             "invalid collection configuration supplied for chaincode cc:1"
         );
         let err = check_collections(&package(None), "cc", "1", &no_msps()).unwrap_err();
         assert_eq!(
             err,
-            "collection member policy check failed: collection member policy is not set"
+            CollectionConfigError::MemberPolicy("collection member policy is not set".into())
         );
         let mut policy = crate::policy::from_string("OR('Org1MSP.member')").unwrap();
         policy.identities.push(MspPrincipal {
             principal_classification: 7,
             principal: vec![],
         });
-        let err = check_collections(&package(Some(policy)), "cc", "1", &no_msps()).unwrap_err();
+        let err = check_collections(&package(Some(policy)), "cc", "1", &no_msps())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("principal type 7 is not supported"), "{err}");
         let mut policy = crate::policy::from_string("OR('Org1MSP.member')").unwrap();
         policy.identities.clear();
-        let err = check_collections(&package(Some(policy)), "cc", "1", &no_msps()).unwrap_err();
+        let err = check_collections(&package(Some(policy)), "cc", "1", &no_msps())
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("invalid member org policy for collection 'secret'"),
             "{err}"

@@ -302,7 +302,8 @@ impl Lscc {
         if a.collections.is_empty() {
             return Ok(());
         }
-        collections::check_collections(&a.collections, name, version, bundle.msp_manager())?;
+        collections::check_collections(&a.collections, name, version, bundle.msp_manager())
+            .map_err(|e| e.to_string())?;
         put(sim, &collection_key(name), a.collections.clone())
             .map_err(|e| format!("error putting collection for chaincode {name}:{version}: {e}"))
     }
