@@ -227,7 +227,43 @@ pub async fn serve_stream(
     registry: Arc<HandlerRegistry>,
     auth: Option<StreamAuth>,
 ) {
-    let handler = match register(&mut inbound, &outbound, &registry, auth.as_ref()).await {
+    let keepalive = registry
+        .keepalive()
+        .map(|every| tokio::spawn(send_keepalives(outbound.clone(), every)));
+    serve_registered(&mut inbound, &outbound, &registry, auth).await;
+    if let Some(task) = keepalive {
+        task.abort();
+    }
+}
+
+/// Fabric's keepalive ticker: a KEEPALIVE every `every` from the stream's start, queued
+/// only when there is room (a full queue already shows the stream is alive), until the
+/// stream ends.
+async fn send_keepalives(outbound: mpsc::Sender<Outbound>, every: std::time::Duration) {
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = outbound.closed() => return,
+        }
+        let msg = ChaincodeMessage {
+            r#type: Type::Keepalive as i32,
+            ..Default::default()
+        };
+        if let Err(mpsc::error::TrySendError::Closed(_)) = outbound.try_send(Ok(msg)) {
+            return;
+        }
+    }
+}
+
+/// REGISTER, then the routing loop of [`serve_stream`].
+async fn serve_registered(
+    inbound: &mut tonic::Streaming<ChaincodeMessage>,
+    outbound: &mpsc::Sender<Outbound>,
+    registry: &Arc<HandlerRegistry>,
+    auth: Option<StreamAuth>,
+) {
+    let handler = match register(inbound, outbound, registry, auth.as_ref()).await {
         Ok(h) => h,
         Err(status) => {
             let _ = outbound.send(Err(status)).await;

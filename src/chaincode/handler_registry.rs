@@ -25,6 +25,8 @@ pub struct HandlerRegistry {
     handlers: Mutex<HashMap<String, (Arc<Handler>, bool)>>,
     /// Bumped on every registration, so a launch can await its chaincode's.
     registrations: watch::Sender<u64>,
+    /// `chaincode.keepalive`: how often every chaincode stream gets a KEEPALIVE (off: None).
+    keepalive: Option<std::time::Duration>,
 }
 
 impl Default for HandlerRegistry {
@@ -32,6 +34,7 @@ impl Default for HandlerRegistry {
         HandlerRegistry {
             handlers: Mutex::new(HashMap::new()),
             registrations: watch::channel(0).0,
+            keepalive: None,
         }
     }
 }
@@ -39,6 +42,18 @@ impl Default for HandlerRegistry {
 impl HandlerRegistry {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Sends a KEEPALIVE on every chaincode stream each `interval` (`chaincode.keepalive`
+    /// seconds; zero turns them off, as in Fabric).
+    pub fn with_keepalive(mut self, interval: std::time::Duration) -> Self {
+        self.keepalive = (!interval.is_zero()).then_some(interval);
+        self
+    }
+
+    /// The KEEPALIVE interval of chaincode streams, if any.
+    pub fn keepalive(&self) -> Option<std::time::Duration> {
+        self.keepalive
     }
 
     /// Completes once `cname` is registered (at once when it already is). Subscribes when

@@ -244,15 +244,18 @@ impl PeerNode {
             tracing::warn!(target: "nodeCmd", "peer.chaincodeListenAddress is not set, using {chaincode_address}");
         }
         let chaincode_auth = chaincode::authenticator(&config)?;
-        let launcher = Arc::new(
-            Launcher::new(
-                launch.launcher_config(&config, &chaincode_address),
-                ChaincodeStore::new(&file_system_path(&config)),
-                Arc::new(HandlerRegistry::new()),
-                chaincode_auth.clone(),
-            )
-            .map_err(NodeError::Launcher)?,
-        );
+        let launcher =
+            Arc::new(
+                Launcher::new(
+                    launch.launcher_config(&config, &chaincode_address),
+                    ChaincodeStore::new(&file_system_path(&config)),
+                    Arc::new(HandlerRegistry::new().with_keepalive(Duration::from_secs(
+                        config.chaincode.keepalive.max(0) as u64,
+                    ))),
+                    chaincode_auth.clone(),
+                )
+                .map_err(NodeError::Launcher)?,
+            );
         let (endorser, chaincode_support) = compose_endorser(
             &config,
             (&chaincode_address, launcher, chaincode_auth.clone()),

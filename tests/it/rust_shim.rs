@@ -601,3 +601,37 @@ fn rust_builder_run_hands_tls_material_as_the_shim_reads_it() {
          -----BEGIN CERTIFICATE-----\nROOT\n-----END CERTIFICATE-----\n"
     );
 }
+
+/// `chaincode.keepalive: 1`: the peer sends KEEPALIVE on the chaincode stream every second
+/// (Fabric's handler ticker); the shim answers it and the chaincode keeps serving.
+#[test]
+fn the_peer_sends_keepalives_when_chaincode_keepalive_is_set() {
+    let net = Network::new();
+    let core = net.cfg.join("core.yaml");
+    let text = std::fs::read_to_string(&core).unwrap();
+    assert_eq!(text.matches("    keepalive: 0\n").count(), 1);
+    std::fs::write(
+        &core,
+        text.replace("    keepalive: 0\n", "    keepalive: 1\n"),
+    )
+    .unwrap();
+    let _orderer = net.start_orderer();
+    let peer = net.start_peer_with(&["--peer-chaincodedev"]);
+    let block = net.create_channel(CHANNEL);
+    net.cli_ok(&["channel", "join", "-b", block.to_str().unwrap()]);
+    install(&net, "mycc");
+    let cc = net.spawn(
+        "example02",
+        Command::new(samples().join("example02"))
+            .args(["--peer.address", &net.chaincode_address()])
+            .env_clear()
+            .env("CORE_CHAINCODE_ID_NAME", "mycc:1.0")
+            .env("CORE_PEER_TLS_ENABLED", "false")
+            .env("CORE_CHAINCODE_LOGGING_SHIM", "debug")
+            .env("CORE_CHAINCODE_LOGGING_LEVEL", "debug"),
+    );
+    peer.wait_log("chaincode mycc:1.0 registered and ready");
+    cc.wait_log("Received message KEEPALIVE from peer");
+    instantiate(&net, "mycc", r#"{"Args":["init","a","100","b","200"]}"#);
+    query_until(&net, "mycc", r#"{"Args":["query","a"]}"#, "100");
+}
