@@ -12,6 +12,7 @@ pub mod chaincode_ops;
 pub mod channel;
 pub mod client;
 pub mod common;
+pub mod discover;
 pub mod docs;
 pub mod duration;
 pub mod error;
