@@ -22,6 +22,7 @@ mod configtxlator_rest;
 mod configtxlator_vectors;
 mod cryptogen;
 mod deliver;
+mod discovery;
 mod endorser;
 mod fabric_bench;
 mod generated_docs;

@@ -1,0 +1,259 @@
+//! The discovery service of `peer node start` through our `discover` binary, on a one-org
+//! network (SampleOrg, solo orderer): the config query (MSPs, orderer endpoint), the peers
+//! query of the channel (this peer, its ledger height and chaincode) and the local one, the
+//! endorsers query of an instantiated chaincode (the Rust shim's example02 in dev mode),
+//! Fabric's error for a chaincode that is not instantiated, a client from an unknown CA
+//! refused with "access denied", and `saveConfig` / `--configFile`. Every process is stopped
+//! by a kill-on-drop guard.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use prost::Message;
+
+use crate::support;
+
+use support::network::{Guard, Network};
+
+const DISCOVER: &str = env!("CARGO_BIN_EXE_discover");
+const PEER: &str = env!("CARGO_BIN_EXE_peer");
+const CHANNEL: &str = "discch";
+
+/// The sample MSP's certificate and key (the peer's identity, also SampleOrg's admin).
+fn sample_identity(net: &Network) -> (PathBuf, PathBuf) {
+    let msp = net.cfg.join("msp");
+    let key = std::fs::read_dir(msp.join("keystore"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    (msp.join("signcerts/peer0.sampleorg-cert.pem"), key)
+}
+
+/// `discover` with the given identity and arguments.
+fn discover(cert: &PathBuf, key: &PathBuf, args: &[&str]) -> Output {
+    Command::new(DISCOVER)
+        .args(["--MSP", "SampleOrg", "--userCert"])
+        .arg(cert)
+        .arg("--userKey")
+        .arg(key)
+        .args(args)
+        .env_clear()
+        .output()
+        .unwrap()
+}
+
+fn json_of(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "discover failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// `peer node start --peer-chaincodedev` announcing its address as its external endpoint.
+fn start_peer(net: &Network) -> Guard {
+    let guard = net.spawn(
+        "peer",
+        Command::new(PEER)
+            .args(["node", "start", "--peer-chaincodedev"])
+            .env_clear()
+            .envs(net.peer_env())
+            .env("CORE_PEER_GOSSIP_EXTERNALENDPOINT", net.peer_address()),
+    );
+    let start = Instant::now();
+    while !guard.log_text().contains("Started peer with ID=") {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "peer did not start; log:\n{}",
+            guard.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    guard
+}
+
+/// Installs an empty package of `name` 1.0 (the process is started by hand, dev mode).
+fn install(net: &Network, name: &str) {
+    use fabric::protos::peer::{
+        chaincode_spec, ChaincodeDeploymentSpec, ChaincodeId, ChaincodeSpec,
+    };
+    let cds = ChaincodeDeploymentSpec {
+        chaincode_spec: Some(ChaincodeSpec {
+            r#type: chaincode_spec::Type::Golang as i32,
+            chaincode_id: Some(ChaincodeId {
+                name: name.into(),
+                version: "1.0".into(),
+                path: format!("shim/samples/{name}"),
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let path = net.path(&format!("{name}.cds"));
+    std::fs::write(&path, cds.encode_to_vec()).unwrap();
+    net.cli_ok(&["chaincode", "install", path.to_str().unwrap()]);
+}
+
+/// Retries `discover` until `check` holds on its JSON (commits are asynchronous).
+fn discover_until(
+    cert: &PathBuf,
+    key: &PathBuf,
+    args: &[&str],
+    check: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let start = Instant::now();
+    loop {
+        let out = discover(cert, key, args);
+        if out.status.success() {
+            let json = json_of(&out);
+            if check(&json) {
+                return json;
+            }
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "discover {args:?} never answered as expected; last: {} {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// A self-signed certificate and key no MSP of the channel knows.
+fn stranger(net: &Network) -> (PathBuf, PathBuf) {
+    let made = rcgen::generate_simple_self_signed(vec!["stranger".to_string()]).unwrap();
+    let cert = net.path("stranger-cert.pem");
+    let key = net.path("stranger-key.pem");
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+    (cert, key)
+}
+
+#[test]
+fn config_peers_and_endorsers_through_the_discover_cli() {
+    let net = Network::new();
+    let _orderer = net.start_orderer();
+    let peer = start_peer(&net);
+    assert!(peer.log_text().contains("Discovery service activated"));
+    let block = net.create_channel(CHANNEL);
+    net.cli_ok(&["channel", "join", "-b", block.to_str().unwrap()]);
+    let (cert, key) = sample_identity(&net);
+    let server = net.peer_address();
+    let on_channel = ["--server", server.as_str(), "--channel", CHANNEL];
+
+    // Config: SampleOrg's MSP and the orderer of configtx.yaml.
+    let config = json_of(&discover(
+        &cert,
+        &key,
+        &[&["config"], &on_channel[..]].concat(),
+    ));
+    assert_eq!(config["msps"]["SampleOrg"]["name"], "SampleOrg");
+    assert!(config["msps"]["SampleOrg"]["root_certs"][0].is_string());
+    let orderers = &config["orderers"];
+    let endpoint = &orderers.as_object().unwrap().values().next().unwrap()["endpoint"][0];
+    assert_eq!(endpoint["host"], "127.0.0.1");
+    assert_eq!(endpoint["port"], net.orderer_port);
+
+    // A chaincode instantiated (example02 registered by hand) and installed on this peer.
+    let dir = crate::rust_shim::samples().to_path_buf();
+    install(&net, "mycc");
+    let _cc = net.spawn(
+        "example02",
+        Command::new(dir.join("example02"))
+            .args(["--peer.address", &net.chaincode_address()])
+            .env_clear()
+            .env("CORE_CHAINCODE_ID_NAME", "mycc:1.0")
+            .env("CORE_PEER_TLS_ENABLED", "false"),
+    );
+    peer.wait_log("chaincode mycc:1.0 registered and ready");
+    net.cli_ok(&[
+        "chaincode",
+        "instantiate",
+        "-o",
+        &net.orderer_address(),
+        "-C",
+        CHANNEL,
+        "-n",
+        "mycc",
+        "-v",
+        "1.0",
+        "-c",
+        r#"{"Args":["init","a","100","b","200"]}"#,
+    ]);
+
+    // Peers of the channel: this peer, its height past the instantiation, mycc.
+    let peers = discover_until(&cert, &key, &[&["peers"], &on_channel[..]].concat(), |j| {
+        j[0]["Chaincodes"][0] == "mycc"
+    });
+    let list = peers.as_array().unwrap();
+    assert_eq!(list.len(), 1, "{peers}");
+    assert_eq!(list[0]["MSPID"], "SampleOrg");
+    assert_eq!(list[0]["Endpoint"], server.as_str());
+    assert!(list[0]["LedgerHeight"].as_u64().unwrap() >= 2, "{peers}");
+    let own_cert = std::fs::read_to_string(&cert).unwrap();
+    assert_eq!(list[0]["Identity"], own_cert.as_str());
+
+    // Local peers (the sample identity is SampleOrg's admin): no channel state.
+    let local = json_of(&discover(&cert, &key, &["peers", "--server", &server]));
+    assert_eq!(local[0]["Endpoint"], server.as_str());
+    assert!(local[0].get("LedgerHeight").is_none(), "{local}");
+
+    // Endorsers of mycc: one group of one peer (the default policy: any SampleOrg member).
+    let endorsers = json_of(&discover(
+        &cert,
+        &key,
+        &[&["endorsers", "--chaincode", "mycc"], &on_channel[..]].concat(),
+    ));
+    assert_eq!(endorsers[0]["Chaincode"], "mycc");
+    assert_eq!(endorsers[0]["Layouts"][0]["quantities_by_group"]["G0"], 1);
+    let g0 = &endorsers[0]["EndorsersByGroups"]["G0"];
+    assert_eq!(g0[0]["Endpoint"], server.as_str());
+    assert_eq!(g0[0]["MSPID"], "SampleOrg");
+
+    // A chaincode that is not instantiated: Fabric's text.
+    let out = discover(
+        &cert,
+        &key,
+        &[&["endorsers", "--chaincode", "nope"], &on_channel[..]].concat(),
+    );
+    assert!(!out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim_end(),
+        r#"server returned: failed constructing descriptor for chaincodes:<name:"nope" > "#
+            .trim_end()
+    );
+
+    // A client no MSP of the channel knows.
+    let (scert, skey) = stranger(&net);
+    for args in [&["config"][..], &["peers"][..]] {
+        let out = discover(&scert, &skey, &[args, &on_channel[..]].concat());
+        assert!(!out.status.success());
+        assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "access denied");
+    }
+
+    // saveConfig, then the same query from the file.
+    let conf = net.path("conf.yaml");
+    let out = discover(
+        &cert,
+        &key,
+        &["--configFile", conf.to_str().unwrap(), "saveConfig"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let from_file = Command::new(DISCOVER)
+        .args(["--configFile", conf.to_str().unwrap(), "config"])
+        .args(on_channel)
+        .env_clear()
+        .output()
+        .unwrap();
+    assert_eq!(json_of(&from_file), config);
+}
