@@ -47,6 +47,7 @@ mod policy_vectors;
 mod proto_conformance;
 mod rust_shim;
 mod sampleconfig;
+mod sdk_node;
 mod sdk_py;
 mod signature_vectors;
 mod test_network;
