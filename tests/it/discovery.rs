@@ -257,3 +257,71 @@ fn config_peers_and_endorsers_through_the_discover_cli() {
         .unwrap();
     assert_eq!(json_of(&from_file), config);
 }
+
+/// With TLS and client authentication on the peer, the request's claimed TLS certificate
+/// hash must be the one of the certificate the connection presented: our `discover` claims
+/// the SHA-256 of its client certificate's DER, as Fabric's server computes it.
+#[test]
+fn local_peers_over_mutual_tls_bind_the_client_certificate() {
+    let net = Network::new();
+    let ca = fabric::chaincode::accesscontrol::Ca::new().unwrap();
+    let (client, _) = ca.client_cert("discover-client").unwrap();
+    let client_ca = net.path("client-ca.pem");
+    let client_cert = net.path("client.pem");
+    let client_key = net.path("client.key");
+    std::fs::write(&client_ca, ca.cert_pem()).unwrap();
+    std::fs::write(&client_cert, &client.cert).unwrap();
+    std::fs::write(&client_key, &client.key).unwrap();
+    let peer = net.spawn(
+        "peer",
+        Command::new(PEER)
+            .args(["node", "start"])
+            .env_clear()
+            .envs(net.peer_env())
+            .env("CORE_PEER_GOSSIP_EXTERNALENDPOINT", net.peer_address())
+            .env("CORE_PEER_TLS_ENABLED", "true")
+            .env("CORE_PEER_TLS_CLIENTAUTHREQUIRED", "true")
+            .env("CORE_PEER_TLS_CLIENTROOTCAS_FILES", &client_ca)
+            .env("CORE_PEER_TLS_CLIENTCERT_FILE", &client_cert)
+            .env("CORE_PEER_TLS_CLIENTKEY_FILE", &client_key),
+    );
+    let start = Instant::now();
+    while !peer.log_text().contains("Started peer with ID=") {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "peer did not start; log:\n{}",
+            peer.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (cert, key) = sample_identity(&net);
+    let server_ca = net.cfg.join("tls/ca.crt");
+    let server = net.peer_address();
+    let out = discover(
+        &cert,
+        &key,
+        &[
+            "--peerTLSCA",
+            server_ca.to_str().unwrap(),
+            "--tlsCert",
+            client_cert.to_str().unwrap(),
+            "--tlsKey",
+            client_key.to_str().unwrap(),
+            "peers",
+            "--server",
+            &server,
+        ],
+    );
+    let local = json_of(&out);
+    assert_eq!(local[0]["MSPID"], "SampleOrg");
+    assert_eq!(local[0]["Endpoint"], server.as_str());
+    // Plaintext against the TLS listener: one line naming the server.
+    let out = discover(&cert, &key, &["peers", "--server", &server]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with(&format!("failed connecting to {server}")),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+}
