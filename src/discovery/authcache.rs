@@ -110,7 +110,7 @@ impl AuthCache {
 
     fn purge_if_needed(&self, cache: &mut AccessCache) {
         let max = self.config.max_size;
-        if cache.entries.len() + 1 <= max {
+        if cache.entries.len() < max {
             return;
         }
         let keep = (self.config.purge_retention_ratio * max as f64) as usize;

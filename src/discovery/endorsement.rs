@@ -376,9 +376,12 @@ pub(crate) mod tests {
 
     /// A channel of fake peers: identity bytes are `"<msp>/<name>"`, a principal is satisfied
     /// by the MSP of a ROLE principal.
+    /// A fake peer: its MSP, its name, and its chaincodes (name, version).
+    pub(crate) type FakePeer = (String, String, Vec<(String, String)>);
+
     #[derive(Default)]
     pub(crate) struct FakeNetwork {
-        pub peers: Vec<(String, String, Vec<(String, String)>)>,
+        pub peers: Vec<FakePeer>,
         pub chaincodes: BTreeMap<String, ChaincodeMetadata>,
         pub denied: Mutex<Vec<String>>,
     }
