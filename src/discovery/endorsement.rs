@@ -582,6 +582,22 @@ pub(crate) mod tests {
             interest_text(&interest(&["nope"])),
             "chaincodes:<name:\"nope\" > "
         );
+        let with = ChaincodeInterest {
+            chaincodes: vec![
+                ChaincodeCall {
+                    name: "a".into(),
+                    collection_names: vec!["c1".into(), "c2".into()],
+                },
+                ChaincodeCall {
+                    name: "b".into(),
+                    collection_names: vec![],
+                },
+            ],
+        };
+        assert_eq!(
+            interest_text(&with),
+            "chaincodes:<name:\"a\" collection_names:\"c1\" collection_names:\"c2\" > chaincodes:<name:\"b\" > "
+        );
     }
 
     #[test]

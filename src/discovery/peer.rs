@@ -391,3 +391,19 @@ pub fn node_service(
     tracing::info!(target: "nodeCmd", "Discovery service activated");
     Ok(service)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pki_id_is_the_hash_of_msp_id_and_certificate_as_fabric_computes_it() {
+        let sid = SerializedIdentity {
+            mspid: "Org1MSP".into(),
+            id_bytes: b"CERT".to_vec(),
+        }
+        .encode_to_vec();
+        assert_eq!(pki_id_of(&sid).0, sha256(b"Org1MSPCERT").to_vec());
+        assert_ne!(pki_id_of(&sid).0, sha256(&sid).to_vec());
+    }
+}
