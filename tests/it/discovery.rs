@@ -135,35 +135,25 @@ fn stranger(net: &Network) -> (PathBuf, PathBuf) {
     (cert, key)
 }
 
-#[test]
-fn config_peers_and_endorsers_through_the_discover_cli() {
+/// The one-org network with the channel joined and mycc (example02, dev mode) instantiated.
+struct Setup {
+    net: Network,
+    guards: Vec<Guard>,
+    cert: PathBuf,
+    key: PathBuf,
+}
+
+fn setup() -> Setup {
     let net = Network::new();
-    let _orderer = net.start_orderer();
+    let orderer = net.start_orderer();
     let peer = start_peer(&net);
     assert!(peer.log_text().contains("Discovery service activated"));
     let block = net.create_channel(CHANNEL);
     net.cli_ok(&["channel", "join", "-b", block.to_str().unwrap()]);
     let (cert, key) = sample_identity(&net);
-    let server = net.peer_address();
-    let on_channel = ["--server", server.as_str(), "--channel", CHANNEL];
-
-    // Config: SampleOrg's MSP and the orderer of configtx.yaml.
-    let config = json_of(&discover(
-        &cert,
-        &key,
-        &[&["config"], &on_channel[..]].concat(),
-    ));
-    assert_eq!(config["msps"]["SampleOrg"]["name"], "SampleOrg");
-    assert!(config["msps"]["SampleOrg"]["root_certs"][0].is_string());
-    let orderers = &config["orderers"];
-    let endpoint = &orderers.as_object().unwrap().values().next().unwrap()["endpoint"][0];
-    assert_eq!(endpoint["host"], "127.0.0.1");
-    assert_eq!(endpoint["port"], net.orderer_port);
-
-    // A chaincode instantiated (example02 registered by hand) and installed on this peer.
     let dir = crate::rust_shim::samples().to_path_buf();
     install(&net, "mycc");
-    let _cc = net.spawn(
+    let cc = net.spawn(
         "example02",
         Command::new(dir.join("example02"))
             .args(["--peer.address", &net.chaincode_address()])
@@ -186,6 +176,45 @@ fn config_peers_and_endorsers_through_the_discover_cli() {
         "-c",
         r#"{"Args":["init","a","100","b","200"]}"#,
     ]);
+    let server = net.peer_address();
+    // Committed: the peers query shows mycc on this peer.
+    discover_until(
+        &cert,
+        &key,
+        &["peers", "--server", &server, "--channel", CHANNEL],
+        |j| j[0]["Chaincodes"][0] == "mycc",
+    );
+    Setup {
+        guards: vec![cc, peer, orderer],
+        net,
+        cert,
+        key,
+    }
+}
+
+#[test]
+fn config_peers_and_endorsers_through_the_discover_cli() {
+    let Setup {
+        net,
+        guards: _guards,
+        cert,
+        key,
+    } = setup();
+    let server = net.peer_address();
+    let on_channel = ["--server", server.as_str(), "--channel", CHANNEL];
+
+    // Config: SampleOrg's MSP and the orderer of configtx.yaml.
+    let config = json_of(&discover(
+        &cert,
+        &key,
+        &[&["config"], &on_channel[..]].concat(),
+    ));
+    assert_eq!(config["msps"]["SampleOrg"]["name"], "SampleOrg");
+    assert!(config["msps"]["SampleOrg"]["root_certs"][0].is_string());
+    let orderers = &config["orderers"];
+    let endpoint = &orderers.as_object().unwrap().values().next().unwrap()["endpoint"][0];
+    assert_eq!(endpoint["host"], "127.0.0.1");
+    assert_eq!(endpoint["port"], net.orderer_port);
 
     // Peers of the channel: this peer, its height past the instantiation, mycc.
     let peers = discover_until(&cert, &key, &[&["peers"], &on_channel[..]].concat(), |j| {
@@ -324,4 +353,68 @@ fn local_peers_over_mutual_tls_bind_the_client_certificate() {
         "{err}"
     );
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+}
+
+/// Fabric v1.4.12's own `discover` (from FABRIC_REFERENCE) against our peer prints exactly
+/// what ours prints for the config, peers and endorsers queries, and the same errors.
+#[test]
+#[ignore = "needs FABRIC_REFERENCE (a Fabric v1.4.12 build with bin/discover, /work/shared/tools/build-fabric-reference.sh)"]
+fn fabric_reference_discover_reads_our_peer_as_ours_does() {
+    let reference = PathBuf::from(
+        std::env::var_os("FABRIC_REFERENCE").expect("FABRIC_REFERENCE names the Fabric build"),
+    );
+    let fabric_discover = reference.join("bin/discover");
+    assert!(
+        fabric_discover.is_file(),
+        "{} is missing",
+        fabric_discover.display()
+    );
+    let Setup {
+        net,
+        guards: _guards,
+        cert,
+        key,
+    } = setup();
+    let server = net.peer_address();
+    let identity = |program: &str| {
+        let mut c = Command::new(program);
+        c.args(["--MSP", "SampleOrg", "--userCert"])
+            .arg(&cert)
+            .arg("--userKey")
+            .arg(&key)
+            .env_clear();
+        c
+    };
+    let on_channel = ["--server", server.as_str(), "--channel", CHANNEL];
+    for args in [
+        [&["config"][..], &on_channel[..]].concat(),
+        [&["peers"][..], &on_channel[..]].concat(),
+        vec!["peers", "--server", server.as_str()],
+        [&["endorsers", "--chaincode", "mycc"][..], &on_channel[..]].concat(),
+        [&["endorsers", "--chaincode", "nope"][..], &on_channel[..]].concat(),
+    ] {
+        let ours = identity(DISCOVER).args(&args).output().unwrap();
+        let theirs = identity(fabric_discover.to_str().unwrap())
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(
+            ours.status.success(),
+            theirs.status.success(),
+            "{args:?}: ours {} / Fabric's {}",
+            String::from_utf8_lossy(&ours.stderr),
+            String::from_utf8_lossy(&theirs.stderr)
+        );
+        if ours.status.success() {
+            let parse =
+                |o: &Output| -> serde_json::Value { serde_json::from_slice(&o.stdout).unwrap() };
+            assert_eq!(parse(&ours), parse(&theirs), "{args:?}");
+        } else {
+            assert_eq!(
+                String::from_utf8_lossy(&ours.stderr).trim(),
+                String::from_utf8_lossy(&theirs.stderr).trim(),
+                "{args:?}"
+            );
+        }
+    }
 }
