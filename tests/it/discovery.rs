@@ -355,8 +355,8 @@ fn local_peers_over_mutual_tls_bind_the_client_certificate() {
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
 }
 
-/// Fabric v1.4.12's own `discover` (from FABRIC_REFERENCE) against our peer prints exactly
-/// what ours prints for the config, peers and endorsers queries, and the same errors.
+/// Fabric v1.4.12's own `discover` (from FABRIC_REFERENCE) against our peer prints the same
+/// bytes as ours for the config, peers and endorsers queries, and the same errors.
 #[test]
 #[ignore = "needs FABRIC_REFERENCE (a Fabric v1.4.12 build with bin/discover, /work/shared/tools/build-fabric-reference.sh)"]
 fn fabric_reference_discover_reads_our_peer_as_ours_does() {
@@ -399,22 +399,91 @@ fn fabric_reference_discover_reads_our_peer_as_ours_does() {
             .output()
             .unwrap();
         assert_eq!(
-            ours.status.success(),
-            theirs.status.success(),
-            "{args:?}: ours {} / Fabric's {}",
-            String::from_utf8_lossy(&ours.stderr),
-            String::from_utf8_lossy(&theirs.stderr)
+            (ours.status.success(), String::from_utf8_lossy(&ours.stdout)),
+            (
+                theirs.status.success(),
+                String::from_utf8_lossy(&theirs.stdout)
+            ),
+            "{args:?}"
         );
-        if ours.status.success() {
-            let parse =
-                |o: &Output| -> serde_json::Value { serde_json::from_slice(&o.stdout).unwrap() };
-            assert_eq!(parse(&ours), parse(&theirs), "{args:?}");
-        } else {
-            assert_eq!(
-                String::from_utf8_lossy(&ours.stderr).trim(),
-                String::from_utf8_lossy(&theirs.stderr).trim(),
-                "{args:?}"
-            );
-        }
+        assert_eq!(
+            String::from_utf8_lossy(&ours.stderr),
+            String::from_utf8_lossy(&theirs.stderr),
+            "{args:?}"
+        );
     }
+}
+
+/// Our `discover` against a Fabric v1.4.12 peer (from FABRIC_REFERENCE, our orderer) prints
+/// exactly what Fabric's own `discover` prints: config, channel and local peers, and the
+/// errors for a chaincode not instantiated and a channel the peer is not in.
+#[test]
+#[ignore = "needs FABRIC_REFERENCE (a Fabric v1.4.12 build with bin/peer and bin/discover, /work/shared/tools/build-fabric-reference.sh)"]
+fn fabric_reference_our_discover_reads_a_fabric_peer_as_fabrics_does() {
+    let reference = PathBuf::from(
+        std::env::var_os("FABRIC_REFERENCE").expect("FABRIC_REFERENCE names the Fabric build"),
+    );
+    let fabric_discover = reference.join("bin/discover");
+    let net = Network::new();
+    let _orderer = net.start_orderer();
+    let fabric_peer = net.spawn(
+        "fabric-peer",
+        Command::new(reference.join("bin/peer"))
+            .args(["node", "start"])
+            .env_clear()
+            .envs(net.peer_env())
+            .env("CORE_PEER_GOSSIP_EXTERNALENDPOINT", net.peer_address())
+            .env("CORE_PEER_GOSSIP_BOOTSTRAP", net.peer_address()),
+    );
+    support::network::wait_for_port(net.peer_port);
+    let block = net.create_channel(CHANNEL);
+    net.cli_ok(&["channel", "join", "-b", block.to_str().unwrap()]);
+    let (cert, key) = sample_identity(&net);
+    let server = net.peer_address();
+    // The join is committed when the peer answers the channel's peers query.
+    discover_until(
+        &cert,
+        &key,
+        &["peers", "--server", &server, "--channel", CHANNEL],
+        |j| j[0]["LedgerHeight"] == 1,
+    );
+    let on_channel = ["--server", server.as_str(), "--channel", CHANNEL];
+    for args in [
+        [&["config"][..], &on_channel[..]].concat(),
+        [&["peers"][..], &on_channel[..]].concat(),
+        vec!["peers", "--server", server.as_str()],
+        [&["endorsers", "--chaincode", "nope"][..], &on_channel[..]].concat(),
+        vec![
+            "config",
+            "--server",
+            server.as_str(),
+            "--channel",
+            "nochannel",
+        ],
+    ] {
+        let ours = discover(&cert, &key, &args);
+        let theirs = Command::new(&fabric_discover)
+            .args(["--MSP", "SampleOrg", "--userCert"])
+            .arg(&cert)
+            .arg("--userKey")
+            .arg(&key)
+            .args(&args)
+            .env_clear()
+            .output()
+            .unwrap();
+        assert_eq!(
+            (ours.status.success(), String::from_utf8_lossy(&ours.stdout)),
+            (
+                theirs.status.success(),
+                String::from_utf8_lossy(&theirs.stdout)
+            ),
+            "{args:?}"
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&ours.stderr),
+            String::from_utf8_lossy(&theirs.stderr),
+            "{args:?}"
+        );
+    }
+    drop(fabric_peer);
 }
