@@ -229,6 +229,107 @@ fn key_of(p: &MspPrincipal) -> PrincipalKey {
     (p.principal_classification, p.principal.clone())
 }
 
+/// The principals of the sets as groups G0, G1, ... in the order they first appear.
+fn principal_groups(sets: &[PrincipalSet]) -> Vec<(PrincipalKey, String)> {
+    let mut groups: Vec<(PrincipalKey, String)> = Vec::new();
+    for p in sets.iter().flatten() {
+        let k = key_of(p);
+        if !groups.iter().any(|(g, _)| *g == k) {
+            let name = format!("G{}", groups.len());
+            groups.push((k, name));
+        }
+    }
+    groups
+}
+
+/// The live channel members with chaincode and their identities.
+struct Candidates<'a> {
+    /// The channel members (state info) by PKI-ID.
+    channel: HashMap<Vec<u8>, &'a NetworkMember>,
+    /// The alive members (alive message) that are channel members.
+    alive: Vec<NetworkMember>,
+    identities: HashMap<Vec<u8>, PeerIdentity>,
+}
+
+impl Candidates<'_> {
+    fn identity(&self, m: &NetworkMember) -> &[u8] {
+        self.identities
+            .get(m.pki_id.as_bytes())
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// The alive members that satisfy each group's principal (Fabric's principal-peer graph).
+    fn satisfying(
+        &self,
+        support: &dyn Support,
+        channel: &str,
+        groups: &[(PrincipalKey, String)],
+    ) -> BTreeMap<String, Vec<&NetworkMember>> {
+        groups
+            .iter()
+            .map(|((cls, bytes), name)| {
+                let principal = MspPrincipal {
+                    principal_classification: *cls,
+                    principal: bytes.clone(),
+                };
+                let members = self
+                    .alive
+                    .iter()
+                    .filter(|m| {
+                        support
+                            .satisfies_principal(channel, self.identity(m), &principal)
+                            .is_ok()
+                    })
+                    .collect();
+                (name.clone(), members)
+            })
+            .collect()
+    }
+
+    fn peer(&self, m: &NetworkMember) -> Peer {
+        Peer {
+            identity: self.identity(m).to_vec(),
+            state_info: self
+                .channel
+                .get(m.pki_id.as_bytes())
+                .and_then(|c| c.envelope.clone()),
+            membership_info: m.envelope.clone(),
+        }
+    }
+}
+
+/// One layout per principal set whose groups have enough satisfying peers.
+fn layouts_of(
+    sets: &[PrincipalSet],
+    groups: &[(PrincipalKey, String)],
+    satisfying: &BTreeMap<String, Vec<&NetworkMember>>,
+) -> Vec<Layout> {
+    let group_of = |k: &PrincipalKey| -> String {
+        groups
+            .iter()
+            .find(|(g, _)| g == k)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default()
+    };
+    let mut layouts = Vec::new();
+    for set in sets {
+        let mut quantities: BTreeMap<String, u32> = BTreeMap::new();
+        for p in set {
+            *quantities.entry(group_of(&key_of(p))).or_default() += 1;
+        }
+        let satisfied = quantities
+            .iter()
+            .all(|(g, n)| satisfying.get(g).map_or(0, Vec::len) >= *n as usize);
+        if satisfied {
+            layouts.push(Layout {
+                quantities_by_group: quantities,
+            });
+        }
+    }
+    layouts
+}
+
 /// The endorsement descriptor of an interest on a channel (Fabric's `PeersForEndorsement`).
 pub fn peers_for_endorsement(
     support: &dyn Support,
@@ -245,68 +346,24 @@ pub fn peers_for_endorsement(
         .into_iter()
         .filter(|m| by_id.contains_key(m.pki_id.as_bytes()))
         .collect();
-    let identities: HashMap<Vec<u8>, PeerIdentity> = support
+    let identities = support
         .identity_info()
         .into_iter()
         .filter(|i| alive.iter().any(|m| m.pki_id == i.pki_id))
         .map(|i| (i.pki_id.0, i.identity))
         .collect();
+    let candidates = Candidates {
+        channel: by_id,
+        alive,
+        identities,
+    };
     let sets = principal_sets(support, channel, interest).map_err(|e| {
         tracing::warn!(target: "discovery.endorsement", "Principal set computation failed: {e}");
         e
     })?;
-    // Groups G0, G1, ... in the order the principals first appear.
-    let mut groups: Vec<(PrincipalKey, String)> = Vec::new();
-    for p in sets.iter().flatten() {
-        let k = key_of(p);
-        if !groups.iter().any(|(g, _)| *g == k) {
-            let name = format!("G{}", groups.len());
-            groups.push((k, name));
-        }
-    }
-    let group_of = |k: &PrincipalKey| -> String {
-        groups
-            .iter()
-            .find(|(g, _)| g == k)
-            .map(|(_, n)| n.clone())
-            .unwrap_or_default()
-    };
-    // Which alive members satisfy each group's principal.
-    let mut satisfying: BTreeMap<String, Vec<&NetworkMember>> = BTreeMap::new();
-    for ((cls, bytes), name) in &groups {
-        let principal = MspPrincipal {
-            principal_classification: *cls,
-            principal: bytes.clone(),
-        };
-        let members = alive
-            .iter()
-            .filter(|m| {
-                let identity = identities
-                    .get(m.pki_id.as_bytes())
-                    .map(Vec::as_slice)
-                    .unwrap_or_default();
-                support
-                    .satisfies_principal(channel, identity, &principal)
-                    .is_ok()
-            })
-            .collect();
-        satisfying.insert(name.clone(), members);
-    }
-    let mut layouts = Vec::new();
-    for set in &sets {
-        let mut quantities: BTreeMap<String, u32> = BTreeMap::new();
-        for p in set {
-            *quantities.entry(group_of(&key_of(p))).or_default() += 1;
-        }
-        let satisfied = quantities
-            .iter()
-            .all(|(g, n)| satisfying.get(g).map_or(0, Vec::len) >= *n as usize);
-        if satisfied {
-            layouts.push(Layout {
-                quantities_by_group: quantities,
-            });
-        }
-    }
+    let groups = principal_groups(&sets);
+    let satisfying = candidates.satisfying(support, channel, &groups);
+    let layouts = layouts_of(&sets, &groups, &satisfying);
     if layouts.is_empty() {
         return Err(EndorsementError::Unsatisfiable);
     }
@@ -318,19 +375,7 @@ pub fn peers_for_endorsement(
         .iter()
         .filter(|(g, _)| included.contains(g))
         .map(|(g, members)| {
-            let peers = members
-                .iter()
-                .map(|m| Peer {
-                    identity: identities
-                        .get(m.pki_id.as_bytes())
-                        .cloned()
-                        .unwrap_or_default(),
-                    state_info: by_id
-                        .get(m.pki_id.as_bytes())
-                        .and_then(|c| c.envelope.clone()),
-                    membership_info: m.envelope.clone(),
-                })
-                .collect();
+            let peers = members.iter().map(|m| candidates.peer(m)).collect();
             (g.clone(), Peers { peers })
         })
         .collect();
