@@ -19,6 +19,7 @@ pub mod config;
 pub mod configtx;
 pub mod crypto;
 pub mod deliver;
+pub mod discovery;
 pub mod endorser;
 pub mod flogging;
 pub mod gossip;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # What the tests need besides cargo, installed when missing (idempotent; Debian packages need
 # root): node and npm with the test chaincode's npm packages (fabric-shim, pinned in
-# tests/chaincode_support/package-lock.json), Go (Go chaincode packaging and the peer's Go
-# builder), and in virtualenvs under target/ Fabric's Python SDK and Python chaincode shim
+# tests/chaincode_support/package-lock.json) and Fabric's Node SDK (tests/sdk_node/), Go (Go
+# chaincode packaging and the peer's Go builder), and in virtualenvs under target/ Fabric's Python SDK and Python chaincode shim
 # (pinned in tests/sdk_py/ and tests/chaincode_python/). `.ci/run` and the README's test
 # command run it.
 set -euo pipefail
@@ -20,6 +20,10 @@ if ! command -v go >/dev/null 2>&1; then
 fi
 echo "== npm ci --prefix tests/chaincode_support"
 npm ci --prefix tests/chaincode_support --no-audit --no-fund
+# Fabric's Node SDK (fabric-network 2.2.20, tests/it/sdk_node.rs), pinned in
+# tests/sdk_node/package-lock.json.
+echo "== npm ci --prefix tests/sdk_node"
+npm ci --prefix tests/sdk_node --no-audit --no-fund
 
 # Fabric's Python SDK (tests/it/sdk_py.rs), pinned in tests/sdk_py/requirements.txt, in a
 # virtualenv under target/. Its own pysha3 pin does not build on Python 3.11 and is unused

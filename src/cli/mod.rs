@@ -13,6 +13,7 @@ pub mod channel;
 pub mod client;
 pub mod common;
 pub mod connection_profile;
+pub mod discover;
 pub mod docs;
 pub mod duration;
 pub mod error;

@@ -39,6 +39,7 @@ use crate::config::{ConfigError, ConfigSource, CoreConfig};
 use crate::deliver::client::DeliverClientConfig;
 use crate::deliver::peer::service::DeliverService;
 use crate::deliver::peer::DeliverServer;
+use crate::discovery::{self, peer::SelfMembership, DiscoveryGrpc, DiscoveryService};
 use crate::endorser::metrics::EndorserMetrics;
 use crate::endorser::service::EndorserService;
 use crate::endorser::{auth, Endorser, FilteredEndorser, ProposalProcessor};
@@ -103,6 +104,8 @@ pub enum NodeError {
     ChaincodeTls(String),
     #[error("cannot start the chaincode launcher: {0}")]
     Launcher(#[source] std::io::Error),
+    #[error("failed to initialize the discovery service's local access policy: {0}")]
+    Discovery(String),
 }
 
 /// The peer's local MSP and its default signer (Fabric's InitCrypto for the node).
@@ -179,6 +182,7 @@ pub struct PeerNode {
     endorser: Arc<dyn ProposalProcessor>,
     deliver: Arc<DeliverServer>,
     channels: Arc<ChannelServices>,
+    discovery: Option<Arc<DiscoveryService>>,
     _lock: FileSystemLock,
 }
 
@@ -235,6 +239,7 @@ impl PeerNode {
             deliver_config,
             metrics.clone(),
         ));
+        let local_msp = Arc::new(msp.clone());
         let checker = PolicyChecker::new(peer.clone(), msp.clone());
         let acl = Arc::new(ResourceProvider::new(checker.clone()));
         let chaincode_address = chaincode_listen_address
@@ -276,6 +281,16 @@ impl PeerNode {
             tracing::info!(target: "peer", "Loaded channel {} from the ledger", channel.id());
         }
         let server_config = server::server_config(&config)?;
+        let discovery = match config.peer.discovery.enabled {
+            true => Some(Arc::new(discovery_service(
+                &config,
+                server_config.tls.is_some(),
+                &peer,
+                &signer,
+                local_msp,
+            )?)),
+            false => None,
+        };
         let listener = bind(&config.peer.listen_address, "peer.listenAddress").await?;
         let admin_address = config.peer.admin_service.listen_address.as_deref();
         let admin_listener = match server::admin_has_separate_listener(
@@ -317,6 +332,7 @@ impl PeerNode {
             endorser,
             deliver,
             channels,
+            discovery,
             _lock: lock,
         })
     }
@@ -426,7 +442,13 @@ impl PeerNode {
                 DeliverService::new(self.deliver.clone()).into_grpc(),
                 stop.clone(),
             ))
-            .add_optional_service(separate_admin.is_none().then(|| admin_service(&self.admin)));
+            .add_optional_service(separate_admin.is_none().then(|| admin_service(&self.admin)))
+            .add_optional_service(self.discovery.as_ref().map(|d| {
+                DiscoveryGrpc::new(d.clone())
+                    .into_server()
+                    .max_decoding_message_size(MAX_MESSAGE_SIZE)
+                    .max_encoding_message_size(MAX_MESSAGE_SIZE)
+            }));
         Self::log_start_line(&self.config, "Started");
         let incoming = count_connections(self.server_config.incoming(self.listener), &self.metrics);
         let server = router.serve_with_incoming_shutdown(incoming, stop.clone().into_stopped());
@@ -638,6 +660,37 @@ fn compose_endorser(
     }
     let filtered = Arc::new(FilteredEndorser::new(Arc::new(endorser), filters));
     Ok((filtered, support))
+}
+
+/// The discovery service with this peer as its membership (`peer.gossip.externalEndpoint`
+/// announced); gossip's membership replaces [`SelfMembership`] once gossip runs.
+fn discovery_service(
+    config: &CoreConfig,
+    tls: bool,
+    peer: &Arc<Peer>,
+    signer: &Arc<dyn SigningIdentity>,
+    local_msp: Arc<X509Msp>,
+) -> Result<DiscoveryService, NodeError> {
+    let membership = SelfMembership::new(
+        peer.clone(),
+        signer.clone(),
+        ChaincodeStore::new(&file_system_path(config)),
+        config
+            .peer
+            .gossip
+            .external_endpoint
+            .clone()
+            .unwrap_or_default(),
+    );
+    discovery::peer::node_service(
+        &config.peer.discovery,
+        &config.peer.local_msp_id,
+        tls,
+        peer.clone(),
+        local_msp,
+        Arc::new(membership),
+    )
+    .map_err(|e| NodeError::Discovery(e.to_string()))
 }
 
 /// Fabric's default chaincode listen address: the host of `peer.address` on port 7052.

@@ -224,6 +224,11 @@ impl ChaincodeStore {
         Ok(())
     }
 
+    /// Whether a package of `name` at `version` is installed (without reading it).
+    pub fn contains(&self, name: &str, version: &str) -> bool {
+        self.path_of(name, version).is_file()
+    }
+
     /// Reads the package of `name` at `version`.
     pub fn get(&self, name: &str, version: &str) -> Result<CdsPackage, CcProviderError> {
         let path = self.path_of(name, version);
