@@ -19,3 +19,4 @@
 pub mod api;
 pub mod comm;
 pub mod common;
+pub mod election;
