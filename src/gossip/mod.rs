@@ -20,3 +20,4 @@ pub mod api;
 pub mod comm;
 pub mod common;
 pub mod election;
+pub mod state;
