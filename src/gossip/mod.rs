@@ -20,4 +20,5 @@ pub mod api;
 pub mod comm;
 pub mod common;
 pub mod election;
+pub mod service;
 pub mod state;

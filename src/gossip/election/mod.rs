@@ -114,6 +114,12 @@ impl LeaderElectionService {
         self.inner.yield_leadership();
     }
 
+    /// A handle that can make this peer yield later (the deliver client's, when it cannot
+    /// reach the ordering service).
+    pub fn yield_handle(&self) -> YieldHandle {
+        YieldHandle(self.inner.clone())
+    }
+
     /// Stops the election; waits at most `deadline` for its tasks, then abandons them.
     pub async fn stop(self, deadline: Duration) {
         let _ = self.stop.send(true);
@@ -124,6 +130,16 @@ impl LeaderElectionService {
                 abort.abort();
             }
         }
+    }
+}
+
+/// Makes the election's peer yield (see [`LeaderElectionService::yield_leadership`]).
+#[derive(Clone)]
+pub struct YieldHandle(Arc<Inner>);
+
+impl YieldHandle {
+    pub fn yield_leadership(&self) {
+        self.0.yield_leadership();
     }
 }
 

@@ -149,13 +149,15 @@ struct Shared {
     progress: watch::Sender<Progress>,
     /// A state transfer waits for responses (others are dropped).
     transfer_active: AtomicBool,
+    /// Becomes `true` when the provider stops.
+    stopped: watch::Receiver<bool>,
 }
 
 /// A running state provider of one channel (Fabric's `GossipStateProvider`).
 pub struct GossipStateProvider {
     shared: Arc<Shared>,
     stop: watch::Sender<bool>,
-    tasks: Vec<JoinHandle<()>>,
+    tasks: std::sync::Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl GossipStateProvider {
@@ -184,6 +186,7 @@ impl GossipStateProvider {
         let (requests_tx, requests) = mpsc::channel(config.channel_buffer_size);
         let (responses_tx, responses) = mpsc::channel(config.channel_buffer_size);
         let (receipts_tx, receipts) = mpsc::channel(config.channel_buffer_size);
+        let (stop, stopped) = watch::channel(false);
         let shared = Arc::new(Shared {
             channel: channel.to_string(),
             adapter,
@@ -196,9 +199,9 @@ impl GossipStateProvider {
             })
             .0,
             transfer_active: AtomicBool::new(false),
+            stopped: stopped.clone(),
             config,
         });
-        let (stop, stopped) = watch::channel(false);
         let s = &shared;
         let mut tasks = vec![
             tokio::spawn(s.clone().listen_data(data, stopped.clone())),
@@ -216,7 +219,7 @@ impl GossipStateProvider {
         Ok(GossipStateProvider {
             shared,
             stop,
-            tasks,
+            tasks: std::sync::Mutex::new(tasks),
         })
     }
 
@@ -233,11 +236,14 @@ impl GossipStateProvider {
         let failures = self.shared.progress.borrow().failures;
         self.shared.add(seq_num, block, true).await?;
         let mut progress = self.shared.progress.subscribe();
+        let mut stop = self.shared.stopped.clone();
         Ok(Committed::new(async move {
-            let reached = progress
-                .wait_for(|p| p.height > seq_num || p.failures > failures)
-                .await
-                .map(|p| p.height > seq_num);
+            let reached = tokio::select! {
+                r = progress.wait_for(|p| p.height > seq_num || p.failures > failures) => {
+                    r.map(|p| p.height > seq_num)
+                }
+                _ = stopped(&mut stop) => return Err(SinkError::Stopped),
+            };
             match reached {
                 Ok(true) => Ok(()),
                 Ok(false) => Err(SinkError::Rejected(
@@ -261,11 +267,12 @@ impl GossipStateProvider {
     }
 
     /// Stops taking blocks; waits at most `deadline` for the tasks (blocks already queued
-    /// to the committer are its business).
-    pub async fn stop(self, deadline: Duration) {
+    /// to the committer are its business). Blocks added later are never committed.
+    pub async fn stop(&self, deadline: Duration) {
         let _ = self.stop.send(true);
         let channel = self.shared.channel.clone();
-        for task in self.tasks {
+        let tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|e| e.into_inner()));
+        for task in tasks {
             let abort = task.abort_handle();
             if tokio::time::timeout(deadline, task).await.is_err() {
                 tracing::warn!(target: LOG, "[{channel}] the state provider did not stop within {deadline:?}; aborting it");
@@ -322,9 +329,17 @@ impl Shared {
         if !blocking && seq_num >= height && seq_num - height >= distance {
             return Err(StateError::TooFarAhead { height, seq_num });
         }
+        let stop = || StateError::Stopped(self.channel.clone());
+        if *self.stopped.borrow() {
+            return Err(stop());
+        }
         if blocking {
             let max = usize::try_from(distance.saturating_mul(2)).unwrap_or(usize::MAX);
-            self.payloads.wait_for_room(max).await;
+            let mut stopping = self.stopped.clone();
+            tokio::select! {
+                _ = self.payloads.wait_for_room(max) => {}
+                _ = stopped(&mut stopping) => return Err(stop()),
+            }
         }
         tracing::debug!(target: LOG, "[{}] Adding payload to local buffer, blockNum = [{seq_num}]", self.channel);
         self.payloads.push(seq_num, block);
