@@ -3,9 +3,15 @@
 //! ([`ChannelCommitter`]: validate on the peer's validation pool, commit to the ledger,
 //! update metrics, on its own thread). Started for every channel found at start and for
 //! every channel joined later (cscc's after-join hook); stopped together at shutdown.
+//!
+//! Once a [`GossipService`] is given ([`ChannelServices::enable_gossip`]), a channel's
+//! blocks reach the committer through its gossip state provider instead ([`ChannelLedger`]),
+//! and the deliver client ([`OrdererDeliverer`]) runs only while the gossip service says
+//! this peer leads, handing blocks to gossip rather than to the committer. Without one, the
+//! deliver client always runs and commits directly.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use prost::Message;
 
@@ -14,7 +20,10 @@ use crate::committer::{CommitterError, LedgerCommitter};
 use crate::deliver::client::{
     BlockSink, Committed, DeliverClient, DeliverClientConfig, SinkError, SinkFuture,
 };
-use crate::ledger::CommitResult;
+use crate::gossip::comm::BoxFuture;
+use crate::gossip::service::{BlockDeliverer, GossipService, RunningDeliver};
+use crate::gossip::state::LedgerResources;
+use crate::ledger::{CommitResult, LedgerError};
 use crate::msp::SigningIdentity;
 use crate::operations::metrics::{Counter, Gauge, MetricOpts, Metrics};
 use crate::peer::Channel;
@@ -149,6 +158,70 @@ impl BlockSink for CommitterSink {
     }
 }
 
+/// A channel's ledger as its gossip state provider sees it: blocks go to the committer
+/// actor's queue, reads go to the ledger.
+pub struct ChannelLedger {
+    channel: Arc<Channel>,
+    sink: Arc<CommitterSink>,
+}
+
+impl ChannelLedger {
+    pub fn new(channel: Arc<Channel>, sink: Arc<CommitterSink>) -> Self {
+        ChannelLedger { channel, sink }
+    }
+}
+
+impl LedgerResources for ChannelLedger {
+    fn store_block(&self, block: Block) -> SinkFuture<'_> {
+        self.sink.deliver_block(block)
+    }
+    fn ledger_height(&self) -> Result<u64, LedgerError> {
+        Ok(*self.channel.ledger().height_watch().borrow())
+    }
+    fn block_by_number(&self, number: u64) -> Result<Block, LedgerError> {
+        self.channel.ledger().get_block_by_number(number)
+    }
+}
+
+/// Starts a channel's orderer deliver client into the sink gossip gives (the leader's).
+pub struct OrdererDeliverer {
+    channel: Arc<Channel>,
+    signer: Arc<dyn SigningIdentity>,
+    config: DeliverClientConfig,
+    runtime: tokio::runtime::Handle,
+}
+
+impl BlockDeliverer for OrdererDeliverer {
+    fn start(&self, sink: Arc<dyn BlockSink>) -> Box<dyn RunningDeliver> {
+        let _guard = self.runtime.enter();
+        let client = DeliverClient::start(
+            self.channel.id(),
+            self.channel.clone(),
+            sink,
+            self.signer.clone(),
+            self.config.clone(),
+        );
+        Box::new(client)
+    }
+}
+
+impl RunningDeliver for DeliverClient {
+    fn is_finished(&self) -> bool {
+        DeliverClient::is_finished(self)
+    }
+    fn stop(self: Box<Self>) -> BoxFuture<()> {
+        Box::pin(async move { DeliverClient::stop(*self).await })
+    }
+}
+
+/// How a channel's blocks arrive.
+enum Feed {
+    /// Its own deliver client commits directly.
+    Direct(DeliverClient),
+    /// Gossip's state provider commits (the deliver client runs while this peer leads).
+    Gossip,
+}
+
 /// The deliver clients of all channels.
 pub struct ChannelServices {
     committer: LedgerCommitter,
@@ -156,7 +229,8 @@ pub struct ChannelServices {
     deliver_config: DeliverClientConfig,
     metrics: Arc<Metrics>,
     runtime: tokio::runtime::Handle,
-    clients: Mutex<BTreeMap<String, (DeliverClient, Arc<CommitterSink>)>>,
+    gossip: OnceLock<Arc<GossipService>>,
+    clients: Mutex<BTreeMap<String, (Feed, Arc<CommitterSink>)>>,
 }
 
 impl ChannelServices {
@@ -173,8 +247,15 @@ impl ChannelServices {
             deliver_config,
             metrics,
             runtime: tokio::runtime::Handle::current(),
+            gossip: OnceLock::new(),
             clients: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// Channels started from now on take their blocks through `gossip` (once; a second
+    /// call is refused and returns `false`).
+    pub fn enable_gossip(&self, gossip: Arc<GossipService>) -> bool {
+        self.gossip.set(gossip).is_ok()
     }
 
     /// The committer every channel's actor validates with.
@@ -201,24 +282,51 @@ impl ChannelServices {
             }
         };
         let _guard = self.runtime.enter();
-        let client = DeliverClient::start(
-            &id,
-            channel.clone(),
-            sink.clone(),
-            self.signer.clone(),
-            self.deliver_config.clone(),
-        );
-        tracing::info!(target: "peer", "Deliver client started for channel [{id}] at height {height}");
-        clients.insert(id, (client, sink));
+        let feed = match self.gossip.get() {
+            Some(gossip) => {
+                let ledger = Arc::new(ChannelLedger::new(channel.clone(), sink.clone()));
+                let deliverer = Arc::new(OrdererDeliverer {
+                    channel: channel.clone(),
+                    signer: self.signer.clone(),
+                    config: self.deliver_config.clone(),
+                    runtime: self.runtime.clone(),
+                });
+                if let Err(e) = gossip.initialize_channel(&id, ledger, deliverer) {
+                    tracing::error!(target: "peer", "Cannot start gossip for channel [{id}]: {e}");
+                    return;
+                }
+                tracing::info!(target: "peer", "Gossip started for channel [{id}] at height {height}");
+                Feed::Gossip
+            }
+            None => {
+                let client = DeliverClient::start(
+                    &id,
+                    channel.clone(),
+                    sink.clone(),
+                    self.signer.clone(),
+                    self.deliver_config.clone(),
+                );
+                tracing::info!(target: "peer", "Deliver client started for channel [{id}] at height {height}");
+                Feed::Direct(client)
+            }
+        };
+        clients.insert(id, (feed, sink));
     }
 
-    /// Stops every deliver client, then lets each committer finish the blocks it holds.
+    /// Stops every deliver client (and gossip's channels), then lets each committer
+    /// finish the blocks it holds.
     pub async fn stop_all(&self) {
         let clients = std::mem::take(&mut *self.clients.lock().unwrap_or_else(|e| e.into_inner()));
-        for (id, (client, sink)) in clients {
-            client.stop().await;
-            tracing::debug!(target: "peer", "Deliver client for channel [{id}] stopped");
-            // The deliver client's task held the only other reference.
+        if let Some(gossip) = self.gossip.get() {
+            gossip.stop().await;
+        }
+        for (id, (feed, sink)) in clients {
+            if let Feed::Direct(client) = feed {
+                client.stop().await;
+                tracing::debug!(target: "peer", "Deliver client for channel [{id}] stopped");
+            }
+            // The deliver client's task (or gossip's state provider) held the only other
+            // reference; otherwise the actor ends when that one goes.
             if let Ok(sink) = Arc::try_unwrap(sink) {
                 sink.stop().await;
                 tracing::debug!(target: "peer", "Committer for channel [{id}] stopped");

@@ -81,18 +81,14 @@ impl Shared {
                 tracing::warn!(target: LOG, "Received state transfer request for channel {} while expecting channel {}, skipping request...", String::from_utf8_lossy(&gossip.channel), self.channel);
                 continue;
             }
-            match gossip.content {
-                Some(Content::StateRequest(_)) => {
-                    if requests.try_send(msg).is_err() {
-                        tracing::debug!(target: LOG, "[{}] State request queue full; request dropped", self.channel);
-                    }
+            let request = matches!(gossip.content, Some(Content::StateRequest(_)));
+            let response = matches!(gossip.content, Some(Content::StateResponse(_)));
+            if request {
+                if requests.try_send(msg).is_err() {
+                    tracing::debug!(target: LOG, "[{}] State request queue full; request dropped", self.channel);
                 }
-                Some(Content::StateResponse(_)) => {
-                    if self.transfer_active.load(Ordering::SeqCst) {
-                        let _ = responses.try_send(msg);
-                    }
-                }
-                _ => {}
+            } else if response && self.transfer_active.load(Ordering::SeqCst) {
+                let _ = responses.try_send(msg);
             }
         }
     }
