@@ -334,3 +334,115 @@ impl ChannelServices {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::committer::testutil::{endorser_tx, rwset, Network};
+    use crate::committer::TxValidator;
+    use crate::gossip::common::PkiId;
+    use crate::gossip::election::LeaderElectionAdapter;
+    use crate::gossip::service::{GossipServiceAdapter, LeaderMode, ServiceConfig};
+    use crate::gossip::state::testutil::{data_message, FakeGossip, FakeMcs, Hub};
+    use crate::gossip::state::{Configuration, GossipAdapter};
+    use crate::ledger::kvledger::KvLedgerProvider;
+    use crate::ledger::LedgerProvider;
+    use crate::protos::gossip::GossipMessage;
+    use crate::protoutil::{block_header_hash, new_block};
+
+    /// Gossip for a peer that never leads: blocks come from the hub.
+    struct Adapter(Arc<FakeGossip>);
+
+    impl GossipServiceAdapter for Adapter {
+        fn gossip(&self, _msg: GossipMessage) {}
+        fn state_adapter(&self) -> Arc<dyn GossipAdapter> {
+            self.0.clone()
+        }
+        fn election_adapter(&self, _channel: &str) -> Arc<dyn LeaderElectionAdapter> {
+            unreachable!("no election without useLeaderElection")
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn with_gossip_a_gossiped_block_is_validated_and_committed_to_the_ledger() {
+        let net = Network::new("V1_4_2");
+        let dir = tempfile::tempdir().unwrap();
+        let provider = KvLedgerProvider::open_default(dir.path()).unwrap();
+        let ledger = provider.create(&net.genesis).unwrap();
+        let channel = Arc::new(Channel::new(
+            "mychannel".into(),
+            ledger.clone(),
+            net.bundle(),
+        ));
+        let metrics = Metrics::new();
+        let services = ChannelServices::new(
+            LedgerCommitter::new(TxValidator::new(1)),
+            net.peer(1),
+            DeliverClientConfig::default(),
+            metrics,
+        );
+        let hub = Arc::new(Hub::default());
+        let config = ServiceConfig {
+            leader_mode: LeaderMode::None,
+            election: crate::config::ElectionConfig {
+                startup_grace_period: Duration::from_secs(1),
+                membership_sample_interval: Duration::from_secs(1),
+                leader_alive_threshold: Duration::from_secs(1),
+                leader_election_duration: Duration::from_secs(1),
+            },
+            state: Configuration {
+                anti_entropy_interval: Duration::from_secs(3600),
+                response_timeout: Duration::from_secs(1),
+                batch_size: 10,
+                max_block_distance: 100,
+                max_retries: 1,
+                channel_buffer_size: 10,
+                enable_state_transfer: false,
+            },
+            stop_deadline: Duration::from_secs(10),
+        };
+        let gossip = Arc::new(GossipService::new(
+            config,
+            PkiId(vec![2]),
+            Arc::new(FakeMcs),
+            Arc::new(Adapter(FakeGossip::join(&hub, 2))),
+        ));
+        assert!(services.enable_gossip(gossip.clone()));
+        services.start_channel(&channel);
+        assert!(!gossip.pulls_from_orderer("mychannel"));
+        assert_eq!(hub.published_height(2), Some(1));
+
+        let tx = endorser_tx(
+            net.user(1).as_ref(),
+            &[net.peer(1).as_ref()],
+            "mycc",
+            "1.0",
+            &[b"put"],
+            rwset("mycc", &[("k", b"v")]),
+        );
+        let mut block = new_block(1, block_header_hash(net.genesis.header.as_ref().unwrap()));
+        block.data.as_mut().unwrap().data = vec![tx.encode_to_vec()];
+        let mut msg = data_message(&block);
+        msg.channel = b"mychannel".to_vec();
+        hub.gossip(1, &msg);
+
+        let mut height = ledger.height_watch();
+        tokio::time::timeout(Duration::from_secs(30), height.wait_for(|h| *h >= 2))
+            .await
+            .expect("block 1 is committed")
+            .unwrap();
+        let committed = ledger.get_block_by_number(1).unwrap();
+        assert_eq!(committed.data, block.data);
+        // The published height follows the commit.
+        tokio::time::timeout(Duration::from_secs(30), async {
+            while hub.published_height(2) != Some(2) {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
+        .expect("height 2 published");
+        services.stop_all().await;
+    }
+}
