@@ -26,8 +26,9 @@ use crate::gossip::election::{
     LeadershipCallback, YieldHandle,
 };
 use crate::gossip::state::{
-    Configuration, GossipAdapter, GossipStateProvider, LedgerResources, StateError,
+    Configuration, GossipAdapter, GossipStateProvider, LedgerResources, StateError, StateMetrics,
 };
+use crate::operations::metrics::Metrics;
 use crate::protos::common::Block;
 use crate::protos::gossip::gossip_message::{Content, Tag};
 use crate::protos::gossip::{DataMessage, GossipMessage, Payload};
@@ -112,6 +113,13 @@ impl ServiceConfig {
             state: Configuration::from_config(&g.state),
             stop_deadline: Duration::from_secs(10),
         })
+    }
+
+    /// Reports the state providers' metrics (`gossip_state_*`, `gossip_payload_buffer_size`)
+    /// to `metrics`.
+    pub fn with_metrics(mut self, metrics: &Metrics) -> Self {
+        self.state.metrics = Some(StateMetrics::new(metrics));
+        self
     }
 }
 

@@ -400,6 +400,7 @@ mod tests {
                 max_retries: 1,
                 channel_buffer_size: 10,
                 enable_state_transfer: false,
+                metrics: None,
             },
             stop_deadline: Duration::from_secs(10),
         };

@@ -163,6 +163,7 @@ fn config(mode: LeaderMode) -> ServiceConfig {
             max_retries: 3,
             channel_buffer_size: 100,
             enable_state_transfer: true,
+            metrics: None,
         },
         stop_deadline: Duration::from_secs(5),
     }

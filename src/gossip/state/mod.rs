@@ -11,17 +11,21 @@
 //! from state transfer wait while the buffer holds more than twice that. Verification,
 //! block encoding and ledger reads run on blocking threads.
 
+mod metrics;
 mod payloads_buffer;
 mod transfer;
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use prost::Message;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+pub use metrics::{
+    StateMetrics, COMMIT_DURATION, HEIGHT, LEADER_ELECTION_LEADER, PAYLOAD_BUFFER_SIZE,
+};
 pub use payloads_buffer::PayloadsBuffer;
 
 use crate::config::StateConfig;
@@ -105,6 +109,8 @@ pub struct Configuration {
     pub channel_buffer_size: usize,
     /// Anti-entropy on (`state.enabled`).
     pub enable_state_transfer: bool,
+    /// Where the height, commit durations and buffer size are reported (`None`: nowhere).
+    pub metrics: Option<StateMetrics>,
 }
 
 impl Configuration {
@@ -126,6 +132,7 @@ impl Configuration {
             max_retries: positive(c.max_retries, 3).min(u32::MAX as u64) as u32,
             channel_buffer_size: 100,
             enable_state_transfer: c.enabled,
+            metrics: None,
         }
     }
 }
@@ -192,7 +199,12 @@ impl GossipStateProvider {
             adapter,
             mcs,
             ledger,
-            payloads: PayloadsBuffer::new(height),
+            payloads: match &config.metrics {
+                Some(m) => {
+                    PayloadsBuffer::new(height).with_gauge(m.payload_buffer_size.clone(), channel)
+                }
+                None => PayloadsBuffer::new(height),
+            },
             progress: watch::channel(Progress {
                 height,
                 failures: 0,
@@ -428,7 +440,7 @@ impl Shared {
     /// Hands buffered blocks to the committer in order.
     async fn deliver_payloads(
         self: Arc<Self>,
-        receipts: mpsc::Sender<(u64, Committed)>,
+        receipts: mpsc::Sender<(u64, Instant, Committed)>,
         mut stop: watch::Receiver<bool>,
     ) {
         loop {
@@ -440,13 +452,14 @@ impl Shared {
                 let number = block.header.as_ref().map_or(0, |h| h.number);
                 let txs = block.data.as_ref().map_or(0, |d| d.data.len());
                 tracing::debug!(target: LOG, "[{}] Transferring block [{number}] with {txs} transaction(s) to the ledger", self.channel);
+                let submitted = Instant::now();
                 let stored = tokio::select! {
                     s = self.ledger.store_block(block) => s,
                     _ = stopped(&mut stop) => return,
                 };
                 match stored {
                     Ok(receipt) => {
-                        if receipts.send((number, receipt)).await.is_err() {
+                        if receipts.send((number, submitted, receipt)).await.is_err() {
                             return;
                         }
                     }
@@ -461,11 +474,20 @@ impl Shared {
     }
 
     /// Waits for each commit in turn and publishes the new height.
-    async fn follow_receipts(self: Arc<Self>, mut receipts: mpsc::Receiver<(u64, Committed)>) {
-        while let Some((number, receipt)) = receipts.recv().await {
+    async fn follow_receipts(
+        self: Arc<Self>,
+        mut receipts: mpsc::Receiver<(u64, Instant, Committed)>,
+    ) {
+        while let Some((number, submitted, receipt)) = receipts.recv().await {
             match receipt.wait().await {
                 Ok(()) => {
                     let height = number + 1;
+                    if let Some(m) = &self.config.metrics {
+                        let labels = [self.channel.as_str()];
+                        m.commit_duration
+                            .observe_duration(&labels, submitted.elapsed());
+                        m.height.set(&labels, height as f64);
+                    }
                     self.progress
                         .send_modify(|p| p.height = p.height.max(height));
                     self.adapter.update_ledger_height(&self.channel, height);

@@ -7,6 +7,7 @@ use std::sync::Mutex;
 
 use tokio::sync::{watch, Notify};
 
+use crate::operations::metrics::Gauge;
 use crate::protos::common::Block;
 
 /// Blocks keyed by sequence number, popped in order.
@@ -16,6 +17,8 @@ pub struct PayloadsBuffer {
     ready: Notify,
     /// The number of blocks held (waiters for room watch it).
     size: watch::Sender<usize>,
+    /// `gossip_payload_buffer_size` and the channel label.
+    gauge: Option<(Gauge, String)>,
 }
 
 struct Inner {
@@ -33,6 +36,22 @@ impl PayloadsBuffer {
             }),
             ready: Notify::new(),
             size: watch::channel(0).0,
+            gauge: None,
+        }
+    }
+
+    /// Reports the size to `gauge` under the label `channel`.
+    pub fn with_gauge(mut self, gauge: Gauge, channel: &str) -> Self {
+        self.gauge = Some((gauge, channel.to_string()));
+        self
+    }
+
+    /// Publishes the size (called with the lock held, so the last change is the last
+    /// value published).
+    fn publish(&self, len: usize) {
+        self.size.send_replace(len);
+        if let Some((gauge, channel)) = &self.gauge {
+            gauge.set(&[channel], len as f64);
         }
     }
 
@@ -48,10 +67,9 @@ impl PayloadsBuffer {
             return false;
         }
         inner.blocks.insert(seq_num, block);
-        let len = inner.blocks.len();
+        self.publish(inner.blocks.len());
         let is_next = seq_num == inner.next;
         drop(inner);
-        self.size.send_replace(len);
         if is_next {
             self.ready.notify_one();
         }
@@ -69,9 +87,7 @@ impl PayloadsBuffer {
         let next = inner.next;
         let block = inner.blocks.remove(&next)?;
         inner.next += 1;
-        let len = inner.blocks.len();
-        drop(inner);
-        self.size.send_replace(len);
+        self.publish(inner.blocks.len());
         Some(block)
     }
 
@@ -96,10 +112,9 @@ impl PayloadsBuffer {
         let mut inner = self.lock();
         inner.next = next;
         inner.blocks = inner.blocks.split_off(&next);
-        let len = inner.blocks.len();
+        self.publish(inner.blocks.len());
         let ready = inner.blocks.contains_key(&next);
         drop(inner);
-        self.size.send_replace(len);
         if ready {
             self.ready.notify_one();
         }

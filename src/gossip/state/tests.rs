@@ -17,6 +17,7 @@ fn config() -> Configuration {
         max_retries: 3,
         channel_buffer_size: 100,
         enable_state_transfer: true,
+        metrics: None,
     }
 }
 
@@ -48,12 +49,14 @@ fn numbers(ledger: &FakeLedger) -> Vec<u64> {
 async fn gossiped_blocks_are_committed_in_order_once_a_gap_is_filled() {
     let hub = Arc::new(Hub::default());
     let ledger = FakeLedger::with_height(1);
+    let metrics = StateMetrics::new(&crate::operations::metrics::Metrics::new());
     let provider = start(
         &hub,
         2,
         &ledger,
         Configuration {
             enable_state_transfer: false,
+            metrics: Some(metrics.clone()),
             ..config()
         },
     );
@@ -72,6 +75,9 @@ async fn gossiped_blocks_are_committed_in_order_once_a_gap_is_filled() {
     })
     .await
     .expect("the new height is published");
+    assert_eq!(metrics.height.value(&[CHANNEL]), Some(5.0));
+    assert_eq!(metrics.payload_buffer_size.value(&[CHANNEL]), Some(0.0));
+    assert_eq!(metrics.commit_duration.count(&[CHANNEL]), Some(4));
     provider.stop(Duration::from_secs(5)).await;
 }
 
