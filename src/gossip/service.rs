@@ -17,7 +17,6 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::GossipConfig;
-use crate::deliver::client::{BlockSink, SinkError, SinkFuture};
 use crate::gossip::api::MessageCryptoService;
 use crate::gossip::comm::BoxFuture;
 use crate::gossip::common::PkiId;
@@ -26,7 +25,8 @@ use crate::gossip::election::{
     LeadershipCallback, YieldHandle,
 };
 use crate::gossip::state::{
-    Configuration, GossipAdapter, GossipStateProvider, LedgerResources, StateError, StateMetrics,
+    CommitError, CommitReceipt, Configuration, GossipAdapter, GossipStateProvider, LedgerResources,
+    StateError, StateMetrics,
 };
 use crate::operations::metrics::Metrics;
 use crate::protos::common::Block;
@@ -53,10 +53,10 @@ pub trait RunningDeliver: Send + Sync {
     fn stop(self: Box<Self>) -> BoxFuture<()>;
 }
 
-/// Starts a channel's deliver client into a sink (Fabric's `DeliverService`
+/// Starts a channel's deliver client into gossip's sink (Fabric's `DeliverService`
 /// `StartDeliverForChannel`); the peer implements it over its orderer deliver client.
 pub trait BlockDeliverer: Send + Sync {
-    fn start(&self, sink: Arc<dyn BlockSink>) -> Box<dyn RunningDeliver>;
+    fn start(&self, sink: Arc<GossipSink>) -> Box<dyn RunningDeliver>;
 }
 
 /// Why the gossip service or a channel of it could not start.
@@ -186,7 +186,7 @@ impl GossipService {
             source,
         })?;
         let state = Arc::new(state);
-        let sink: Arc<dyn BlockSink> = Arc::new(GossipSink {
+        let sink = Arc::new(GossipSink {
             channel: channel.to_string(),
             adapter: self.adapter.clone(),
             state: state.clone(),
@@ -285,7 +285,7 @@ struct Controller {
     channel: String,
     leading: watch::Receiver<bool>,
     deliverer: Arc<dyn BlockDeliverer>,
-    sink: Arc<dyn BlockSink>,
+    sink: Arc<GossipSink>,
     yielder: Option<YieldHandle>,
 }
 
@@ -294,7 +294,7 @@ impl Controller {
         channel: &str,
         leading: watch::Receiver<bool>,
         deliverer: Arc<dyn BlockDeliverer>,
-        sink: Arc<dyn BlockSink>,
+        sink: Arc<GossipSink>,
         yielder: Option<YieldHandle>,
     ) -> (watch::Sender<bool>, JoinHandle<()>) {
         let (stop, stopped) = watch::channel(false);
@@ -388,24 +388,25 @@ pub fn data_message(channel: &str, payload: Payload) -> GossipMessage {
     }
 }
 
-impl BlockSink for GossipSink {
-    fn deliver_block(&self, block: Block) -> SinkFuture<'_> {
-        Box::pin(async move {
-            let seq_num = block.header.as_ref().map_or(0, |h| h.number);
-            let payload = Payload {
-                seq_num,
-                data: block.encode_to_vec(),
-                private_data: Vec::new(),
-            };
-            tracing::debug!(target: LOG, "[{}] Adding payload to local buffer, blockNum = [{seq_num}]", self.channel);
-            let receipt = self.state.add_block(block).await.map_err(|e| match e {
-                StateError::Stopped(_) => SinkError::Stopped,
-                e => SinkError::Rejected(Box::new(e)),
-            })?;
-            tracing::debug!(target: LOG, "[{}] Gossiping block [{seq_num}]", self.channel);
-            self.adapter.gossip(data_message(&self.channel, payload));
-            Ok(receipt)
-        })
+impl GossipSink {
+    /// Takes a block the deliver client verified: adds it to this peer's state provider
+    /// (waiting while its buffer is full), then gossips it; the receipt resolves once it is
+    /// committed here.
+    pub async fn deliver_block(&self, block: Block) -> Result<CommitReceipt, CommitError> {
+        let seq_num = block.header.as_ref().map_or(0, |h| h.number);
+        let payload = Payload {
+            seq_num,
+            data: block.encode_to_vec(),
+            private_data: Vec::new(),
+        };
+        tracing::debug!(target: LOG, "[{}] Adding payload to local buffer, blockNum = [{seq_num}]", self.channel);
+        let receipt = self.state.add_block(block).await.map_err(|e| match e {
+            StateError::Stopped(_) => CommitError::Stopped,
+            e => CommitError::Rejected(Box::new(e)),
+        })?;
+        tracing::debug!(target: LOG, "[{}] Gossiping block [{seq_num}]", self.channel);
+        self.adapter.gossip(data_message(&self.channel, payload));
+        Ok(receipt)
     }
 }
 

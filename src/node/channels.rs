@@ -21,8 +21,8 @@ use crate::deliver::client::{
     BlockSink, Committed, DeliverClient, DeliverClientConfig, SinkError, SinkFuture,
 };
 use crate::gossip::comm::BoxFuture;
-use crate::gossip::service::{BlockDeliverer, GossipService, RunningDeliver};
-use crate::gossip::state::LedgerResources;
+use crate::gossip::service::{BlockDeliverer, GossipService, GossipSink, RunningDeliver};
+use crate::gossip::state::{CommitError, CommitReceipt, LedgerResources, StoreFuture};
 use crate::ledger::{CommitResult, LedgerError};
 use crate::msp::SigningIdentity;
 use crate::operations::metrics::{Counter, Gauge, MetricOpts, Metrics};
@@ -171,9 +171,22 @@ impl ChannelLedger {
     }
 }
 
+/// A deliver client's sink error as gossip's.
+fn commit_error(e: SinkError) -> CommitError {
+    match e {
+        SinkError::Stopped => CommitError::Stopped,
+        SinkError::Rejected(e) => CommitError::Rejected(e),
+    }
+}
+
 impl LedgerResources for ChannelLedger {
-    fn store_block(&self, block: Block) -> SinkFuture<'_> {
-        self.sink.deliver_block(block)
+    fn store_block(&self, block: Block) -> StoreFuture<'_> {
+        Box::pin(async move {
+            let committed = self.sink.deliver_block(block).await.map_err(commit_error)?;
+            Ok(CommitReceipt::new(async move {
+                committed.wait().await.map_err(commit_error)
+            }))
+        })
     }
     fn ledger_height(&self) -> Result<u64, LedgerError> {
         Ok(*self.channel.ledger().height_watch().borrow())
@@ -191,13 +204,35 @@ pub struct OrdererDeliverer {
     runtime: tokio::runtime::Handle,
 }
 
+/// The leader's deliver client's sink: gossip's (this peer's state provider + gossip).
+struct LeaderSink(Arc<GossipSink>);
+
+impl BlockSink for LeaderSink {
+    fn deliver_block(&self, block: Block) -> SinkFuture<'_> {
+        Box::pin(async move {
+            let receipt = self.0.deliver_block(block).await.map_err(sink_error)?;
+            Ok(Committed::new(async move {
+                receipt.wait().await.map_err(sink_error)
+            }))
+        })
+    }
+}
+
+/// Gossip's commit error as the deliver client's.
+fn sink_error(e: CommitError) -> SinkError {
+    match e {
+        CommitError::Stopped => SinkError::Stopped,
+        CommitError::Rejected(e) => SinkError::Rejected(e),
+    }
+}
+
 impl BlockDeliverer for OrdererDeliverer {
-    fn start(&self, sink: Arc<dyn BlockSink>) -> Box<dyn RunningDeliver> {
+    fn start(&self, sink: Arc<GossipSink>) -> Box<dyn RunningDeliver> {
         let _guard = self.runtime.enter();
         let client = DeliverClient::start(
             self.channel.id(),
             self.channel.clone(),
-            sink,
+            Arc::new(LeaderSink(sink)),
             self.signer.clone(),
             self.config.clone(),
         );

@@ -7,7 +7,6 @@ use tokio::sync::mpsc;
 
 use super::*;
 use crate::config::{ConfigSource, CoreConfig, Environment};
-use crate::deliver::client::Committed;
 use crate::gossip::election::{ElectionMessage, MessageFactory};
 use crate::gossip::state::testutil::*;
 
@@ -121,12 +120,12 @@ impl RunningDeliver for FakeRunning {
 }
 
 impl BlockDeliverer for FakeDeliverer {
-    fn start(&self, sink: Arc<dyn BlockSink>) -> Box<dyn RunningDeliver> {
+    fn start(&self, sink: Arc<GossipSink>) -> Box<dyn RunningDeliver> {
         self.starts.fetch_add(1, Ordering::SeqCst);
         let (stop, mut stopped) = watch::channel(false);
         let blocks = self.blocks.clone();
         let task = tokio::spawn(async move {
-            let mut receipts: Vec<Committed> = Vec::new();
+            let mut receipts: Vec<CommitReceipt> = Vec::new();
             for b in blocks {
                 match sink.deliver_block(b).await {
                     Ok(r) => receipts.push(r),

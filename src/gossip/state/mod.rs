@@ -15,6 +15,8 @@ mod metrics;
 mod payloads_buffer;
 mod transfer;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -29,7 +31,6 @@ pub use metrics::{
 pub use payloads_buffer::PayloadsBuffer;
 
 use crate::config::StateConfig;
-use crate::deliver::client::{Committed, SinkError, SinkFuture};
 use crate::gossip::api::{CryptoError, MessageCryptoService};
 use crate::gossip::comm::{ReceivedMessage, RemotePeer};
 use crate::gossip::common::NetworkMember;
@@ -58,12 +59,46 @@ pub trait GossipAdapter: Send + Sync {
     fn peers_of_channel(&self, channel: &str) -> Vec<NetworkMember>;
 }
 
+/// Why a block handed to the committer was not committed.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    #[error("the committer has stopped")]
+    Stopped,
+    #[error("{0}")]
+    Rejected(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// The receipt of a block handed to the committer: resolves once it is committed (or
+/// refused).
+pub struct CommitReceipt(Pin<Box<dyn Future<Output = Result<(), CommitError>> + Send + Sync>>);
+
+impl CommitReceipt {
+    pub fn new(
+        done: impl Future<Output = Result<(), CommitError>> + Send + Sync + 'static,
+    ) -> Self {
+        CommitReceipt(Box::pin(done))
+    }
+
+    /// A receipt whose outcome is known now.
+    pub fn ready(result: Result<(), CommitError>) -> Self {
+        CommitReceipt::new(std::future::ready(result))
+    }
+
+    pub async fn wait(self) -> Result<(), CommitError> {
+        self.0.await
+    }
+}
+
+/// What [`LedgerResources::store_block`] returns: waits for room, then gives the receipt.
+pub type StoreFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<CommitReceipt, CommitError>> + Send + 'a>>;
+
 /// The channel's ledger as the state provider uses it (Fabric's `ledgerResources`): commit a
 /// block, the current height, read a block.
 pub trait LedgerResources: Send + Sync {
     /// Queues a verified block for validation and commit, waiting for room; the receipt
     /// resolves once it is committed (or refused).
-    fn store_block(&self, block: Block) -> SinkFuture<'_>;
+    fn store_block(&self, block: Block) -> StoreFuture<'_>;
     /// The height of the committed chain.
     fn ledger_height(&self) -> Result<u64, LedgerError>;
     /// A committed block (called on a blocking thread).
@@ -243,25 +278,25 @@ impl GossipStateProvider {
     /// Adds a block this peer already verified (its deliver client's, Fabric's
     /// `AddPayload` in blocking mode): waits while the buffer is full; the receipt resolves
     /// once the block is committed.
-    pub async fn add_block(&self, block: Block) -> Result<Committed, StateError> {
+    pub async fn add_block(&self, block: Block) -> Result<CommitReceipt, StateError> {
         let seq_num = block.header.as_ref().map_or(0, |h| h.number);
         let failures = self.shared.progress.borrow().failures;
         self.shared.add(seq_num, block, true).await?;
         let mut progress = self.shared.progress.subscribe();
         let mut stop = self.shared.stopped.clone();
-        Ok(Committed::new(async move {
+        Ok(CommitReceipt::new(async move {
             let reached = tokio::select! {
                 r = progress.wait_for(|p| p.height > seq_num || p.failures > failures) => {
                     r.map(|p| p.height > seq_num)
                 }
-                _ = stopped(&mut stop) => return Err(SinkError::Stopped),
+                _ = stopped(&mut stop) => return Err(CommitError::Stopped),
             };
             match reached {
                 Ok(true) => Ok(()),
-                Ok(false) => Err(SinkError::Rejected(
+                Ok(false) => Err(CommitError::Rejected(
                     format!("block [{seq_num}] or one before it was not committed").into(),
                 )),
-                Err(_) => Err(SinkError::Stopped),
+                Err(_) => Err(CommitError::Stopped),
             }
         }))
     }
@@ -440,7 +475,7 @@ impl Shared {
     /// Hands buffered blocks to the committer in order.
     async fn deliver_payloads(
         self: Arc<Self>,
-        receipts: mpsc::Sender<(u64, Instant, Committed)>,
+        receipts: mpsc::Sender<(u64, Instant, CommitReceipt)>,
         mut stop: watch::Receiver<bool>,
     ) {
         loop {
@@ -463,7 +498,7 @@ impl Shared {
                             return;
                         }
                     }
-                    Err(SinkError::Stopped) => {
+                    Err(CommitError::Stopped) => {
                         tracing::warn!(target: LOG, "[{}] The committer has stopped; block [{number}] is not committed", self.channel);
                         return;
                     }
@@ -476,7 +511,7 @@ impl Shared {
     /// Waits for each commit in turn and publishes the new height.
     async fn follow_receipts(
         self: Arc<Self>,
-        mut receipts: mpsc::Receiver<(u64, Instant, Committed)>,
+        mut receipts: mpsc::Receiver<(u64, Instant, CommitReceipt)>,
     ) {
         while let Some((number, submitted, receipt)) = receipts.recv().await {
             match receipt.wait().await {
@@ -500,7 +535,7 @@ impl Shared {
 
     /// A block was refused: start again from the ledger height (the blocks from there on
     /// come again by gossip or state transfer).
-    fn commit_failed(&self, number: u64, e: &SinkError) {
+    fn commit_failed(&self, number: u64, e: &CommitError) {
         let height = self.ledger_height().unwrap_or(number);
         tracing::error!(target: LOG, "[{}] Cannot commit block [{number}]: {e}; taking blocks again from [{height}]", self.channel);
         self.payloads.reset(height);

@@ -8,8 +8,7 @@ use std::time::{Duration, SystemTime};
 use prost::Message;
 use tokio::sync::{mpsc, watch};
 
-use super::{GossipAdapter, LedgerResources};
-use crate::deliver::client::{Committed, SinkError, SinkFuture};
+use super::{CommitError, CommitReceipt, GossipAdapter, LedgerResources, StoreFuture};
 use crate::gossip::api::{CryptoError, MessageCryptoService};
 use crate::gossip::comm::{ConnectionInfo, ReceivedMessage, RemotePeer, SignedGossipMessage};
 use crate::gossip::common::{NetworkMember, PkiId};
@@ -90,7 +89,7 @@ impl FakeLedger {
 }
 
 impl LedgerResources for FakeLedger {
-    fn store_block(&self, block: Block) -> SinkFuture<'_> {
+    fn store_block(&self, block: Block) -> StoreFuture<'_> {
         let mut blocks = self.blocks.lock().unwrap();
         let number = block.header.as_ref().map_or(0, |h| h.number);
         let result = if number == blocks.len() as u64 {
@@ -98,11 +97,11 @@ impl LedgerResources for FakeLedger {
             self.height.send_replace(blocks.len() as u64);
             Ok(())
         } else {
-            Err(SinkError::Rejected(
+            Err(CommitError::Rejected(
                 format!("expected block {} got {number}", blocks.len()).into(),
             ))
         };
-        Box::pin(async move { Ok(Committed::ready(result)) })
+        Box::pin(async move { Ok(CommitReceipt::ready(result)) })
     }
     fn ledger_height(&self) -> Result<u64, LedgerError> {
         Ok(self.blocks.lock().unwrap().len() as u64)
