@@ -109,7 +109,7 @@ impl ServiceConfig {
         };
         Ok(ServiceConfig {
             leader_mode,
-            election: g.election.clone(),
+            election: election_config(&g.election),
             state: Configuration::from_config(&g.state),
             stop_deadline: Duration::from_secs(10),
         })
@@ -120,6 +120,24 @@ impl ServiceConfig {
     pub fn with_metrics(mut self, metrics: &Metrics) -> Self {
         self.state.metrics = Some(StateMetrics::new(metrics));
         self
+    }
+}
+
+/// `peer.gossip.election` with Fabric's defaults for zero durations (its
+/// `GetDurationOrDefault`).
+fn election_config(e: &ElectionConfig) -> ElectionConfig {
+    let or = |d: Duration, secs: u64| {
+        if d.is_zero() {
+            Duration::from_secs(secs)
+        } else {
+            d
+        }
+    };
+    ElectionConfig {
+        startup_grace_period: or(e.startup_grace_period, 15),
+        membership_sample_interval: or(e.membership_sample_interval, 1),
+        leader_alive_threshold: or(e.leader_alive_threshold, 10),
+        leader_election_duration: or(e.leader_election_duration, 5),
     }
 }
 

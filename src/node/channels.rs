@@ -436,6 +436,7 @@ mod tests {
                 channel_buffer_size: 10,
                 enable_state_transfer: false,
                 metrics: None,
+                verify_gossiped_blocks: true,
             },
             stop_deadline: Duration::from_secs(10),
         };

@@ -163,6 +163,7 @@ fn config(mode: LeaderMode) -> ServiceConfig {
             channel_buffer_size: 100,
             enable_state_transfer: true,
             metrics: None,
+            verify_gossiped_blocks: true,
         },
         stop_deadline: Duration::from_secs(5),
     }
@@ -267,4 +268,10 @@ fn both_leader_modes_at_once_are_refused_and_the_defaults_elect() {
     let fixed = load("peer:\n  gossip:\n    useLeaderElection: false\n    orgLeader: true\n");
     let fixed = ServiceConfig::from_config(&fixed.peer.gossip).unwrap();
     assert_eq!(fixed.leader_mode, LeaderMode::Static);
+    let zero = load("peer:\n  gossip:\n    election:\n      leaderAliveThreshold: 0s\n");
+    let zero = ServiceConfig::from_config(&zero.peer.gossip).unwrap();
+    assert_eq!(
+        zero.election.leader_alive_threshold,
+        Duration::from_secs(10)
+    );
 }

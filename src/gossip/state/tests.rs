@@ -18,6 +18,7 @@ fn config() -> Configuration {
         channel_buffer_size: 100,
         enable_state_transfer: true,
         metrics: None,
+        verify_gossiped_blocks: true,
     }
 }
 
@@ -105,6 +106,23 @@ async fn a_block_with_a_bad_signature_is_not_committed() {
         "a forged block was committed"
     );
     assert_eq!(numbers(&ledger), vec![0, 1, 2]);
+    provider.stop(Duration::from_secs(5)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_verification_gossiped_blocks_are_taken_as_the_gossip_layer_checked_them() {
+    let hub = Arc::new(Hub::default());
+    let ledger = FakeLedger::with_height(1);
+    let cfg = Configuration {
+        enable_state_transfer: false,
+        verify_gossiped_blocks: false,
+        ..config()
+    };
+    let provider = start(&hub, 2, &ledger, cfg);
+    // The fake crypto service would refuse it; with verification off it is not asked.
+    hub.gossip(1, &data_message(&block(1, true)));
+    ledger.wait_for_height(2, BOUND).await;
+    assert!(is_forged(&ledger.blocks()[1]));
     provider.stop(Duration::from_secs(5)).await;
 }
 
