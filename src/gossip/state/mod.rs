@@ -334,6 +334,22 @@ impl GossipStateProvider {
     }
 }
 
+/// Whether a gossiped message is one [`GossipAdapter::accept_data`] hands over for
+/// `channel` (Fabric's acceptor: a DataMsg of the channel).
+pub fn is_data_message_for(channel: &str, msg: &GossipMessage) -> bool {
+    matches!(msg.content, Some(Content::DataMsg(_))) && msg.channel == channel.as_bytes()
+}
+
+/// Whether a received message is one [`GossipAdapter::accept_state`] hands over for
+/// `channel` (a RemoteStateRequest or RemoteStateResponse of the channel; the adapter also
+/// checks the sender is a member of the channel).
+pub fn is_remote_state_message_for(channel: &str, msg: &GossipMessage) -> bool {
+    matches!(
+        msg.content,
+        Some(Content::StateRequest(_)) | Some(Content::StateResponse(_))
+    ) && msg.channel == channel.as_bytes()
+}
+
 /// The block a payload carries, with a header and data (Fabric drops others).
 fn decode_block(payload: &Payload) -> Result<Block, StateError> {
     let seq_num = payload.seq_num;

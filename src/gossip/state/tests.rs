@@ -336,3 +336,15 @@ async fn an_empty_ledger_is_refused() {
     );
     assert!(matches!(started, Err(StateError::EmptyLedger(_))));
 }
+
+#[test]
+fn the_acceptors_choose_the_channels_data_and_state_messages() {
+    let data = data_message(&block(1, false));
+    assert!(is_data_message_for(CHANNEL, &data));
+    assert!(!is_data_message_for("other", &data));
+    assert!(!is_remote_state_message_for(CHANNEL, &data));
+    let request = transfer::state_request(CHANNEL, 1, 2);
+    assert!(is_remote_state_message_for(CHANNEL, &request));
+    assert!(!is_remote_state_message_for("other", &request));
+    assert!(!is_data_message_for(CHANNEL, &request));
+}
