@@ -20,4 +20,7 @@
 pub mod api;
 pub mod comm;
 pub mod common;
+pub mod election;
 pub mod join;
+pub mod service;
+pub mod state;

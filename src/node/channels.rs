@@ -3,9 +3,15 @@
 //! ([`ChannelCommitter`]: validate on the peer's validation pool, commit to the ledger,
 //! update metrics, on its own thread). Started for every channel found at start and for
 //! every channel joined later (cscc's after-join hook); stopped together at shutdown.
+//!
+//! Once a [`GossipService`] is given ([`ChannelServices::enable_gossip`]), a channel's
+//! blocks reach the committer through its gossip state provider instead ([`ChannelLedger`]),
+//! and the deliver client ([`OrdererDeliverer`]) runs only while the gossip service says
+//! this peer leads, handing blocks to gossip rather than to the committer. Without one, the
+//! deliver client always runs and commits directly.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use prost::Message;
 
@@ -14,7 +20,10 @@ use crate::committer::{CommitterError, LedgerCommitter};
 use crate::deliver::client::{
     BlockSink, Committed, DeliverClient, DeliverClientConfig, SinkError, SinkFuture,
 };
-use crate::ledger::CommitResult;
+use crate::gossip::comm::BoxFuture;
+use crate::gossip::service::{BlockDeliverer, GossipService, GossipSink, RunningDeliver};
+use crate::gossip::state::{CommitError, CommitReceipt, LedgerResources, StoreFuture};
+use crate::ledger::{CommitResult, LedgerError};
 use crate::msp::SigningIdentity;
 use crate::operations::metrics::{Counter, Gauge, MetricOpts, Metrics};
 use crate::peer::Channel;
@@ -149,6 +158,105 @@ impl BlockSink for CommitterSink {
     }
 }
 
+/// A channel's ledger as its gossip state provider sees it: blocks go to the committer
+/// actor's queue, reads go to the ledger.
+pub struct ChannelLedger {
+    channel: Arc<Channel>,
+    sink: Arc<CommitterSink>,
+}
+
+impl ChannelLedger {
+    pub fn new(channel: Arc<Channel>, sink: Arc<CommitterSink>) -> Self {
+        ChannelLedger { channel, sink }
+    }
+}
+
+/// A deliver client's sink error as gossip's.
+fn commit_error(e: SinkError) -> CommitError {
+    match e {
+        SinkError::Stopped => CommitError::Stopped,
+        SinkError::Rejected(e) => CommitError::Rejected(e),
+    }
+}
+
+impl LedgerResources for ChannelLedger {
+    fn store_block(&self, block: Block) -> StoreFuture<'_> {
+        Box::pin(async move {
+            let committed = self.sink.deliver_block(block).await.map_err(commit_error)?;
+            Ok(CommitReceipt::new(async move {
+                committed.wait().await.map_err(commit_error)
+            }))
+        })
+    }
+    fn ledger_height(&self) -> Result<u64, LedgerError> {
+        Ok(*self.channel.ledger().height_watch().borrow())
+    }
+    fn block_by_number(&self, number: u64) -> Result<Block, LedgerError> {
+        self.channel.ledger().get_block_by_number(number)
+    }
+}
+
+/// Starts a channel's orderer deliver client into the sink gossip gives (the leader's).
+pub struct OrdererDeliverer {
+    channel: Arc<Channel>,
+    signer: Arc<dyn SigningIdentity>,
+    config: DeliverClientConfig,
+    runtime: tokio::runtime::Handle,
+}
+
+/// The leader's deliver client's sink: gossip's (this peer's state provider + gossip).
+struct LeaderSink(Arc<GossipSink>);
+
+impl BlockSink for LeaderSink {
+    fn deliver_block(&self, block: Block) -> SinkFuture<'_> {
+        Box::pin(async move {
+            let receipt = self.0.deliver_block(block).await.map_err(sink_error)?;
+            Ok(Committed::new(async move {
+                receipt.wait().await.map_err(sink_error)
+            }))
+        })
+    }
+}
+
+/// Gossip's commit error as the deliver client's.
+fn sink_error(e: CommitError) -> SinkError {
+    match e {
+        CommitError::Stopped => SinkError::Stopped,
+        CommitError::Rejected(e) => SinkError::Rejected(e),
+    }
+}
+
+impl BlockDeliverer for OrdererDeliverer {
+    fn start(&self, sink: Arc<GossipSink>) -> Box<dyn RunningDeliver> {
+        let _guard = self.runtime.enter();
+        let client = DeliverClient::start(
+            self.channel.id(),
+            self.channel.clone(),
+            Arc::new(LeaderSink(sink)),
+            self.signer.clone(),
+            self.config.clone(),
+        );
+        Box::new(client)
+    }
+}
+
+impl RunningDeliver for DeliverClient {
+    fn is_finished(&self) -> bool {
+        DeliverClient::is_finished(self)
+    }
+    fn stop(self: Box<Self>) -> BoxFuture<()> {
+        Box::pin(async move { DeliverClient::stop(*self).await })
+    }
+}
+
+/// How a channel's blocks arrive.
+enum Feed {
+    /// Its own deliver client commits directly.
+    Direct(DeliverClient),
+    /// Gossip's state provider commits (the deliver client runs while this peer leads).
+    Gossip,
+}
+
 /// The deliver clients of all channels.
 pub struct ChannelServices {
     committer: LedgerCommitter,
@@ -156,7 +264,8 @@ pub struct ChannelServices {
     deliver_config: DeliverClientConfig,
     metrics: Arc<Metrics>,
     runtime: tokio::runtime::Handle,
-    clients: Mutex<BTreeMap<String, (DeliverClient, Arc<CommitterSink>)>>,
+    gossip: OnceLock<Arc<GossipService>>,
+    clients: Mutex<BTreeMap<String, (Feed, Arc<CommitterSink>)>>,
 }
 
 impl ChannelServices {
@@ -173,8 +282,15 @@ impl ChannelServices {
             deliver_config,
             metrics,
             runtime: tokio::runtime::Handle::current(),
+            gossip: OnceLock::new(),
             clients: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// Channels started from now on take their blocks through `gossip` (once; a second
+    /// call is refused and returns `false`).
+    pub fn enable_gossip(&self, gossip: Arc<GossipService>) -> bool {
+        self.gossip.set(gossip).is_ok()
     }
 
     /// The committer every channel's actor validates with.
@@ -201,28 +317,169 @@ impl ChannelServices {
             }
         };
         let _guard = self.runtime.enter();
-        let client = DeliverClient::start(
-            &id,
-            channel.clone(),
-            sink.clone(),
-            self.signer.clone(),
-            self.deliver_config.clone(),
-        );
-        tracing::info!(target: "peer", "Deliver client started for channel [{id}] at height {height}");
-        clients.insert(id, (client, sink));
+        let feed = match self.gossip.get() {
+            Some(gossip) => {
+                let ledger = Arc::new(ChannelLedger::new(channel.clone(), sink.clone()));
+                let deliverer = Arc::new(OrdererDeliverer {
+                    channel: channel.clone(),
+                    signer: self.signer.clone(),
+                    config: self.deliver_config.clone(),
+                    runtime: self.runtime.clone(),
+                });
+                if let Err(e) = gossip.initialize_channel(&id, ledger, deliverer) {
+                    tracing::error!(target: "peer", "Cannot start gossip for channel [{id}]: {e}");
+                    return;
+                }
+                tracing::info!(target: "peer", "Gossip started for channel [{id}] at height {height}");
+                Feed::Gossip
+            }
+            None => {
+                let client = DeliverClient::start(
+                    &id,
+                    channel.clone(),
+                    sink.clone(),
+                    self.signer.clone(),
+                    self.deliver_config.clone(),
+                );
+                tracing::info!(target: "peer", "Deliver client started for channel [{id}] at height {height}");
+                Feed::Direct(client)
+            }
+        };
+        clients.insert(id, (feed, sink));
     }
 
-    /// Stops every deliver client, then lets each committer finish the blocks it holds.
+    /// Stops every deliver client (and gossip's channels), then lets each committer
+    /// finish the blocks it holds.
     pub async fn stop_all(&self) {
         let clients = std::mem::take(&mut *self.clients.lock().unwrap_or_else(|e| e.into_inner()));
-        for (id, (client, sink)) in clients {
-            client.stop().await;
-            tracing::debug!(target: "peer", "Deliver client for channel [{id}] stopped");
-            // The deliver client's task held the only other reference.
+        if let Some(gossip) = self.gossip.get() {
+            gossip.stop().await;
+        }
+        for (id, (feed, sink)) in clients {
+            if let Feed::Direct(client) = feed {
+                client.stop().await;
+                tracing::debug!(target: "peer", "Deliver client for channel [{id}] stopped");
+            }
+            // The deliver client's task (or gossip's state provider) held the only other
+            // reference; otherwise the actor ends when that one goes.
             if let Ok(sink) = Arc::try_unwrap(sink) {
                 sink.stop().await;
                 tracing::debug!(target: "peer", "Committer for channel [{id}] stopped");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::committer::testutil::{endorser_tx, rwset, Network};
+    use crate::committer::TxValidator;
+    use crate::gossip::common::PkiId;
+    use crate::gossip::election::LeaderElectionAdapter;
+    use crate::gossip::service::{GossipServiceAdapter, LeaderMode, ServiceConfig};
+    use crate::gossip::state::testutil::{data_message, FakeGossip, FakeMcs, Hub};
+    use crate::gossip::state::{Configuration, GossipAdapter};
+    use crate::ledger::kvledger::KvLedgerProvider;
+    use crate::ledger::LedgerProvider;
+    use crate::protos::gossip::GossipMessage;
+    use crate::protoutil::{block_header_hash, new_block};
+
+    /// Gossip for a peer that never leads: blocks come from the hub.
+    struct Adapter(Arc<FakeGossip>);
+
+    impl GossipServiceAdapter for Adapter {
+        fn gossip(&self, _msg: GossipMessage) {}
+        fn state_adapter(&self) -> Arc<dyn GossipAdapter> {
+            self.0.clone()
+        }
+        fn election_adapter(&self, _channel: &str) -> Arc<dyn LeaderElectionAdapter> {
+            unreachable!("no election without useLeaderElection")
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn with_gossip_a_gossiped_block_is_validated_and_committed_to_the_ledger() {
+        let net = Network::new("V1_4_2");
+        let dir = tempfile::tempdir().unwrap();
+        let provider = KvLedgerProvider::open_default(dir.path()).unwrap();
+        let ledger = provider.create(&net.genesis).unwrap();
+        let channel = Arc::new(Channel::new(
+            "mychannel".into(),
+            ledger.clone(),
+            net.bundle(),
+        ));
+        let metrics = Metrics::new();
+        let services = ChannelServices::new(
+            LedgerCommitter::new(TxValidator::new(1)),
+            net.peer(1),
+            DeliverClientConfig::default(),
+            metrics,
+        );
+        let hub = Arc::new(Hub::default());
+        let config = ServiceConfig {
+            leader_mode: LeaderMode::None,
+            election: crate::config::ElectionConfig {
+                startup_grace_period: Duration::from_secs(1),
+                membership_sample_interval: Duration::from_secs(1),
+                leader_alive_threshold: Duration::from_secs(1),
+                leader_election_duration: Duration::from_secs(1),
+            },
+            state: Configuration {
+                anti_entropy_interval: Duration::from_secs(3600),
+                response_timeout: Duration::from_secs(1),
+                batch_size: 10,
+                max_block_distance: 100,
+                max_retries: 1,
+                channel_buffer_size: 10,
+                enable_state_transfer: false,
+                metrics: None,
+                verify_gossiped_blocks: true,
+            },
+            stop_deadline: Duration::from_secs(10),
+        };
+        let gossip = Arc::new(GossipService::new(
+            config,
+            PkiId(vec![2]),
+            Arc::new(FakeMcs),
+            Arc::new(Adapter(FakeGossip::join(&hub, 2))),
+        ));
+        assert!(services.enable_gossip(gossip.clone()));
+        services.start_channel(&channel);
+        assert!(!gossip.pulls_from_orderer("mychannel"));
+        assert_eq!(hub.published_height(2), Some(1));
+
+        let tx = endorser_tx(
+            net.user(1).as_ref(),
+            &[net.peer(1).as_ref()],
+            "mycc",
+            "1.0",
+            &[b"put"],
+            rwset("mycc", &[("k", b"v")]),
+        );
+        let mut block = new_block(1, block_header_hash(net.genesis.header.as_ref().unwrap()));
+        block.data.as_mut().unwrap().data = vec![tx.encode_to_vec()];
+        let mut msg = data_message(&block);
+        msg.channel = b"mychannel".to_vec();
+        hub.gossip(1, &msg);
+
+        let mut height = ledger.height_watch();
+        tokio::time::timeout(Duration::from_secs(30), height.wait_for(|h| *h >= 2))
+            .await
+            .expect("block 1 is committed")
+            .unwrap();
+        let committed = ledger.get_block_by_number(1).unwrap();
+        assert_eq!(committed.data, block.data);
+        // The published height follows the commit.
+        tokio::time::timeout(Duration::from_secs(30), async {
+            while hub.published_height(2) != Some(2) {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
+        .expect("height 2 published");
+        services.stop_all().await;
     }
 }
