@@ -19,3 +19,11 @@
 pub mod api;
 pub mod comm;
 pub mod common;
+pub mod channel;
+pub mod discovery;
+pub mod filter;
+pub mod gossip;
+pub mod gossip_impl;
+pub(crate) mod msgstore;
+pub(crate) mod msgutil;
+pub mod pull;
