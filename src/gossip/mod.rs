@@ -27,3 +27,7 @@ pub mod gossip_impl;
 pub(crate) mod msgstore;
 pub(crate) mod msgutil;
 pub mod pull;
+#[cfg(test)]
+pub(crate) mod testutil;
+
+pub use msgutil::MsgError;

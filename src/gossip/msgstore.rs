@@ -78,6 +78,7 @@ impl MessageStore {
         self.messages.iter().map(|(m, _)| m.clone()).collect()
     }
 
+    #[cfg(test)]
     pub(crate) fn size(&self) -> usize {
         self.messages.len()
     }

@@ -25,6 +25,8 @@ pub enum MsgError {
     Verify(#[source] crate::gossip::api::CryptoError),
     #[error("illegal tag {tag:?} for {kind}")]
     IllegalTag { tag: Tag, kind: &'static str },
+    #[error("no identity known for PKI-ID {0}")]
+    UnknownIdentity(PkiId),
 }
 
 /// Signs `msg` with `signer`, keeping a secret envelope already present (Fabric's `Sign`).

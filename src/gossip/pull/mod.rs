@@ -38,7 +38,7 @@ pub struct PullConfig {
 }
 
 /// Which item ids may be sent to the peer a message came from.
-pub type EgressFilter = Box<dyn Fn(&str) -> bool + Send>;
+pub type EgressFilter = Box<dyn Fn(&[u8]) -> bool + Send>;
 
 /// What pull asks of the layer that owns it (Fabric's `pull.PullAdapter`).
 pub trait PullAdapter: Send + Sync {
@@ -46,8 +46,8 @@ pub trait PullAdapter: Send + Sync {
     fn send(&self, msg: SignedGossipMessage, peers: &[RemotePeer]);
     /// The peers to pull from.
     fn membership(&self) -> Vec<NetworkMember>;
-    /// The item id (digest) of a message ("" when it has none).
-    fn id_of(&self, msg: &SignedGossipMessage) -> String;
+    /// The item id (digest) of a message (empty when it has none), raw bytes on the wire.
+    fn id_of(&self, msg: &SignedGossipMessage) -> Vec<u8>;
     /// Takes a pulled message.
     fn consume(&self, msg: SignedGossipMessage);
     /// Which of our items the sender of `msg` may get (default: all).
@@ -62,10 +62,10 @@ pub trait PullAdapter: Send + Sync {
 
 #[derive(Default)]
 struct PullState {
-    items: HashMap<String, SignedGossipMessage>,
+    items: HashMap<Vec<u8>, SignedGossipMessage>,
     incoming_nonces: HashMap<u64, Instant>,
     outgoing: HashMap<u64, RemotePeer>,
-    digests: HashMap<String, Vec<(RemotePeer, u64)>>,
+    digests: HashMap<Vec<u8>, Vec<(RemotePeer, u64)>>,
     accepting_digests: bool,
     accepting_responses: bool,
 }
@@ -111,12 +111,12 @@ impl PullMediator {
     }
 
     /// Forgets an item.
-    pub fn remove(&self, id: &str) {
+    pub fn remove(&self, id: &[u8]) {
         self.inner.st.lock().unwrap().items.remove(id);
     }
 
     /// The ids of the items we have.
-    pub fn item_ids(&self) -> Vec<String> {
+    pub fn item_ids(&self) -> Vec<Vec<u8>> {
         self.inner.st.lock().unwrap().items.keys().cloned().collect()
     }
 
@@ -228,7 +228,7 @@ impl Inner {
                 continue;
             }
             if let Some((p, n)) = senders.choose(&mut rand::thread_rng()) {
-                by_peer.entry((p.clone(), *n)).or_default().push(item.into_bytes());
+                by_peer.entry((p.clone(), *n)).or_default().push(item);
             }
         }
         by_peer.into_iter().map(|((p, n), d)| (p, n, d)).collect()
@@ -241,7 +241,7 @@ impl Inner {
             let wait = self.conf.request_wait;
             st.incoming_nonces.retain(|_, at| at.elapsed() <= wait);
             st.incoming_nonces.insert(nonce, Instant::now());
-            st.items.keys().filter(|k| allowed(k)).map(|k| k.clone().into_bytes()).collect()
+            st.items.keys().filter(|k| allowed(k)).cloned().collect()
         };
         let digest = DataDigest {
             nonce,
@@ -260,8 +260,7 @@ impl Inner {
             return;
         };
         for item in &d.digests {
-            let item = String::from_utf8_lossy(item).into_owned();
-            st.digests.entry(item).or_default().push((sender.clone(), d.nonce));
+            st.digests.entry(item.clone()).or_default().push((sender.clone(), d.nonce));
         }
     }
 
@@ -279,9 +278,8 @@ impl Inner {
             }
             r.digests
                 .iter()
-                .map(|d| String::from_utf8_lossy(d).into_owned())
                 .filter(|id| allowed(id))
-                .filter_map(|id| st.items.get(&id).and_then(|m| m.envelope.clone()))
+                .filter_map(|id| st.items.get(id).and_then(|m| m.envelope.clone()))
                 .collect::<Vec<_>>()
         };
         let update = DataUpdate {

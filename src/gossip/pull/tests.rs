@@ -20,19 +20,19 @@ impl PullAdapter for Adapter {
     fn membership(&self) -> Vec<NetworkMember> {
         self.others.clone()
     }
-    fn id_of(&self, msg: &SignedGossipMessage) -> String {
+    fn id_of(&self, msg: &SignedGossipMessage) -> Vec<u8> {
         match &msg.message.content {
-            Some(Content::DataMsg(d)) => d.payload.as_ref().map(|p| p.seq_num.to_string()).unwrap_or_default(),
-            _ => String::new(),
+            Some(Content::DataMsg(d)) => d.payload.as_ref().map(|p| p.seq_num.to_string().into_bytes()).unwrap_or_default(),
+            _ => Vec::new(),
         }
     }
     fn consume(&self, msg: SignedGossipMessage) {
-        let id = self.id_of(&msg).parse().unwrap();
+        let id = String::from_utf8(self.id_of(&msg)).unwrap().parse().unwrap();
         self.consumed.lock().unwrap().push(id);
     }
     fn egress_filter(&self, _msg: &dyn ReceivedMessage) -> EgressFilter {
         let hide = self.hide.clone();
-        Box::new(move |id| Some(id) != hide.as_deref())
+        Box::new(move |id| Some(id) != hide.as_deref().map(str::as_bytes))
     }
 }
 
@@ -118,7 +118,7 @@ async fn a_peer_pulls_the_items_it_lacks_and_not_the_filtered_ones() {
     assert!(!consumed.contains(&1), "{consumed:?}");
     let mut ids = mb.item_ids();
     ids.sort();
-    assert_eq!(ids, vec!["1", "2"]);
+    assert_eq!(ids, vec![b"1".to_vec(), b"2".to_vec()]);
     ma.stop().await;
     mb.stop().await;
 }
