@@ -10,7 +10,11 @@ use super::common::NetworkMember;
 pub type RoutingFilter<'a> = Box<dyn Fn(&NetworkMember) -> bool + Send + Sync + 'a>;
 
 /// Up to `k` random members passing `filter`, as remote peers at their preferred endpoint.
-pub fn select_peers(k: usize, members: &[NetworkMember], filter: impl Fn(&NetworkMember) -> bool) -> Vec<RemotePeer> {
+pub fn select_peers(
+    k: usize,
+    members: &[NetworkMember],
+    filter: impl Fn(&NetworkMember) -> bool,
+) -> Vec<RemotePeer> {
     let mut idx: Vec<usize> = (0..members.len()).collect();
     idx.shuffle(&mut rand::thread_rng());
     idx.into_iter()

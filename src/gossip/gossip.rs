@@ -17,6 +17,9 @@ use crate::protos::gossip::{Chaincode, GossipMessage};
 /// A predicate over gossip messages (the non-pass-through form of [`MessageAcceptor`]).
 pub type GossipMessageAcceptor = Box<dyn Fn(&GossipMessage) -> bool + Send + Sync>;
 
+/// A predicate choosing peers.
+pub type PeerPredicate = Box<dyn Fn(&NetworkMember) -> bool + Send + Sync>;
+
 /// Where and how [`Gossip::send_by_criteria`] sends (Fabric's `gossip.SendCriteria`).
 pub struct SendCriteria {
     /// How long to wait for acknowledgements.
@@ -26,7 +29,7 @@ pub struct SendCriteria {
     /// How many peers to send to at most.
     pub max_peers: usize,
     /// Which peers may be chosen (all when `None`).
-    pub is_eligible: Option<Box<dyn Fn(&NetworkMember) -> bool + Send + Sync>>,
+    pub is_eligible: Option<PeerPredicate>,
     /// Choose among the peers of this channel (all members when empty).
     pub channel: Vec<u8>,
 }
@@ -43,7 +46,11 @@ pub enum GossipError {
     #[error("requested to send to at least {want} peers, but know only of {have} suitable peers")]
     NotEnoughPeers { want: usize, have: usize },
     #[error("only {acked} of the {want} acknowledgements required arrived: {errors}")]
-    NotAcked { want: usize, acked: usize, errors: String },
+    NotAcked {
+        want: usize,
+        acked: usize,
+        errors: String,
+    },
 }
 
 /// Why an identity was not taken into the identity mapper.
@@ -80,7 +87,11 @@ pub trait Gossip: Send + Sync {
     /// Sends a message to peers (point to point, not signed).
     fn send(&self, msg: GossipMessage, peers: &[RemotePeer]);
     /// Sends a signed message to peers matching `criteria` and waits for acknowledgements.
-    fn send_by_criteria(&self, msg: SignedGossipMessage, criteria: SendCriteria) -> BoxFuture<Result<(), GossipError>>;
+    fn send_by_criteria(
+        &self,
+        msg: SignedGossipMessage,
+        criteria: SendCriteria,
+    ) -> BoxFuture<Result<(), GossipError>>;
     /// The alive members.
     fn peers(&self) -> Vec<NetworkMember>;
     /// The alive members that published state info for a channel, with their properties.
@@ -97,7 +108,10 @@ pub trait Gossip: Send + Sync {
     fn accept(&self, acceptor: GossipMessageAcceptor) -> mpsc::Receiver<GossipMessage>;
     /// A bounded stream of the received messages `acceptor` chooses, as comm delivers them
     /// (they can be answered).
-    fn accept_pass_through(&self, acceptor: MessageAcceptor) -> mpsc::Receiver<Arc<dyn ReceivedMessage>>;
+    fn accept_pass_through(
+        &self,
+        acceptor: MessageAcceptor,
+    ) -> mpsc::Receiver<Arc<dyn ReceivedMessage>>;
     /// Joins (or reconfigures) a channel and connects to its anchor peers.
     fn join_chan(&self, join: &dyn JoinChannelMessage, channel: &[u8]);
     /// Leaves a channel.

@@ -20,9 +20,13 @@ use tokio::task::JoinSet;
 
 use super::api::{JoinChannelMessage, MessageCryptoService, SecurityAdvisor};
 use super::channel::{ChannelConfig, GossipChannel};
-use super::comm::{BoxFuture, Comm, MessageAcceptor, ReceivedMessage, RemotePeer, SignedGossipMessage};
+use super::comm::{
+    BoxFuture, Comm, MessageAcceptor, ReceivedMessage, RemotePeer, SignedGossipMessage,
+};
 use super::common::{NetworkMember, OrgId, PeerIdentity, PeerIdentityInfo, PkiId};
-use super::discovery::{Discovery, DiscoveryConfig, DiscoveryInputs, IdentifyError, PeerIdentification};
+use super::discovery::{
+    Discovery, DiscoveryConfig, DiscoveryInputs, IdentifyError, PeerIdentification,
+};
 use super::gossip::{Gossip, GossipError, GossipMessageAcceptor, IdentityMapper, SendCriteria};
 use super::msgstore::MessageStore;
 use super::pull::PullMediator;
@@ -128,12 +132,18 @@ pub struct GossipImpl {
 impl GossipImpl {
     /// Starts gossip: membership, the cert store, the message loop, bootstrap connections.
     pub fn start(conf: GossipSettings, deps: GossipDeps) -> Result<GossipImpl, GossipError> {
-        let self_org = deps.sa.org_by_peer_identity(&deps.self_identity).unwrap_or_default();
+        let self_org = deps
+            .sa
+            .org_by_peer_identity(&deps.self_identity)
+            .unwrap_or_default();
         let pki_id = deps.comm.pki_id();
         let (disc_tx, disc_rx) = mpsc::channel(DISCOVERY_QUEUE);
         let (stop_tx, _) = watch::channel(false);
         let inner = Arc::new(Inner {
-            state_info_store: Mutex::new(MessageStore::new(0, Some(conf.publish_state_info_interval * 100))),
+            state_info_store: Mutex::new(MessageStore::new(
+                0,
+                Some(conf.publish_state_info_interval * 100),
+            )),
             include_identity_until: Instant::now() + conf.publish_cert_period,
             conf,
             deps,
@@ -156,9 +166,11 @@ impl GossipImpl {
             }
         });
         let c = &inner.conf;
-        let _ = inner
-            .emitter
-            .set(Batcher::new(c.propagate_iterations, c.max_propagation_burst_size, emit));
+        let _ = inner.emitter.set(Batcher::new(
+            c.propagate_iterations,
+            c.max_propagation_burst_size,
+            emit,
+        ));
         inner.start_discovery(disc_rx)?;
         if inner.conf.external_endpoint.is_empty() {
             tracing::warn!(target: LOG, "External endpoint is empty, peer will not be accessible outside of its organization");
@@ -173,11 +185,15 @@ impl GossipImpl {
 
 impl Inner {
     pub(crate) fn disc(&self) -> &Discovery {
-        self.disc.get().expect("membership is set when gossip starts")
+        self.disc
+            .get()
+            .expect("membership is set when gossip starts")
     }
 
     fn emitter(&self) -> &Batcher {
-        self.emitter.get().expect("the emitter is set when gossip starts")
+        self.emitter
+            .get()
+            .expect("the emitter is set when gossip starts")
     }
 
     fn stopped(&self) -> bool {
@@ -193,11 +209,17 @@ impl Inner {
         }
     }
 
-    fn start_discovery(self: &Arc<Self>, disc_rx: mpsc::Receiver<Arc<dyn ReceivedMessage>>) -> Result<(), GossipError> {
+    fn start_discovery(
+        self: &Arc<Self>,
+        disc_rx: mpsc::Receiver<Arc<dyn ReceivedMessage>>,
+    ) -> Result<(), GossipError> {
         let weak = Arc::downgrade(self);
         let anchors = {
             let w = weak.clone();
-            Arc::new(move |ep: &str| w.upgrade().is_some_and(|g| g.anchor_endpoints.lock().unwrap().contains(ep)))
+            Arc::new(move |ep: &str| {
+                w.upgrade()
+                    .is_some_and(|g| g.anchor_endpoints.lock().unwrap().contains(ep))
+            })
         };
         let policy = {
             let w = weak.clone();
@@ -252,7 +274,10 @@ impl Inner {
         });
         let (g, mut stop) = (self.clone(), self.stop_tx.subscribe());
         tasks.spawn(async move {
-            let latency = g.conf.max_propagation_burst_latency.max(Duration::from_millis(1));
+            let latency = g
+                .conf
+                .max_propagation_burst_latency
+                .max(Duration::from_millis(1));
             loop {
                 tokio::select! {
                     _ = tokio::time::sleep(latency) => {
@@ -265,18 +290,26 @@ impl Inner {
         });
     }
 
-    fn handshake_identifier(self: &Arc<Self>, endpoint: String, must_be_own_org: bool, channel: Option<String>) -> super::discovery::Identifier {
+    fn handshake_identifier(
+        self: &Arc<Self>,
+        endpoint: String,
+        must_be_own_org: bool,
+        channel: Option<String>,
+    ) -> super::discovery::Identifier {
         let weak = Arc::downgrade(self);
         Arc::new(move || {
             let (weak, endpoint, channel) = (weak.clone(), endpoint.clone(), channel.clone());
             Box::pin(async move {
-                let g = weak.upgrade().ok_or(IdentifyError::Comm(super::comm::CommError::Stopped))?;
+                let g = weak
+                    .upgrade()
+                    .ok_or(IdentifyError::Comm(super::comm::CommError::Stopped))?;
                 let peer = RemotePeer {
                     endpoint: endpoint.clone(),
                     pki_id: PkiId::default(),
                 };
                 let identity = g.deps.comm.handshake(&peer).await?;
-                let same_org = g.deps.sa.org_by_peer_identity(&identity).as_deref() == Some(g.self_org.as_slice());
+                let same_org = g.deps.sa.org_by_peer_identity(&identity).as_deref()
+                    == Some(g.self_org.as_slice());
                 if must_be_own_org && !same_org {
                     let why = match channel {
                         Some(ch) => format!("Anchor peer {endpoint} for channel {ch} isn't in our org, but is claimed to be"),
@@ -286,9 +319,14 @@ impl Inner {
                 }
                 let id = g.deps.mcs.pki_id_of_cert(&identity);
                 if id.is_empty() {
-                    return Err(IdentifyError::Refused(format!("Wasn't able to extract PKI-ID of remote peer at {endpoint}")));
+                    return Err(IdentifyError::Refused(format!(
+                        "Wasn't able to extract PKI-ID of remote peer at {endpoint}"
+                    )));
                 }
-                Ok(PeerIdentification { id, self_org: same_org })
+                Ok(PeerIdentification {
+                    id,
+                    self_org: same_org,
+                })
             })
         })
     }
@@ -300,11 +338,17 @@ impl Inner {
                 internal_endpoint: ep.clone(),
                 ..Default::default()
             };
-            self.disc().connect(member, self.handshake_identifier(ep.clone(), true, None));
+            self.disc()
+                .connect(member, self.handshake_identifier(ep.clone(), true, None));
         }
     }
 
-    fn learn_anchor_peers(self: &Arc<Self>, channel: &str, org: &[u8], join: &dyn JoinChannelMessage) {
+    fn learn_anchor_peers(
+        self: &Arc<Self>,
+        channel: &str,
+        org: &[u8],
+        join: &dyn JoinChannelMessage,
+    ) {
         let anchors = join.anchor_peers_of(org);
         let org_name = String::from_utf8_lossy(org);
         if anchors.is_empty() {
@@ -322,7 +366,10 @@ impl Inner {
             } else {
                 format!("{}:{}", ap.host, ap.port)
             };
-            self.anchor_endpoints.lock().unwrap().insert(endpoint.clone());
+            self.anchor_endpoints
+                .lock()
+                .unwrap()
+                .insert(endpoint.clone());
             if endpoint == self.conf.external_endpoint || endpoint == self.conf.internal_endpoint {
                 tracing::info!(target: LOG, "Anchor peer for channel {channel} with same endpoint, skipping connecting to myself");
                 continue;
@@ -365,7 +412,10 @@ impl Inner {
 
     pub(crate) fn org_of_peer(&self, id: &PkiId) -> Option<OrgId> {
         let identity = self.deps.id_mapper.get(id)?;
-        self.deps.sa.org_by_peer_identity(&identity).filter(|o| !o.is_empty())
+        self.deps
+            .sa
+            .org_by_peer_identity(&identity)
+            .filter(|o| !o.is_empty())
     }
 
     pub(crate) fn is_in_my_org(&self, id: &PkiId) -> bool {
@@ -373,7 +423,9 @@ impl Inner {
     }
 
     pub(crate) fn has_external_endpoint(&self, id: &PkiId) -> bool {
-        self.disc().lookup(id).is_some_and(|m| !m.endpoint.is_empty())
+        self.disc()
+            .lookup(id)
+            .is_some_and(|m| !m.endpoint.is_empty())
     }
 
     /// Hands a processed message to the `accept` subscribers (dropping it for a subscriber
@@ -401,8 +453,14 @@ impl Inner {
             return Ok(());
         };
         let id = PkiId(si.pki_id.clone());
-        let identity = self.deps.id_mapper.get(&id).ok_or(MsgError::UnknownIdentity(id))?;
-        msgutil::verify_with(m, &identity, |idt, sig, msg| self.deps.mcs.verify(idt, sig, msg))
+        let identity = self
+            .deps
+            .id_mapper
+            .get(&id)
+            .ok_or(MsgError::UnknownIdentity(id))?;
+        msgutil::verify_with(m, &identity, |idt, sig, msg| {
+            self.deps.mcs.verify(idt, sig, msg)
+        })
     }
 
     fn validate_leadership_msg(&self, m: &SignedGossipMessage) -> Result<(), MsgError> {
@@ -410,8 +468,14 @@ impl Inner {
             return Ok(());
         };
         let id = PkiId(l.pki_id.clone());
-        let identity = self.deps.id_mapper.get(&id).ok_or(MsgError::UnknownIdentity(id))?;
-        msgutil::verify_with(m, &identity, |idt, sig, msg| self.deps.mcs.verify(idt, sig, msg))
+        let identity = self
+            .deps
+            .id_mapper
+            .get(&id)
+            .ok_or(MsgError::UnknownIdentity(id))?;
+        msgutil::verify_with(m, &identity, |idt, sig, msg| {
+            self.deps.mcs.verify(idt, sig, msg)
+        })
     }
 
     fn handle_message(self: &Arc<Self>, m: Arc<dyn ReceivedMessage>) {
@@ -466,7 +530,11 @@ impl Inner {
 
     fn forward_discovery_msg(&self, m: Arc<dyn ReceivedMessage>) {
         if let Some(Content::MemReq(req)) = &m.message().message.content {
-            let Some(self_info) = req.self_information.as_ref().and_then(|e| msgutil::from_envelope(e).ok()) else {
+            let Some(self_info) = req
+                .self_information
+                .as_ref()
+                .and_then(|e| msgutil::from_envelope(e).ok())
+            else {
                 tracing::warn!(target: LOG, "Got membership request with invalid selfInfo");
                 return;
             };
@@ -498,7 +566,10 @@ impl Inner {
                     join,
                     self.conf.channel.clone(),
                 );
-                self.channels.write().unwrap().insert(chain_id.to_vec(), Arc::new(gc));
+                self.channels
+                    .write()
+                    .unwrap()
+                    .insert(chain_id.to_vec(), Arc::new(gc));
             }
         }
         let channel = String::from_utf8_lossy(chain_id).into_owned();
@@ -541,7 +612,11 @@ impl Inner {
         self.emit(signed, None);
     }
 
-    fn send_by_criteria(&self, msg: SignedGossipMessage, c: SendCriteria) -> BoxFuture<Result<(), GossipError>> {
+    fn send_by_criteria(
+        &self,
+        msg: SignedGossipMessage,
+        c: SendCriteria,
+    ) -> BoxFuture<Result<(), GossipError>> {
         let prepared = (|| {
             if c.max_peers == 0 {
                 return Ok(None);
@@ -552,16 +627,25 @@ impl Inner {
             let members = if c.channel.is_empty() {
                 self.disc().get_membership()
             } else {
-                let gc = self
-                    .channel(&c.channel)
-                    .ok_or_else(|| GossipError::NoChannel(String::from_utf8_lossy(&c.channel).into_owned()))?;
+                let gc = self.channel(&c.channel).ok_or_else(|| {
+                    GossipError::NoChannel(String::from_utf8_lossy(&c.channel).into_owned())
+                })?;
                 gc.get_peers()
             };
-            let peers = filter::select_peers(c.max_peers, &members, |m| c.is_eligible.as_ref().is_none_or(|f| f(m)));
+            let peers = filter::select_peers(c.max_peers, &members, |m| {
+                c.is_eligible.as_ref().is_none_or(|f| f(m))
+            });
             if peers.len() < c.min_ack {
-                return Err(GossipError::NotEnoughPeers { want: c.min_ack, have: peers.len() });
+                return Err(GossipError::NotEnoughPeers {
+                    want: c.min_ack,
+                    have: peers.len(),
+                });
             }
-            Ok(Some(self.deps.comm.send_with_ack(&msg, c.timeout, c.min_ack, &peers)))
+            Ok(Some(
+                self.deps
+                    .comm
+                    .send_with_ack(&msg, c.timeout, c.min_ack, &peers),
+            ))
         })();
         let want = c.min_ack;
         Box::pin(async move {
@@ -575,7 +659,11 @@ impl Inner {
                 .collect();
             let acked = results.len() - errors.len();
             if acked < want {
-                return Err(GossipError::NotAcked { want, acked, errors: errors.join(", ") });
+                return Err(GossipError::NotAcked {
+                    want,
+                    acked,
+                    errors: errors.join(", "),
+                });
             }
             Ok(())
         })
@@ -598,9 +686,11 @@ impl Inner {
             for s in stops {
                 s.await;
             }
-            if tokio::time::timeout(STOP_DEADLINE, async { while tasks.join_next().await.is_some() {} })
-                .await
-                .is_err()
+            if tokio::time::timeout(STOP_DEADLINE, async {
+                while tasks.join_next().await.is_some() {}
+            })
+            .await
+            .is_err()
             {
                 tasks.abort_all();
             }
@@ -622,7 +712,11 @@ impl Gossip for GossipImpl {
         self.inner.deps.comm.send(&msgutil::noop_sign(msg), peers);
     }
 
-    fn send_by_criteria(&self, msg: SignedGossipMessage, criteria: SendCriteria) -> BoxFuture<Result<(), GossipError>> {
+    fn send_by_criteria(
+        &self,
+        msg: SignedGossipMessage,
+        criteria: SendCriteria,
+    ) -> BoxFuture<Result<(), GossipError>> {
         self.inner.send_by_criteria(msg, criteria)
     }
 
@@ -631,7 +725,10 @@ impl Gossip for GossipImpl {
     }
 
     fn peers_of_channel(&self, channel: &[u8]) -> Vec<NetworkMember> {
-        self.inner.channel(channel).map(|gc| gc.get_peers()).unwrap_or_default()
+        self.inner
+            .channel(channel)
+            .map(|gc| gc.get_peers())
+            .unwrap_or_default()
     }
 
     fn update_metadata(&self, md: Vec<u8>) {
@@ -641,14 +738,18 @@ impl Gossip for GossipImpl {
     fn update_ledger_height(&self, height: u64, channel: &[u8]) {
         match self.inner.channel(channel) {
             Some(gc) => gc.update_ledger_height(height),
-            None => tracing::warn!(target: LOG, "No such channel {}", String::from_utf8_lossy(channel)),
+            None => {
+                tracing::warn!(target: LOG, "No such channel {}", String::from_utf8_lossy(channel))
+            }
         }
     }
 
     fn update_chaincodes(&self, chaincodes: Vec<Chaincode>, channel: &[u8]) {
         match self.inner.channel(channel) {
             Some(gc) => gc.update_chaincodes(chaincodes),
-            None => tracing::warn!(target: LOG, "No such channel {}", String::from_utf8_lossy(channel)),
+            None => {
+                tracing::warn!(target: LOG, "No such channel {}", String::from_utf8_lossy(channel))
+            }
         }
     }
 
@@ -662,7 +763,10 @@ impl Gossip for GossipImpl {
         rx
     }
 
-    fn accept_pass_through(&self, acceptor: MessageAcceptor) -> mpsc::Receiver<Arc<dyn ReceivedMessage>> {
+    fn accept_pass_through(
+        &self,
+        acceptor: MessageAcceptor,
+    ) -> mpsc::Receiver<Arc<dyn ReceivedMessage>> {
         self.inner.deps.comm.accept(acceptor)
     }
 
@@ -673,7 +777,9 @@ impl Gossip for GossipImpl {
     fn leave_chan(&self, channel: &[u8]) {
         match self.inner.channel(channel) {
             Some(gc) => gc.leave_channel(),
-            None => tracing::debug!(target: LOG, "No such channel {}", String::from_utf8_lossy(channel)),
+            None => {
+                tracing::debug!(target: LOG, "No such channel {}", String::from_utf8_lossy(channel))
+            }
         }
     }
 
@@ -689,7 +795,6 @@ impl Gossip for GossipImpl {
         self.inner.stop()
     }
 }
-
 
 #[cfg(test)]
 mod tests;

@@ -17,11 +17,13 @@
 //! - `service`: what `peer node start` composes (Fabric's `gossip/service`).
 
 pub mod api;
+pub mod channel;
 pub mod comm;
 pub mod common;
-pub mod channel;
 pub mod discovery;
 pub mod filter;
+// Fabric's package is gossip/gossip; the facade keeps its name.
+#[allow(clippy::module_inception)]
 pub mod gossip;
 pub mod gossip_impl;
 pub(crate) mod msgstore;

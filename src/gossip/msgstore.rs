@@ -35,7 +35,9 @@ impl MessageStore {
         let mut removed = Vec::new();
         let mut i = 0;
         while i < self.messages.len() {
-            if compare(self.max_blocks, &msg.message, &self.messages[i].0.message) == Invalidation::Invalidates {
+            if compare(self.max_blocks, &msg.message, &self.messages[i].0.message)
+                == Invalidation::Invalidates
+            {
                 removed.push(self.messages.remove(i).0);
             } else {
                 i += 1;
@@ -47,10 +49,9 @@ impl MessageStore {
 
     /// Whether `msg` would be added.
     pub(crate) fn check_valid(&self, msg: &SignedGossipMessage) -> bool {
-        !self
-            .messages
-            .iter()
-            .any(|(m, _)| compare(self.max_blocks, &msg.message, &m.message) == Invalidation::Invalidated)
+        !self.messages.iter().any(|(m, _)| {
+            compare(self.max_blocks, &msg.message, &m.message) == Invalidation::Invalidated
+        })
     }
 
     /// Removes and returns the messages older than the TTL.
@@ -66,7 +67,10 @@ impl MessageStore {
     }
 
     /// Removes the messages `pred` selects and returns them.
-    pub(crate) fn purge(&mut self, pred: impl Fn(&SignedGossipMessage) -> bool) -> Vec<SignedGossipMessage> {
+    pub(crate) fn purge(
+        &mut self,
+        pred: impl Fn(&SignedGossipMessage) -> bool,
+    ) -> Vec<SignedGossipMessage> {
         let (gone, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.messages)
             .into_iter()
             .partition(|(m, _)| pred(m));
@@ -93,7 +97,10 @@ mod tests {
         SignedGossipMessage {
             message: GossipMessage {
                 content: Some(Content::DataMsg(DataMessage {
-                    payload: Some(Payload { seq_num: seq, ..Default::default() }),
+                    payload: Some(Payload {
+                        seq_num: seq,
+                        ..Default::default()
+                    }),
                 })),
                 ..Default::default()
             },

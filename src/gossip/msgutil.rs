@@ -64,12 +64,18 @@ pub(crate) fn noop_sign(msg: GossipMessage) -> SignedGossipMessage {
 }
 
 /// Adds a signed secret (the internal endpoint) to an envelope (Fabric's `SignSecret`).
-pub(crate) fn sign_secret<F>(env: &mut Envelope, internal_endpoint: &str, signer: F) -> Result<(), MsgError>
+pub(crate) fn sign_secret<F>(
+    env: &mut Envelope,
+    internal_endpoint: &str,
+    signer: F,
+) -> Result<(), MsgError>
 where
     F: FnOnce(&[u8]) -> Result<Vec<u8>, crate::gossip::api::CryptoError>,
 {
     let payload = Secret {
-        content: Some(secret::Content::InternalEndpoint(internal_endpoint.to_string())),
+        content: Some(secret::Content::InternalEndpoint(
+            internal_endpoint.to_string(),
+        )),
     }
     .encode_to_vec();
     let signature = signer(&payload).map_err(MsgError::Sign)?;
@@ -107,7 +113,11 @@ pub(crate) fn is_signed(m: &SignedGossipMessage) -> bool {
 }
 
 /// Verifies the envelope's signature (and its secret's) under `identity` (Fabric's `Verify`).
-pub(crate) fn verify_with<F>(m: &SignedGossipMessage, identity: &[u8], verify: F) -> Result<(), MsgError>
+pub(crate) fn verify_with<F>(
+    m: &SignedGossipMessage,
+    identity: &[u8],
+    verify: F,
+) -> Result<(), MsgError>
 where
     F: Fn(&[u8], &[u8], &[u8]) -> Result<(), crate::gossip::api::CryptoError>,
 {
@@ -189,13 +199,13 @@ pub(crate) fn check_tag(m: &GossipMessage) -> Result<(), MsgError> {
             want("a membership message", tag == Tag::Empty)
         }
         Some(Content::PeerIdentity(_)) => want("an identity message", tag == Tag::OrgOnly),
-        Some(Content::Hello(_) | Content::DataDig(_) | Content::DataReq(_) | Content::DataUpdate(_)) => {
-            match pull_msg_type(m) {
-                Some(PullMsgType::BlockMsg) => want("a block pull message", tag == Tag::ChanAndOrg),
-                Some(PullMsgType::IdentityMsg) => want("an identity pull message", tag == Tag::Empty),
-                _ => want("a pull message of unknown type", false),
-            }
-        }
+        Some(
+            Content::Hello(_) | Content::DataDig(_) | Content::DataReq(_) | Content::DataUpdate(_),
+        ) => match pull_msg_type(m) {
+            Some(PullMsgType::BlockMsg) => want("a block pull message", tag == Tag::ChanAndOrg),
+            Some(PullMsgType::IdentityMsg) => want("an identity pull message", tag == Tag::Empty),
+            _ => want("a pull message of unknown type", false),
+        },
         Some(
             Content::StateInfo(_)
             | Content::StateInfoPullReq(_)
@@ -220,7 +230,10 @@ pub(crate) enum Invalidation {
 }
 
 fn compare_timestamps(this: Option<&PeerTime>, that: Option<&PeerTime>) -> Invalidation {
-    let (a, b) = (this.cloned().unwrap_or_default(), that.cloned().unwrap_or_default());
+    let (a, b) = (
+        this.cloned().unwrap_or_default(),
+        that.cloned().unwrap_or_default(),
+    );
     if a.inc_num == b.inc_num {
         if a.seq_num > b.seq_num {
             return Invalidation::Invalidates;
@@ -238,7 +251,10 @@ pub(crate) fn compare(max_blocks: u64, this: &GossipMessage, that: &GossipMessag
     match (&this.content, &that.content) {
         (Some(Content::AliveMsg(a)), Some(Content::AliveMsg(b))) => {
             let id = |m: &crate::protos::gossip::AliveMessage| {
-                m.membership.as_ref().map(|x| x.pki_id.clone()).unwrap_or_default()
+                m.membership
+                    .as_ref()
+                    .map(|x| x.pki_id.clone())
+                    .unwrap_or_default()
             };
             if id(a) != id(b) {
                 return Invalidation::NoAction;
@@ -246,7 +262,9 @@ pub(crate) fn compare(max_blocks: u64, this: &GossipMessage, that: &GossipMessag
             compare_timestamps(a.timestamp.as_ref(), b.timestamp.as_ref())
         }
         (Some(Content::DataMsg(a)), Some(Content::DataMsg(b))) => {
-            let s = |m: &crate::protos::gossip::DataMessage| m.payload.as_ref().map_or(0, |p| p.seq_num);
+            let s = |m: &crate::protos::gossip::DataMessage| {
+                m.payload.as_ref().map_or(0, |p| p.seq_num)
+            };
             let (x, y) = (s(a), s(b));
             if x == y {
                 return Invalidation::Invalidated;
@@ -286,7 +304,12 @@ pub(crate) fn compare(max_blocks: u64, this: &GossipMessage, that: &GossipMessag
 /// The PKI-ID an alive message announces (empty when malformed).
 pub(crate) fn alive_pki_id(m: &GossipMessage) -> PkiId {
     match &m.content {
-        Some(Content::AliveMsg(a)) => PkiId(a.membership.as_ref().map(|x| x.pki_id.clone()).unwrap_or_default()),
+        Some(Content::AliveMsg(a)) => PkiId(
+            a.membership
+                .as_ref()
+                .map(|x| x.pki_id.clone())
+                .unwrap_or_default(),
+        ),
         _ => PkiId::default(),
     }
 }
@@ -316,7 +339,10 @@ mod tests {
                     pki_id: pki.to_vec(),
                     ..Default::default()
                 }),
-                timestamp: Some(PeerTime { inc_num: inc, seq_num: seq }),
+                timestamp: Some(PeerTime {
+                    inc_num: inc,
+                    seq_num: seq,
+                }),
                 identity: vec![],
             })),
             ..Default::default()
@@ -327,7 +353,10 @@ mod tests {
         GossipMessage {
             tag: Tag::ChanAndOrg as i32,
             content: Some(Content::DataMsg(DataMessage {
-                payload: Some(Payload { seq_num: seq, ..Default::default() }),
+                payload: Some(Payload {
+                    seq_num: seq,
+                    ..Default::default()
+                }),
             })),
             ..Default::default()
         }
@@ -335,18 +364,36 @@ mod tests {
 
     #[test]
     fn newer_alive_invalidates_older_of_the_same_peer_only() {
-        assert_eq!(compare(0, &alive(b"a", 1, 2), &alive(b"a", 1, 1)), Invalidation::Invalidates);
-        assert_eq!(compare(0, &alive(b"a", 1, 1), &alive(b"a", 1, 1)), Invalidation::Invalidated);
-        assert_eq!(compare(0, &alive(b"a", 1, 9), &alive(b"a", 2, 1)), Invalidation::Invalidated);
-        assert_eq!(compare(0, &alive(b"a", 1, 9), &alive(b"b", 0, 1)), Invalidation::NoAction);
+        assert_eq!(
+            compare(0, &alive(b"a", 1, 2), &alive(b"a", 1, 1)),
+            Invalidation::Invalidates
+        );
+        assert_eq!(
+            compare(0, &alive(b"a", 1, 1), &alive(b"a", 1, 1)),
+            Invalidation::Invalidated
+        );
+        assert_eq!(
+            compare(0, &alive(b"a", 1, 9), &alive(b"a", 2, 1)),
+            Invalidation::Invalidated
+        );
+        assert_eq!(
+            compare(0, &alive(b"a", 1, 9), &alive(b"b", 0, 1)),
+            Invalidation::NoAction
+        );
     }
 
     #[test]
     fn blocks_are_kept_within_the_window() {
         assert_eq!(compare(10, &block(5), &block(5)), Invalidation::Invalidated);
         assert_eq!(compare(10, &block(15), &block(5)), Invalidation::NoAction);
-        assert_eq!(compare(10, &block(16), &block(5)), Invalidation::Invalidates);
-        assert_eq!(compare(10, &block(5), &block(16)), Invalidation::Invalidated);
+        assert_eq!(
+            compare(10, &block(16), &block(5)),
+            Invalidation::Invalidates
+        );
+        assert_eq!(
+            compare(10, &block(5), &block(16)),
+            Invalidation::Invalidated
+        );
     }
 
     #[test]
@@ -365,7 +412,14 @@ mod tests {
             }
         };
         verify_with(&s, b"id", check).unwrap();
-        s.envelope.as_mut().unwrap().secret_envelope.as_mut().unwrap().signature.push(0);
+        s.envelope
+            .as_mut()
+            .unwrap()
+            .secret_envelope
+            .as_mut()
+            .unwrap()
+            .signature
+            .push(0);
         assert!(verify_with(&s, b"id", check).is_err());
         assert!(!is_signed(&noop_sign(alive(b"a", 1, 1))));
     }

@@ -7,7 +7,9 @@ use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
 
-use super::api::{AnchorPeer, CryptoError, JoinChannelMessage, MessageCryptoService, SecurityAdvisor};
+use super::api::{
+    AnchorPeer, CryptoError, JoinChannelMessage, MessageCryptoService, SecurityAdvisor,
+};
 use super::common::{OrgId, PeerIdentity, PkiId};
 
 pub(crate) fn identity(org: &str, name: &str) -> PeerIdentity {
@@ -51,7 +53,13 @@ impl MessageCryptoService for FakeMcs {
             Err(CryptoError::Invalid("signature mismatch".into()))
         }
     }
-    fn verify_by_channel(&self, _ch: &str, identity: &[u8], signature: &[u8], msg: &[u8]) -> Result<(), CryptoError> {
+    fn verify_by_channel(
+        &self,
+        _ch: &str,
+        identity: &[u8],
+        signature: &[u8],
+        msg: &[u8],
+    ) -> Result<(), CryptoError> {
         self.verify(identity, signature, msg)
     }
     fn validate_identity(&self, identity: &[u8]) -> Result<(), CryptoError> {

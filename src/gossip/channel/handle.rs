@@ -37,17 +37,22 @@ impl Inner {
             return;
         }
         match &m.content {
-            Some(Content::StateInfoPullReq(_)) => msg.respond(self.create_state_info_snapshot(&org)),
+            Some(Content::StateInfoPullReq(_)) => {
+                msg.respond(self.create_state_info_snapshot(&org))
+            }
             Some(Content::StateSnapshot(s)) => self.handle_state_info_snapshot(s, sender),
             Some(Content::DataMsg(_)) => self.handle_block(msg.clone()),
-            Some(Content::StateInfo(_)) => {
-                if self.state_info_add(msg.message()) {
-                    self.adapter.forward(msg.clone());
-                    self.adapter.demultiplex(msg.message().clone());
-                }
+            Some(Content::StateInfo(_)) if self.state_info_add(msg.message()) => {
+                self.adapter.forward(msg.clone());
+                self.adapter.demultiplex(msg.message().clone());
             }
-            Some(Content::LeadershipMsg(l)) => self.handle_leadership(msg.as_ref(), &PkiId(l.pki_id.clone())),
-            _ if msgutil::pull_msg_type(m) == Some(PullMsgType::BlockMsg) => self.handle_block_pull(msg.as_ref()),
+            Some(Content::StateInfo(_)) => {}
+            Some(Content::LeadershipMsg(l)) => {
+                self.handle_leadership(msg.as_ref(), &PkiId(l.pki_id.clone()))
+            }
+            _ if msgutil::pull_msg_type(m) == Some(PullMsgType::BlockMsg) => {
+                self.handle_block_pull(msg.as_ref())
+            }
             _ => {}
         }
     }
@@ -96,7 +101,11 @@ impl Inner {
 
     /// Verifies the blocks of a data update and stores the new ones; `None` drops the whole
     /// update (a block of another channel, or one that does not verify).
-    fn filter_data_update(&self, u: &DataUpdate, sender: &PkiId) -> Option<Vec<crate::protos::gossip::Envelope>> {
+    fn filter_data_update(
+        &self,
+        u: &DataUpdate,
+        sender: &PkiId,
+    ) -> Option<Vec<crate::protos::gossip::Envelope>> {
         let mut verified = Vec::new();
         for env in &u.data {
             let Ok(g) = msgutil::from_envelope(env) else {
@@ -204,10 +213,14 @@ impl Inner {
             .into_iter()
             .filter(|m| {
                 let id = state_info_pki_id(m);
-                if same_org || self.adapter.org_of_peer(&id).as_deref() != Some(self.self_org.as_slice()) {
+                if same_org
+                    || self.adapter.org_of_peer(&id).as_deref() != Some(self.self_org.as_slice())
+                {
                     return true;
                 }
-                self.adapter.lookup(&id).is_some_and(|nm| !nm.endpoint.is_empty())
+                self.adapter
+                    .lookup(&id)
+                    .is_some_and(|nm| !nm.endpoint.is_empty())
             })
             .filter_map(|m| m.envelope)
             .collect();
@@ -228,10 +241,13 @@ impl Inner {
         }
         let m = &msg.message().message;
         match &m.content {
-            Some(Content::StateInfo(si)) => si.channel_mac == generate_mac(&PkiId(si.pki_id.clone()), &self.chain_id),
-            Some(Content::StateInfoPullReq(r)) => r.channel_mac == generate_mac(sender, &self.chain_id),
+            Some(Content::StateInfo(si)) => {
+                si.channel_mac == generate_mac(&PkiId(si.pki_id.clone()), &self.chain_id)
+            }
+            Some(Content::StateInfoPullReq(r)) => {
+                r.channel_mac == generate_mac(sender, &self.chain_id)
+            }
             _ => m.channel == self.chain_id,
         }
     }
 }
-

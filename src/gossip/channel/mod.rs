@@ -24,7 +24,8 @@ use super::{filter, msgutil, MsgError};
 use crate::config::GossipConfig;
 use crate::protos::gossip::{
     gossip_message::{Content, Tag},
-    Chaincode, DataDigest, GossipMessage, PeerTime, Properties, PullMsgType, StateInfo, StateInfoPullRequest,
+    Chaincode, DataDigest, GossipMessage, PeerTime, Properties, PullMsgType, StateInfo,
+    StateInfoPullRequest,
 };
 
 use stateinfo::StateInfoCache;
@@ -62,7 +63,8 @@ impl ChannelConfig {
             digest_wait: c.digest_wait_time,
             request_wait: c.request_wait_time,
             response_wait: c.response_wait_time,
-            msg_expiration_timeout: c.alive_expiration_timeout * c.msg_expiration_factor.max(1) as u32,
+            msg_expiration_timeout: c.alive_expiration_timeout
+                * c.msg_expiration_factor.max(1) as u32,
         }
     }
 }
@@ -156,7 +158,11 @@ impl PullAdapter for BlockPuller {
     }
     fn id_of(&self, msg: &SignedGossipMessage) -> Vec<u8> {
         match &msg.message.content {
-            Some(Content::DataMsg(d)) => d.payload.as_ref().map(|p| p.seq_num.to_string().into_bytes()).unwrap_or_default(),
+            Some(Content::DataMsg(d)) => d
+                .payload
+                .as_ref()
+                .map(|p| p.seq_num.to_string().into_bytes())
+                .unwrap_or_default(),
             _ => Vec::new(),
         }
     }
@@ -205,7 +211,10 @@ impl GossipChannel {
             };
             Inner {
                 puller: PullMediator::start(pull_conf, Arc::new(BlockPuller(weak.clone()))),
-                blocks: Mutex::new(MessageStore::new(conf.max_block_count_to_store, Some(conf.block_expiration_interval))),
+                blocks: Mutex::new(MessageStore::new(
+                    conf.max_block_count_to_store,
+                    Some(conf.block_expiration_interval),
+                )),
                 state_info: Mutex::new(StateInfoCache::default()),
                 leader_msgs: Mutex::new(MessageStore::new(0, Some(conf.msg_expiration_timeout))),
                 own: Mutex::new(Own {
@@ -231,11 +240,25 @@ impl GossipChannel {
         inner.setup_signed_state_info_message();
         inner.configure_channel(join);
         let mut tasks = JoinSet::new();
-        tasks.spawn(inner.clone().periodically(inner.conf.publish_state_info_interval, Inner::publish_state_info));
-        tasks.spawn(inner.clone().periodically(inner.conf.request_state_info_interval, Inner::request_state_info));
-        tasks.spawn(inner.clone().periodically(inner.conf.state_info_cache_sweep_interval, Inner::sweep_state_info));
-        let expiry_tick = (inner.conf.block_expiration_interval / 100).max(Duration::from_millis(10));
-        tasks.spawn(inner.clone().periodically(expiry_tick, Inner::expire_messages));
+        tasks.spawn(inner.clone().periodically(
+            inner.conf.publish_state_info_interval,
+            Inner::publish_state_info,
+        ));
+        tasks.spawn(inner.clone().periodically(
+            inner.conf.request_state_info_interval,
+            Inner::request_state_info,
+        ));
+        tasks.spawn(inner.clone().periodically(
+            inner.conf.state_info_cache_sweep_interval,
+            Inner::sweep_state_info,
+        ));
+        let expiry_tick =
+            (inner.conf.block_expiration_interval / 100).max(Duration::from_millis(10));
+        tasks.spawn(
+            inner
+                .clone()
+                .periodically(expiry_tick, Inner::expire_messages),
+        );
         GossipChannel {
             inner,
             stop_tx,
@@ -312,9 +335,11 @@ impl GossipChannel {
         let pull = self.inner.puller.stop();
         Box::pin(async move {
             pull.await;
-            if tokio::time::timeout(STOP_DEADLINE, async { while tasks.join_next().await.is_some() {} })
-                .await
-                .is_err()
+            if tokio::time::timeout(STOP_DEADLINE, async {
+                while tasks.join_next().await.is_some() {}
+            })
+            .await
+            .is_err()
             {
                 tasks.abort_all();
             }
@@ -350,7 +375,12 @@ impl Inner {
         }
     }
 
-    fn update_properties(&self, ledger_height: u64, chaincodes: Vec<Chaincode>, left_channel: bool) {
+    fn update_properties(
+        &self,
+        ledger_height: u64,
+        chaincodes: Vec<Chaincode>,
+        left_channel: bool,
+    ) {
         let msg = GossipMessage {
             nonce: 0,
             tag: Tag::ChanOrOrg as i32,
@@ -418,12 +448,18 @@ impl Inner {
             })),
         });
         let members = self.adapter.membership();
-        let peers = filter::select_peers(self.conf.pull_peer_num, &members, |m| self.is_member_in_chan(m));
+        let peers = filter::select_peers(self.conf.pull_peer_num, &members, |m| {
+            self.is_member_in_chan(m)
+        });
         self.adapter.send(req, &peers);
     }
 
     fn sweep_state_info(&self) {
-        let gone = self.state_info.lock().unwrap().purge(|id| self.adapter.lookup(id).is_none());
+        let gone = self
+            .state_info
+            .lock()
+            .unwrap()
+            .purge(|id| self.adapter.lookup(id).is_none());
         if !gone.is_empty() {
             tracing::debug!(target: LOG, "Purged state info of {} peers no longer in membership", gone.len());
         }
@@ -435,7 +471,13 @@ impl Inner {
         let (added, removed) = self.blocks.lock().unwrap().add(msg.clone());
         for old in removed {
             if let Some(Content::DataMsg(d)) = &old.message.content {
-                self.puller.remove(d.payload.as_ref().map_or(0, |p| p.seq_num).to_string().as_bytes());
+                self.puller.remove(
+                    d.payload
+                        .as_ref()
+                        .map_or(0, |p| p.seq_num)
+                        .to_string()
+                        .as_bytes(),
+                );
             }
         }
         if added {
@@ -483,18 +525,25 @@ impl Inner {
     }
 
     fn is_member_in_chan(&self, m: &NetworkMember) -> bool {
-        self.adapter.org_of_peer(&m.pki_id).is_some_and(|org| self.is_org_in_channel(&org))
+        self.adapter
+            .org_of_peer(&m.pki_id)
+            .is_some_and(|org| self.is_org_in_channel(&org))
     }
 
     fn eligible_for_channel(&self, m: &NetworkMember) -> bool {
         if self.adapter.identity_by_pki_id(&m.pki_id).is_none() {
             return false;
         }
-        self.state_info.lock().unwrap().msg_by_id(&m.pki_id).is_some()
+        self.state_info
+            .lock()
+            .unwrap()
+            .msg_by_id(&m.pki_id)
+            .is_some()
     }
 
     fn eligible_for_channel_and_same_org(&self, m: &NetworkMember) -> bool {
-        self.eligible_for_channel(m) && self.adapter.org_of_peer(&m.pki_id).as_deref() == Some(self.self_org.as_slice())
+        self.eligible_for_channel(m)
+            && self.adapter.org_of_peer(&m.pki_id).as_deref() == Some(self.self_org.as_slice())
     }
 
     fn get_peers(&self) -> Vec<NetworkMember> {

@@ -69,7 +69,11 @@ impl StateInfoCache {
 impl Inner {
     /// Fabric's `verifyStateInfoMsg`: from ourselves, or from a known peer of an organization
     /// of the channel (`orgs` when given) whose signature the channel's MSPs accept.
-    pub(super) fn verify_state_info(&self, m: &SignedGossipMessage, orgs: Option<&[OrgId]>) -> bool {
+    pub(super) fn verify_state_info(
+        &self,
+        m: &SignedGossipMessage,
+        orgs: Option<&[OrgId]>,
+    ) -> bool {
         let id = state_info_pki_id(m);
         if id == self.pki_id {
             return true;
@@ -80,7 +84,7 @@ impl Inner {
         };
         let org = self.adapter.org_of_peer(&id).unwrap_or_default();
         let in_chan = match orgs {
-            Some(orgs) => orgs.iter().any(|o| *o == org),
+            Some(orgs) => orgs.contains(&org),
             None => self.is_org_in_channel(&org),
         };
         if !in_chan {
@@ -96,7 +100,10 @@ impl Inner {
             return false;
         };
         let channel = String::from_utf8_lossy(&self.chain_id);
-        if let Err(e) = self.mcs.verify_by_channel(&channel, &identity, &env.signature, &env.payload) {
+        if let Err(e) =
+            self.mcs
+                .verify_by_channel(&channel, &identity, &env.signature, &env.payload)
+        {
             tracing::warn!(target: LOG, "Peer {id} isn't eligible for channel {channel} : {e}");
             return false;
         }
@@ -123,7 +130,10 @@ impl Inner {
             .map(state_info_pki_id)
             .collect();
         if !invalid.is_empty() {
-            self.state_info.lock().unwrap().purge(|id| invalid.contains(id));
+            self.state_info
+                .lock()
+                .unwrap()
+                .purge(|id| invalid.contains(id));
         }
     }
 }

@@ -1,9 +1,9 @@
 use std::collections::HashMap;
 
 use super::*;
+use crate::gossip::api::SecurityAdvisor;
 use crate::gossip::comm::ConnectionInfo;
 use crate::gossip::testutil::{identity, pki_of, FakeMcs, FakeSa, JoinMsg};
-use crate::gossip::api::SecurityAdvisor;
 use crate::protos::gossip::{DataMessage, Payload};
 
 #[derive(Default)]
@@ -17,14 +17,19 @@ struct FakeAdapter {
 
 impl Adapter for FakeAdapter {
     fn sign(&self, msg: GossipMessage) -> Result<SignedGossipMessage, MsgError> {
-        let me = FakeMcs { me: identity("Org1MSP", "p1") };
+        let me = FakeMcs {
+            me: identity("Org1MSP", "p1"),
+        };
         msgutil::sign_with(msg, None, |b| me.sign(b))
     }
     fn gossip(&self, msg: SignedGossipMessage) {
         self.gossiped.lock().unwrap().push(msg.message);
     }
     fn forward(&self, msg: Arc<dyn ReceivedMessage>) {
-        self.forwarded.lock().unwrap().push(msg.message().message.clone());
+        self.forwarded
+            .lock()
+            .unwrap()
+            .push(msg.message().message.clone());
     }
     fn send(&self, _msg: SignedGossipMessage, _peers: &[RemotePeer]) {}
     fn validate_state_info_message(&self, _msg: &SignedGossipMessage) -> Result<(), MsgError> {
@@ -87,7 +92,10 @@ fn state_info_of(author: &PeerIdentity, channel: &[u8], height: u64) -> SignedGo
         content: Some(Content::StateInfo(StateInfo {
             channel_mac: generate_mac(&id, channel),
             pki_id: id.0.clone(),
-            timestamp: Some(PeerTime { inc_num: 1, seq_num: height }),
+            timestamp: Some(PeerTime {
+                inc_num: 1,
+                seq_num: height,
+            }),
             properties: Some(Properties {
                 ledger_height: height,
                 left_channel: false,
@@ -135,7 +143,11 @@ fn conf() -> ChannelConfig {
 /// p1 (ourselves) and p2 of Org1 in channel "ch"; q1 of Org2 is a member but Org2 is not in
 /// the channel.
 fn setup() -> (Arc<FakeAdapter>, GossipChannel, PeerIdentity, PeerIdentity) {
-    let (p1, p2, q1) = (identity("Org1MSP", "p1"), identity("Org1MSP", "p2"), identity("Org2MSP", "q1"));
+    let (p1, p2, q1) = (
+        identity("Org1MSP", "p1"),
+        identity("Org1MSP", "p2"),
+        identity("Org2MSP", "q1"),
+    );
     let mut adapter = FakeAdapter::default();
     for (i, who) in [&p1, &p2, &q1].into_iter().enumerate() {
         adapter.ids.insert(pki_of(who), who.clone());
@@ -183,10 +195,16 @@ async fn state_info_of_a_peer_whose_org_is_not_in_the_channel_is_dropped() {
     assert_eq!(adapter.forwarded.lock().unwrap().len(), 1);
     // An older state info of p2 does not replace the newer one.
     gc.handle_message(received(state_info_of(&p2, b"ch", 3), &p2));
-    assert_eq!(gc.get_peers()[0].properties.as_ref().unwrap().ledger_height, 7);
+    assert_eq!(
+        gc.get_peers()[0].properties.as_ref().unwrap().ledger_height,
+        7
+    );
     // A state info with the MAC of another channel is refused.
     gc.handle_message(received(state_info_of(&p2, b"other", 8), &p2));
-    assert_eq!(gc.get_peers()[0].properties.as_ref().unwrap().ledger_height, 7);
+    assert_eq!(
+        gc.get_peers()[0].properties.as_ref().unwrap().ledger_height,
+        7
+    );
     gc.stop().await;
 }
 
@@ -225,7 +243,10 @@ async fn state_info_snapshot_goes_to_channel_orgs_only() {
     };
     // p2's (ours is in the cache only once published).
     assert_eq!(s.elements.len(), 1);
-    assert_eq!(msgutil::from_envelope(&s.elements[0]).unwrap(), state_info_of(&p2, b"ch", 7));
+    assert_eq!(
+        msgutil::from_envelope(&s.elements[0]).unwrap(),
+        state_info_of(&p2, b"ch", 7)
+    );
     let from_q1 = received(req(&q1), &q1);
     gc.handle_message(from_q1.clone());
     assert!(from_q1.responses.lock().unwrap().is_empty());

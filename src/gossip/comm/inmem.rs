@@ -9,7 +9,10 @@ use std::time::Duration;
 use prost::Message;
 use tokio::sync::mpsc;
 
-use super::{BoxFuture, Comm, CommError, ConnectionInfo, MessageAcceptor, ReceivedMessage, RemotePeer, SignedGossipMessage};
+use super::{
+    BoxFuture, Comm, CommError, ConnectionInfo, MessageAcceptor, ReceivedMessage, RemotePeer,
+    SignedGossipMessage,
+};
 use crate::gossip::common::{PeerIdentity, PkiId};
 use crate::protos::gossip::{Envelope, GossipMessage};
 
@@ -54,17 +57,20 @@ impl InMemNetwork {
 
     fn deliver(&self, from: &InMemComm, env: &Envelope, to: &RemotePeer) -> Result<(), CommError> {
         let mut nodes = self.nodes.lock().unwrap();
-        let node = nodes.get_mut(&to.endpoint).ok_or_else(|| CommError::Connect {
-            endpoint: to.endpoint.clone(),
-            reason: "no such node".into(),
-        })?;
+        let node = nodes
+            .get_mut(&to.endpoint)
+            .ok_or_else(|| CommError::Connect {
+                endpoint: to.endpoint.clone(),
+                reason: "no such node".into(),
+            })?;
         if !to.pki_id.is_empty() && to.pki_id != node.pki_id {
             return Err(CommError::Handshake {
                 endpoint: to.endpoint.clone(),
                 reason: "PKI-ID mismatch".into(),
             });
         }
-        let message = GossipMessage::decode(env.payload.as_slice()).map_err(|e| CommError::Other(e.to_string()))?;
+        let message = GossipMessage::decode(env.payload.as_slice())
+            .map_err(|e| CommError::Other(e.to_string()))?;
         let rm: Arc<dyn ReceivedMessage> = Arc::new(InMemReceived {
             msg: SignedGossipMessage {
                 message,
@@ -134,7 +140,10 @@ impl Comm for InMemComm {
         peers: &[RemotePeer],
     ) -> BoxFuture<Vec<(RemotePeer, Result<(), CommError>)>> {
         let env = Self::envelope_of(msg);
-        let res = peers.iter().map(|p| (p.clone(), self.net.deliver(self, &env, p))).collect();
+        let res = peers
+            .iter()
+            .map(|p| (p.clone(), self.net.deliver(self, &env, p)))
+            .collect();
         Box::pin(async move { res })
     }
 
@@ -154,7 +163,13 @@ impl Comm for InMemComm {
     }
 
     fn handshake(&self, peer: &RemotePeer) -> BoxFuture<Result<PeerIdentity, CommError>> {
-        let id = self.net.nodes.lock().unwrap().get(&peer.endpoint).map(|n| n.identity.clone());
+        let id = self
+            .net
+            .nodes
+            .lock()
+            .unwrap()
+            .get(&peer.endpoint)
+            .map(|n| n.identity.clone());
         let ep = peer.endpoint.clone();
         Box::pin(async move {
             id.ok_or(CommError::Connect {
@@ -184,7 +199,10 @@ impl Comm for InMemComm {
 
     fn stop(&self) {
         let mut nodes = self.net.nodes.lock().unwrap();
-        if nodes.get(&self.endpoint).is_some_and(|n| n.pki_id == self.pki_id) {
+        if nodes
+            .get(&self.endpoint)
+            .is_some_and(|n| n.pki_id == self.pki_id)
+        {
             nodes.remove(&self.endpoint);
         }
     }

@@ -110,7 +110,8 @@ pub enum IdentifyError {
 }
 
 /// Identifies a peer reached by endpoint (a handshake), for [`Discovery::connect`].
-pub type Identifier = Arc<dyn Fn() -> BoxFuture<Result<PeerIdentification, IdentifyError>> + Send + Sync>;
+pub type Identifier =
+    Arc<dyn Fn() -> BoxFuture<Result<PeerIdentification, IdentifyError>> + Send + Sync>;
 
 /// Why membership could not start.
 #[derive(Debug, thiserror::Error)]
@@ -187,7 +188,13 @@ impl Discovery {
         if *pki_id == self.inner.state.lock().unwrap().self_member.pki_id {
             return Some(self.self_member());
         }
-        self.inner.state.lock().unwrap().id2member.get(pki_id).cloned()
+        self.inner
+            .state
+            .lock()
+            .unwrap()
+            .id2member
+            .get(pki_id)
+            .cloned()
     }
 
     /// This peer as others see it (Fabric's `Self`).
@@ -231,7 +238,9 @@ impl Discovery {
                 return;
             }
         }
-        let task = inner.clone().connect(member, identifier, self.tasks.clone());
+        let task = inner
+            .clone()
+            .connect(member, identifier, self.tasks.clone());
         self.tasks.lock().unwrap().spawn(task);
     }
 
@@ -286,7 +295,12 @@ impl Inner {
             || ep == st.self_member.endpoint
     }
 
-    async fn connect(self: Arc<Self>, member: NetworkMember, identifier: Identifier, tasks: Arc<Mutex<JoinSet<()>>>) {
+    async fn connect(
+        self: Arc<Self>,
+        member: NetworkMember,
+        identifier: Identifier,
+        tasks: Arc<Mutex<JoinSet<()>>>,
+    ) {
         let mut stop = self.stop_rx.clone();
         for _ in 0..self.conf.max_connection_attempts {
             if self.stopped() {
@@ -407,7 +421,9 @@ impl Inner {
                 self.comm.forward(msg.clone());
             }
             Some(Content::MemRes(res)) => self.handle_mem_res(res, m.nonce),
-            _ => tracing::warn!(target: LOG, "Got message with wrong type (expected Alive or MembershipResponse or MembershipRequest message)"),
+            _ => {
+                tracing::warn!(target: LOG, "Got message with wrong type (expected Alive or MembershipResponse or MembershipRequest message)")
+            }
         }
     }
 
@@ -470,7 +486,10 @@ impl Inner {
                 continue;
             }
             let mut st = self.state.lock().unwrap();
-            if !st.id2member.contains_key(&msgutil::alive_pki_id(&dm.message)) {
+            if !st
+                .id2member
+                .contains_key(&msgutil::alive_pki_id(&dm.message))
+            {
                 st.learn_new_members(&[], &[dm]);
             }
         }
@@ -503,7 +522,11 @@ impl Inner {
         self.comm.send_to_peer(target, msgutil::noop_sign(msg));
     }
 
-    fn create_membership_response(&self, alive: &SignedGossipMessage, target: &NetworkMember) -> Option<MembershipResponse> {
+    fn create_membership_response(
+        &self,
+        alive: &SignedGossipMessage,
+        target: &NetworkMember,
+    ) -> Option<MembershipResponse> {
         let (sieve, filter) = (self.policy)(target);
         if !sieve(alive) {
             return None;
@@ -515,7 +538,12 @@ impl Inner {
                 st.dead_membership.values().cloned().collect::<Vec<_>>(),
             )
         };
-        let pick = |v: Vec<SignedGossipMessage>| v.into_iter().filter(|m| sieve(m)).map(|m| filter(&m)).collect::<Vec<_>>();
+        let pick = |v: Vec<SignedGossipMessage>| {
+            v.into_iter()
+                .filter(|m| sieve(m))
+                .map(|m| filter(&m))
+                .collect::<Vec<_>>()
+        };
         let mut alive_envs = pick(alive_msgs);
         alive_envs.push(filter(alive));
         Some(MembershipResponse {
@@ -530,9 +558,15 @@ impl Inner {
             return false;
         }
         if let Some(Content::AliveMsg(am)) = &m.message.content {
-            let ep = am.membership.as_ref().map(|x| x.endpoint.as_str()).unwrap_or("");
+            let ep = am
+                .membership
+                .as_ref()
+                .map(|x| x.endpoint.as_str())
+                .unwrap_or("");
             let internal = msgutil::internal_endpoint(m.envelope.as_ref());
-            if ep != st.self_member.endpoint || (!internal.is_empty() && internal != st.self_member.internal_endpoint) {
+            if ep != st.self_member.endpoint
+                || (!internal.is_empty() && internal != st.self_member.internal_endpoint)
+            {
                 tracing::error!(target: LOG, "Bad configuration detected: Received AliveMessage from a peer with the same PKI-ID as myself");
             }
         }
@@ -566,14 +600,23 @@ impl Inner {
 
     async fn periodical_check_alive(self: Arc<Self>) {
         let mut stop = self.stop_rx.clone();
-        let interval = self.conf.alive_expiration_check_interval.max(Duration::from_millis(1));
+        let interval = self
+            .conf
+            .alive_expiration_check_interval
+            .max(Duration::from_millis(1));
         while sleep_or_stop(&mut stop, interval).await {
-            let dead = self.state.lock().unwrap().expired_alive(self.conf.alive_expiration_timeout);
+            let dead = self
+                .state
+                .lock()
+                .unwrap()
+                .expired_alive(self.conf.alive_expiration_timeout);
             if !dead.is_empty() {
                 self.expire_dead_members(&dead);
             }
             let bootstrap = &self.conf.bootstrap_peers;
-            let keep = |ep: &str| !ep.is_empty() && (bootstrap.iter().any(|b| b == ep) || (self.anchors)(ep));
+            let keep = |ep: &str| {
+                !ep.is_empty() && (bootstrap.iter().any(|b| b == ep) || (self.anchors)(ep))
+            };
             self.state.lock().unwrap().expire_messages(keep);
         }
     }
@@ -616,7 +659,9 @@ impl Inner {
             env.secret_envelope = None;
         }
         // The signer may have added our identity: take the message as signed.
-        let message = msgutil::from_envelope(&env).map(|m| m.message).unwrap_or(msg);
+        let message = msgutil::from_envelope(&env)
+            .map(|m| m.message)
+            .unwrap_or(msg);
         Some(SignedGossipMessage {
             message,
             envelope: Some(env),

@@ -108,7 +108,11 @@ impl State {
                     pki_id: PkiId(member.pki_id),
                     endpoint: member.endpoint,
                     metadata: member.metadata,
-                    internal_endpoint: self.id2member.get(id).map(|x| x.internal_endpoint.clone()).unwrap_or_default(),
+                    internal_endpoint: self
+                        .id2member
+                        .get(id)
+                        .map(|x| x.internal_endpoint.clone())
+                        .unwrap_or_default(),
                     properties: None,
                     envelope: m.envelope.clone(),
                 })
@@ -135,7 +139,10 @@ impl State {
     }
 
     pub(super) fn dead_members(&self) -> Vec<NetworkMember> {
-        self.dead_last_ts.keys().filter_map(|id| self.id2member.get(id).cloned()).collect()
+        self.dead_last_ts
+            .keys()
+            .filter_map(|id| self.id2member.get(id).cloned())
+            .collect()
     }
 
     /// Alive peers not heard of for longer than `timeout`.
@@ -205,7 +212,7 @@ impl State {
             return;
         };
         let id = msgutil::alive_pki_id(&m.message);
-        let ts = am.timestamp.clone().unwrap_or_default();
+        let ts = am.timestamp.unwrap_or_default();
         if !self.id2member.contains_key(&id) {
             self.learn_new_members(std::slice::from_ref(m), &[]);
             return;
@@ -239,7 +246,7 @@ impl State {
         if self.dead_last_ts.contains_key(&id) {
             return;
         }
-        let ts = alive_of(m).and_then(|a| a.timestamp.clone()).unwrap_or_default();
+        let ts = alive_of(m).and_then(|a| a.timestamp).unwrap_or_default();
         if let Some(alive) = self.alive_last_ts.get_mut(&id) {
             *alive = Ts::of(&ts);
             if let Some(stored) = self.alive_membership.get_mut(&id) {
@@ -258,7 +265,11 @@ impl State {
         let member = am.membership.clone().unwrap_or_default();
         let id = PkiId(member.pki_id.clone());
         let secret = msgutil::internal_endpoint(m.envelope.as_ref());
-        let prev = self.id2member.get(&id).map(|p| p.internal_endpoint.clone()).filter(|p| !p.is_empty());
+        let prev = self
+            .id2member
+            .get(&id)
+            .map(|p| p.internal_endpoint.clone())
+            .filter(|p| !p.is_empty());
         let internal = match (secret_first, prev) {
             (true, prev) if secret.is_empty() => prev.unwrap_or_default(),
             (true, _) => secret,
@@ -278,14 +289,18 @@ impl State {
     }
 
     /// Fabric's `learnNewMembers`.
-    pub(super) fn learn_new_members(&mut self, alive: &[SignedGossipMessage], dead: &[SignedGossipMessage]) {
+    pub(super) fn learn_new_members(
+        &mut self,
+        alive: &[SignedGossipMessage],
+        dead: &[SignedGossipMessage],
+    ) {
         for (msgs, is_alive) in [(alive, true), (dead, false)] {
             for m in msgs {
                 let id = msgutil::alive_pki_id(&m.message);
                 if id == self.self_member.pki_id {
                     continue;
                 }
-                let ts = alive_of(m).and_then(|a| a.timestamp.clone()).unwrap_or_default();
+                let ts = alive_of(m).and_then(|a| a.timestamp).unwrap_or_default();
                 if is_alive {
                     tracing::info!(target: LOG, "Learned about a new alive member: {id}");
                     self.alive_last_ts.insert(id.clone(), Ts::of(&ts));

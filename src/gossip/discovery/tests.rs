@@ -29,7 +29,10 @@ mod tables {
                     metadata: vec![],
                     pki_id: vec![id],
                 }),
-                timestamp: Some(PeerTime { inc_num: inc, seq_num: seq }),
+                timestamp: Some(PeerTime {
+                    inc_num: inc,
+                    seq_num: seq,
+                }),
                 identity: vec![],
             })),
             ..Default::default()
@@ -77,6 +80,6 @@ mod tables {
         st.expire_messages(|ep| ep == "boot:7051");
         let left: Vec<_> = st.membership().into_iter().map(|m| m.endpoint).collect();
         assert_eq!(left, vec!["boot:7051".to_string()]);
-        assert!(st.id2member.get(&PkiId(vec![1])).is_none());
+        assert!(!st.id2member.contains_key(&PkiId(vec![1])));
     }
 }

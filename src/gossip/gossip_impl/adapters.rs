@@ -24,7 +24,10 @@ impl CommService for DiscoveryAdapter {
 
     fn forward(&self, msg: Arc<dyn ReceivedMessage>) {
         if let Some(g) = self.0.upgrade() {
-            g.emit(msg.message().clone(), Some(msg.connection_info().id.clone()));
+            g.emit(
+                msg.message().clone(),
+                Some(msg.connection_info().id.clone()),
+            );
         }
     }
 
@@ -36,7 +39,10 @@ impl CommService for DiscoveryAdapter {
         // disclosure policy lets it see of our alive message.
         if let Some(Content::MemReq(req)) = &msg.message.content {
             if !peer.pki_id.is_empty() {
-                let self_info = req.self_information.as_ref().and_then(|e| msgutil::from_envelope(e).ok());
+                let self_info = req
+                    .self_information
+                    .as_ref()
+                    .and_then(|e| msgutil::from_envelope(e).ok());
                 if let Some(self_info) = self_info {
                     let (_, filter) = disclosure_policy(&self.0, peer);
                     let mut m = msg.message.clone();
@@ -104,7 +110,9 @@ impl CryptoService for DiscoverySecurityAdapter {
                 }
             }
         };
-        match msgutil::verify_with(m, &identity, |idt, sig, msg| g.deps.mcs.verify(idt, sig, msg)) {
+        match msgutil::verify_with(m, &identity, |idt, sig, msg| {
+            g.deps.mcs.verify(idt, sig, msg)
+        }) {
             Ok(()) => true,
             Err(e) => {
                 tracing::warn!(target: "gossip.discovery", "Failed verifying alive message of {id}: {e}");
@@ -144,20 +152,32 @@ impl CryptoService for DiscoverySecurityAdapter {
 /// Fabric's `disclosurePolicy`: to a peer of another organization, only alive messages of
 /// our organization or of its own, and of ours only when both sides have an external
 /// endpoint; secrets (internal endpoints) only to our own organization.
-pub(super) fn disclosure_policy(g: &Weak<Inner>, remote: &NetworkMember) -> (Sieve, EnvelopeFilter) {
+pub(super) fn disclosure_policy(
+    g: &Weak<Inner>,
+    remote: &NetworkMember,
+) -> (Sieve, EnvelopeFilter) {
     let remote_org = g.upgrade().and_then(|g| g.org_of_peer(&remote.pki_id));
     let Some(remote_org) = remote_org else {
         tracing::warn!(target: LOG, "Cannot determine organization of {}", remote.preferred_endpoint());
-        return (Box::new(|_| false), Box::new(|m: &SignedGossipMessage| m.envelope.clone().unwrap_or_default()));
+        return (
+            Box::new(|_| false),
+            Box::new(|m: &SignedGossipMessage| m.envelope.clone().unwrap_or_default()),
+        );
     };
-    let (gs, self_org) = (g.clone(), g.upgrade().map(|g| g.self_org.clone()).unwrap_or_default());
+    let (gs, self_org) = (
+        g.clone(),
+        g.upgrade().map(|g| g.self_org.clone()).unwrap_or_default(),
+    );
     let remote_has_endpoint = !remote.endpoint.is_empty();
     let ro = remote_org.clone();
     let sieve: Sieve = Box::new(move |m: &SignedGossipMessage| {
         let Some(Content::AliveMsg(am)) = &m.message.content else {
             return false;
         };
-        let Some(org) = gs.upgrade().and_then(|g| g.org_of_peer(&msgutil::alive_pki_id(&m.message))) else {
+        let Some(org) = gs
+            .upgrade()
+            .and_then(|g| g.org_of_peer(&msgutil::alive_pki_id(&m.message)))
+        else {
             return false;
         };
         let from_same_foreign_org = org == ro;
@@ -165,7 +185,10 @@ pub(super) fn disclosure_policy(g: &Weak<Inner>, remote: &NetworkMember) -> (Sie
         if !(from_same_foreign_org || from_my_org) {
             return false;
         }
-        let has_endpoint = am.membership.as_ref().is_some_and(|x| !x.endpoint.is_empty());
+        let has_endpoint = am
+            .membership
+            .as_ref()
+            .is_some_and(|x| !x.endpoint.is_empty());
         org == ro || (has_endpoint && remote_has_endpoint)
     });
     let self_org = g.upgrade().map(|g| g.self_org.clone()).unwrap_or_default();
@@ -194,7 +217,10 @@ impl Adapter for ChannelAdapter {
     }
     fn forward(&self, msg: Arc<dyn ReceivedMessage>) {
         if let Some(g) = self.0.upgrade() {
-            g.emit(msg.message().clone(), Some(msg.connection_info().id.clone()));
+            g.emit(
+                msg.message().clone(),
+                Some(msg.connection_info().id.clone()),
+            );
         }
     }
     fn send(&self, msg: SignedGossipMessage, peers: &[RemotePeer]) {
@@ -209,7 +235,10 @@ impl Adapter for ChannelAdapter {
         }
     }
     fn membership(&self) -> Vec<NetworkMember> {
-        self.0.upgrade().map(|g| g.disc().get_membership()).unwrap_or_default()
+        self.0
+            .upgrade()
+            .map(|g| g.disc().get_membership())
+            .unwrap_or_default()
     }
     fn lookup(&self, pki_id: &PkiId) -> Option<NetworkMember> {
         self.0.upgrade()?.disc().lookup(pki_id)

@@ -101,7 +101,11 @@ mod tests {
         let b = Batcher::new(
             2,
             3,
-            Box::new(move |batch| s.lock().unwrap().push(batch.iter().map(|e| e.msg.message.nonce).collect())),
+            Box::new(move |batch| {
+                s.lock()
+                    .unwrap()
+                    .push(batch.iter().map(|e| e.msg.message.nonce).collect())
+            }),
         );
         b.add(msg(1));
         b.add(msg(2));

@@ -32,20 +32,30 @@ impl PullAdapter for CertPuller {
         }
     }
     fn membership(&self) -> Vec<NetworkMember> {
-        self.0.upgrade().map(|g| g.disc().get_membership()).unwrap_or_default()
+        self.0
+            .upgrade()
+            .map(|g| g.disc().get_membership())
+            .unwrap_or_default()
     }
     fn id_of(&self, msg: &SignedGossipMessage) -> Vec<u8> {
-        identity_of(msg).map(|p| p.pki_id.clone()).unwrap_or_default()
+        identity_of(msg)
+            .map(|p| p.pki_id.clone())
+            .unwrap_or_default()
     }
     fn consume(&self, msg: SignedGossipMessage) {
         let Some(g) = self.0.upgrade() else {
             return;
         };
-        let Some(p) = identity_of(&msg).filter(|p| !p.cert.is_empty() && !p.pki_id.is_empty()) else {
+        let Some(p) = identity_of(&msg).filter(|p| !p.cert.is_empty() && !p.pki_id.is_empty())
+        else {
             tracing::warn!(target: LOG, "Invalid PeerIdentity");
             return;
         };
-        if let Err(e) = g.deps.id_mapper.put(PkiId(p.pki_id.clone()), p.cert.clone()) {
+        if let Err(e) = g
+            .deps
+            .id_mapper
+            .put(PkiId(p.pki_id.clone()), p.cert.clone())
+        {
             tracing::warn!(target: LOG, "Failed associating PKI-ID with certificate: {e}");
         }
     }
@@ -54,7 +64,11 @@ impl PullAdapter for CertPuller {
         let Some(g) = self.0.upgrade() else {
             return Box::new(|_| false);
         };
-        let Some(peer_org) = g.deps.sa.org_by_peer_identity(&msg.connection_info().identity) else {
+        let Some(peer_org) = g
+            .deps
+            .sa
+            .org_by_peer_identity(&msg.connection_info().identity)
+        else {
             tracing::warn!(target: LOG, "Failed determining organization of {}", msg.connection_info().endpoint);
             return Box::new(|_| false);
         };
@@ -88,7 +102,11 @@ pub(super) fn start(g: &Arc<Inner>) {
         request_wait: c.request_wait,
         response_wait: c.response_wait,
     };
-    if let Err(e) = g.deps.id_mapper.put(g.pki_id.clone(), g.deps.self_identity.clone()) {
+    if let Err(e) = g
+        .deps
+        .id_mapper
+        .put(g.pki_id.clone(), g.deps.self_identity.clone())
+    {
         tracing::error!(target: LOG, "Failed associating self PKIID to cert: {e}");
     }
     let puller = PullMediator::start(conf, Arc::new(CertPuller(Arc::downgrade(g))));
@@ -116,14 +134,17 @@ fn validate_identity_msg(g: &Inner, m: &SignedGossipMessage) -> Result<(), MsgEr
         return Err(MsgError::UnknownIdentity(claimed));
     }
     msgutil::verify_with(m, &p.cert, |idt, sig, msg| g.deps.mcs.verify(idt, sig, msg))?;
-    g.deps.mcs.validate_identity(&p.cert).map_err(MsgError::Verify)
+    g.deps
+        .mcs
+        .validate_identity(&p.cert)
+        .map_err(MsgError::Verify)
 }
 
 /// An identity pull message: a data update is dropped whole if one identity is invalid.
 pub(super) fn handle_message(g: &Inner, m: &dyn ReceivedMessage) {
     if let Some(Content::DataUpdate(u)) = &m.message().message.content {
         for env in &u.data {
-            let valid = msgutil::from_envelope(env).map_err(|e| e).and_then(|im| {
+            let valid = msgutil::from_envelope(env).and_then(|im| {
                 if !msgutil::is_identity(&im.message) {
                     return Err(MsgError::NotSigned);
                 }

@@ -29,10 +29,16 @@ impl Inner {
             }
         }
         self.gossip_in_chan(blocks_and_leaders, &membership);
-        let org_peers = filter::select_peers(self.conf.propagate_peer_num, &membership, |m| self.is_in_my_org(&m.pki_id));
+        let org_peers = filter::select_peers(self.conf.propagate_peer_num, &membership, |m| {
+            self.is_in_my_org(&m.pki_id)
+        });
         for e in rest {
             if self.is_org_restricted(&e) {
-                let peers: Vec<RemotePeer> = org_peers.iter().filter(|p| e.allows(&p.pki_id)).cloned().collect();
+                let peers: Vec<RemotePeer> = org_peers
+                    .iter()
+                    .filter(|p| e.allows(&p.pki_id))
+                    .cloned()
+                    .collect();
                 self.deps.comm.send(&e.msg, &peers);
             } else if msgutil::is_alive(&e.msg.message) {
                 let origin = msgutil::alive_pki_id(&e.msg.message);
@@ -84,7 +90,10 @@ impl Inner {
         let mut by_channel: HashMap<Vec<u8>, Vec<Emitted>> = HashMap::new();
         for e in msgs {
             if !e.msg.message.channel.is_empty() {
-                by_channel.entry(e.msg.message.channel.clone()).or_default().push(e);
+                by_channel
+                    .entry(e.msg.message.channel.clone())
+                    .or_default()
+                    .push(e);
             }
         }
         for (channel, msgs) in by_channel {
@@ -93,16 +102,27 @@ impl Inner {
                 continue;
             };
             let eligible = |m: &NetworkMember| {
-                gc.eligible_for_channel(m) && gc.is_member_in_chan(m) && self.is_in_my_org(&m.pki_id)
+                gc.eligible_for_channel(m)
+                    && gc.is_member_in_chan(m)
+                    && self.is_in_my_org(&m.pki_id)
             };
-            let (leaders, blocks): (Vec<_>, Vec<_>) = msgs.into_iter().partition(|e| msgutil::is_leadership(&e.msg.message));
-            for (group, k) in [(leaders, membership.len()), (blocks, self.conf.propagate_peer_num)] {
+            let (leaders, blocks): (Vec<_>, Vec<_>) = msgs
+                .into_iter()
+                .partition(|e| msgutil::is_leadership(&e.msg.message));
+            for (group, k) in [
+                (leaders, membership.len()),
+                (blocks, self.conf.propagate_peer_num),
+            ] {
                 if group.is_empty() {
                     continue;
                 }
                 let peers = filter::select_peers(k, membership, eligible);
                 for e in group {
-                    let to: Vec<RemotePeer> = peers.iter().filter(|p| e.allows(&p.pki_id)).cloned().collect();
+                    let to: Vec<RemotePeer> = peers
+                        .iter()
+                        .filter(|p| e.allows(&p.pki_id))
+                        .cloned()
+                        .collect();
                     self.deps.comm.send(&e.msg, &to);
                 }
             }
@@ -127,7 +147,10 @@ impl Inner {
 
     /// Fabric's `peersByOriginOrgPolicy`: messages of our organization go to everyone; those
     /// of another organization to it and to ours.
-    fn peers_by_origin_org_policy(&self, origin: &PkiId) -> Box<dyn Fn(&NetworkMember) -> bool + '_> {
+    fn peers_by_origin_org_policy(
+        &self,
+        origin: &PkiId,
+    ) -> Box<dyn Fn(&NetworkMember) -> bool + '_> {
         let Some(origin_org) = self.org_of_peer(origin) else {
             tracing::warn!(target: super::LOG, "Unable to determine organization of peer {origin}");
             return Box::new(|_| false);

@@ -15,7 +15,11 @@ fn settings(endpoint: &str, external: bool, bootstrap: &[&str]) -> GossipSetting
     let ms = Duration::from_millis;
     GossipSettings {
         internal_endpoint: endpoint.into(),
-        external_endpoint: if external { endpoint.into() } else { String::new() },
+        external_endpoint: if external {
+            endpoint.into()
+        } else {
+            String::new()
+        },
         bootstrap_peers: bootstrap.iter().map(|s| s.to_string()).collect(),
         propagate_iterations: 1,
         propagate_peer_num: 3,
@@ -59,7 +63,13 @@ struct Peer {
     g: GossipImpl,
 }
 
-fn start_peer(net: &InMemNetwork, org: &str, name: &str, external: bool, bootstrap: &[&str]) -> Peer {
+fn start_peer(
+    net: &InMemNetwork,
+    org: &str,
+    name: &str,
+    external: bool,
+    bootstrap: &[&str],
+) -> Peer {
     let endpoint = format!("{name}:7051");
     let me = identity(org, name);
     let mcs: Arc<dyn MessageCryptoService> = Arc::new(FakeMcs { me: me.clone() });
@@ -82,7 +92,12 @@ fn start_peer(net: &InMemNetwork, org: &str, name: &str, external: bool, bootstr
 fn names(peers: &[&Peer], members: &[NetworkMember]) -> Vec<String> {
     let mut v: Vec<String> = members
         .iter()
-        .map(|m| peers.iter().find(|p| p.pki_id == m.pki_id).map_or("?".into(), |p| p.name.clone()))
+        .map(|m| {
+            peers
+                .iter()
+                .find(|p| p.pki_id == m.pki_id)
+                .map_or("?".into(), |p| p.name.clone())
+        })
         .collect();
     v.sort();
     v
@@ -91,10 +106,12 @@ fn names(peers: &[&Peer], members: &[NetworkMember]) -> Vec<String> {
 fn join_msg(orgs: &[&str], anchors: &[(&str, &str)]) -> JoinMsg {
     let mut a: HashMap<OrgId, Vec<AnchorPeer>> = HashMap::new();
     for (org, host) in anchors {
-        a.entry(org.as_bytes().to_vec()).or_default().push(AnchorPeer {
-            host: host.to_string(),
-            port: 7051,
-        });
+        a.entry(org.as_bytes().to_vec())
+            .or_default()
+            .push(AnchorPeer {
+                host: host.to_string(),
+                port: 7051,
+            });
     }
     JoinMsg {
         seq: 1,
@@ -141,7 +158,10 @@ async fn membership_converges_across_two_orgs_from_bootstrap_and_anchor_peers() 
     let p3 = start_peer(&net, "Org1MSP", "p3", false, &["p1:7051"]);
     let q1 = start_peer(&net, "Org2MSP", "q1", true, &[]);
     let q2 = start_peer(&net, "Org2MSP", "q2", true, &["q1:7051"]);
-    let join = join_msg(&["Org1MSP", "Org2MSP"], &[("Org1MSP", "p1"), ("Org2MSP", "q1")]);
+    let join = join_msg(
+        &["Org1MSP", "Org2MSP"],
+        &[("Org1MSP", "p1"), ("Org2MSP", "q1")],
+    );
     for p in [&p1, &p2, &p3, &q1, &q2] {
         p.g.join_chan(&join, b"ch");
     }
@@ -153,18 +173,41 @@ async fn membership_converges_across_two_orgs_from_bootstrap_and_anchor_peers() 
         (&q1, &["p1", "p2", "q2"]),
         (&q2, &["p1", "p2", "q1"]),
     ];
-    let converged = eventually(LIMIT, || want.iter().all(|(p, w)| names(&all, &p.g.peers()) == *w)).await;
-    let views: Vec<_> = want.iter().map(|(p, _)| (p.name.clone(), names(&all, &p.g.peers()))).collect();
+    let converged = eventually(LIMIT, || {
+        want.iter().all(|(p, w)| names(&all, &p.g.peers()) == *w)
+    })
+    .await;
+    let views: Vec<_> = want
+        .iter()
+        .map(|(p, _)| (p.name.clone(), names(&all, &p.g.peers())))
+        .collect();
     assert!(converged, "membership did not converge: {views:?}");
     // The internal endpoint travels only inside the organization.
-    let p3_seen_by_p1 = p1.g.peers().into_iter().find(|m| m.pki_id == p3.pki_id).unwrap();
+    let p3_seen_by_p1 =
+        p1.g.peers()
+            .into_iter()
+            .find(|m| m.pki_id == p3.pki_id)
+            .unwrap();
     assert_eq!(p3_seen_by_p1.internal_endpoint, "p3:7051");
-    let org1_seen_by_q1: Vec<_> = q1.g.peers().into_iter().filter(|m| m.pki_id != q2.pki_id).collect();
-    assert!(org1_seen_by_q1.iter().all(|m| m.internal_endpoint.is_empty()), "{org1_seen_by_q1:?}");
+    let org1_seen_by_q1: Vec<_> =
+        q1.g.peers()
+            .into_iter()
+            .filter(|m| m.pki_id != q2.pki_id)
+            .collect();
+    assert!(
+        org1_seen_by_q1
+            .iter()
+            .all(|m| m.internal_endpoint.is_empty()),
+        "{org1_seen_by_q1:?}"
+    );
     assert!(p1.g.is_in_my_org(&p2.g.self_membership_info()));
     assert!(!p1.g.is_in_my_org(&q1.g.self_membership_info()));
     // Identities were learned (alive messages and the identity pull).
-    assert!(q2.g.identity_info().iter().any(|i| i.pki_id == p1.pki_id && i.organization == b"Org1MSP"));
+    assert!(q2
+        .g
+        .identity_info()
+        .iter()
+        .any(|i| i.pki_id == p1.pki_id && i.organization == b"Org1MSP"));
     stop_all(vec![p1, p2, p3, q1, q2]).await;
 }
 
@@ -177,7 +220,10 @@ async fn a_stopped_peer_is_declared_dead_and_alive_again_after_restart() {
     assert!(eventually(LIMIT, || names(&all, &p1.g.peers()) == ["p2"]).await);
     p2.g.stop().await;
     // Dead after aliveExpirationTimeout (500 ms) without alive messages.
-    assert!(eventually(LIMIT, || p1.g.peers().is_empty()).await, "p2 was never declared dead");
+    assert!(
+        eventually(LIMIT, || p1.g.peers().is_empty()).await,
+        "p2 was never declared dead"
+    );
     let p2 = start_peer(&net, "Org1MSP", "p2", true, &["p1:7051"]);
     let all = [&p1, &p2];
     assert!(
@@ -206,7 +252,9 @@ async fn peers_of_channel_lists_channel_members_with_their_heights() {
             .and_then(|m| m.properties.as_ref().map(|x| x.ledger_height))
     };
     assert!(
-        eventually(LIMIT, || names(&all, &p1.g.peers()) == ["p2", "p3"] && height_of_p2(&p1) == Some(5)).await,
+        eventually(LIMIT, || names(&all, &p1.g.peers()) == ["p2", "p3"]
+            && height_of_p2(&p1) == Some(5))
+        .await,
         "p1 sees {:?} in ch",
         names(&all, &p1.g.peers_of_channel(b"ch"))
     );
@@ -214,7 +262,8 @@ async fn peers_of_channel_lists_channel_members_with_their_heights() {
     assert_eq!(names(&all, &p1.g.peers_of_channel(b"ch")), ["p2"]);
     assert!(p1.g.peers_of_channel(b"nosuch").is_empty());
     assert_eq!(
-        p2.g.self_channel_info(b"ch").map(|m| m.message.content.is_some()),
+        p2.g.self_channel_info(b"ch")
+            .map(|m| m.message.content.is_some()),
         Some(true)
     );
     stop_all(vec![p1, p2, p3]).await;
@@ -249,7 +298,10 @@ async fn a_block_reaches_every_peer_by_push_and_a_late_peer_by_pull() {
     let late = start_peer(&net, "Org1MSP", "p5", true, &["p1:7051"]);
     late.g.join_chan(&join, b"ch");
     let mut inbox = late.g.accept(Box::new(|m| seq_of(m).is_some()));
-    let pulled = tokio::time::timeout(LIMIT, inbox.recv()).await.ok().flatten();
+    let pulled = tokio::time::timeout(LIMIT, inbox.recv())
+        .await
+        .ok()
+        .flatten();
     assert_eq!(pulled.as_ref().and_then(seq_of), Some(2));
     let mut peers = others;
     peers.push(p1);
@@ -271,15 +323,25 @@ async fn state_info_of_a_foreign_org_not_in_the_channel_is_dropped() {
     let org1_view = join_msg(&["Org1MSP"], &[]);
     p1.g.join_chan(&org1_view, b"ch");
     p2.g.join_chan(&org1_view, b"ch");
-    q1.g.join_chan(&join_msg(&["Org1MSP", "Org2MSP"], &[("Org1MSP", "p1")]), b"ch");
+    q1.g.join_chan(
+        &join_msg(&["Org1MSP", "Org2MSP"], &[("Org1MSP", "p1")]),
+        b"ch",
+    );
     q1.g.update_ledger_height(9, b"ch");
     p2.g.update_ledger_height(4, b"ch");
     let all = [&p1, &p2, &q1];
     assert!(eventually(LIMIT, || names(&all, &p1.g.peers()) == ["p2", "q1"]).await);
-    assert!(eventually(LIMIT, || names(&all, &p1.g.peers_of_channel(b"ch")) == ["p2"]).await);
+    assert!(
+        eventually(LIMIT, || names(&all, &p1.g.peers_of_channel(b"ch"))
+            == ["p2"])
+        .await
+    );
     // Once p1 has received q1's state info, a newer state info of p2 (queued behind it)
     // shows it was handled: q1 is still not a peer of the channel for Org1.
-    assert!(tokio::time::timeout(LIMIT, raw.recv()).await.is_ok(), "q1's state info never reached p1");
+    assert!(
+        tokio::time::timeout(LIMIT, raw.recv()).await.is_ok(),
+        "q1's state info never reached p1"
+    );
     p2.g.update_ledger_height(6, b"ch");
     let p2_height = || {
         p1.g.peers_of_channel(b"ch")

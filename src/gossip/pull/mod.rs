@@ -117,7 +117,14 @@ impl PullMediator {
 
     /// The ids of the items we have.
     pub fn item_ids(&self) -> Vec<Vec<u8>> {
-        self.inner.st.lock().unwrap().items.keys().cloned().collect()
+        self.inner
+            .st
+            .lock()
+            .unwrap()
+            .items
+            .keys()
+            .cloned()
+            .collect()
     }
 
     /// Handles a pull message of our type; `msg` is the message as the caller filtered it
@@ -181,7 +188,8 @@ impl Inner {
 
     /// One pull: hello, digests, requests, responses.
     async fn round(&self) {
-        let peers = filter::select_peers(self.conf.peer_count, &self.adapter.membership(), |_| true);
+        let peers =
+            filter::select_peers(self.conf.peer_count, &self.adapter.membership(), |_| true);
         if peers.is_empty() {
             return;
         }
@@ -200,15 +208,27 @@ impl Inner {
         }
         let msg_type = self.conf.msg_type as i32;
         for (p, nonce) in hellos {
-            let hello = GossipHello { nonce, metadata: Vec::new(), msg_type };
-            self.adapter.send(msgutil::noop_sign(self.wrap(Content::Hello(hello))), &[p]);
+            let hello = GossipHello {
+                nonce,
+                metadata: Vec::new(),
+                msg_type,
+            };
+            self.adapter
+                .send(msgutil::noop_sign(self.wrap(Content::Hello(hello))), &[p]);
         }
         if !self.sleep(self.conf.digest_wait).await {
             return;
         }
         for (peer, nonce, digests) in self.choose_requests() {
-            let req = DataRequest { nonce, digests, msg_type };
-            self.adapter.send(msgutil::noop_sign(self.wrap(Content::DataReq(req))), &[peer]);
+            let req = DataRequest {
+                nonce,
+                digests,
+                msg_type,
+            };
+            self.adapter.send(
+                msgutil::noop_sign(self.wrap(Content::DataReq(req))),
+                &[peer],
+            );
         }
         self.sleep(self.conf.response_wait).await;
         let mut st = self.st.lock().unwrap();
@@ -260,7 +280,10 @@ impl Inner {
             return;
         };
         for item in &d.digests {
-            st.digests.entry(item.clone()).or_default().push((sender.clone(), d.nonce));
+            st.digests
+                .entry(item.clone())
+                .or_default()
+                .push((sender.clone(), d.nonce));
         }
     }
 

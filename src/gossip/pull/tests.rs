@@ -22,12 +22,19 @@ impl PullAdapter for Adapter {
     }
     fn id_of(&self, msg: &SignedGossipMessage) -> Vec<u8> {
         match &msg.message.content {
-            Some(Content::DataMsg(d)) => d.payload.as_ref().map(|p| p.seq_num.to_string().into_bytes()).unwrap_or_default(),
+            Some(Content::DataMsg(d)) => d
+                .payload
+                .as_ref()
+                .map(|p| p.seq_num.to_string().into_bytes())
+                .unwrap_or_default(),
             _ => Vec::new(),
         }
     }
     fn consume(&self, msg: SignedGossipMessage) {
-        let id = String::from_utf8(self.id_of(&msg)).unwrap().parse().unwrap();
+        let id = String::from_utf8(self.id_of(&msg))
+            .unwrap()
+            .parse()
+            .unwrap();
         self.consumed.lock().unwrap().push(id);
     }
     fn egress_filter(&self, _msg: &dyn ReceivedMessage) -> EgressFilter {
@@ -73,9 +80,17 @@ fn member(ep: &str, id: u8) -> NetworkMember {
 }
 
 /// Wires a node: its mediator gets the pull messages its comm accepts.
-fn node(net: &InMemNetwork, ep: &str, id: u8, other: NetworkMember, hide: Option<&str>) -> (Arc<Adapter>, Arc<PullMediator>) {
+fn node(
+    net: &InMemNetwork,
+    ep: &str,
+    id: u8,
+    other: NetworkMember,
+    hide: Option<&str>,
+) -> (Arc<Adapter>, Arc<PullMediator>) {
     let comm = net.join(ep, PkiId(vec![id]), vec![id]);
-    let mut rx = comm.accept(Box::new(|m| msgutil::pull_msg_type(&m.message().message).is_some()));
+    let mut rx = comm.accept(Box::new(|m| {
+        msgutil::pull_msg_type(&m.message().message).is_some()
+    }));
     let adapter = Arc::new(Adapter {
         comm,
         others: vec![other],
