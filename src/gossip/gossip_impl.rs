@@ -255,7 +255,12 @@ impl Inner {
             loop {
                 tokio::select! {
                     m = incoming.recv() => match m {
-                        Some(m) => g.handle_message(m),
+                        // Messages are verified (signatures, blocks): on the blocking
+                        // pool, one at a time, in the order they came.
+                        Some(m) => {
+                            let g = g.clone();
+                            let _ = tokio::task::spawn_blocking(move || g.handle_message(m)).await;
+                        }
                         None => return,
                     },
                     _ = stop.changed() => return,

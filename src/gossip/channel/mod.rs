@@ -47,6 +47,8 @@ pub struct ChannelConfig {
     pub request_wait: Duration,
     pub response_wait: Duration,
     pub msg_expiration_timeout: Duration,
+    /// How often changes of the channel's peers are logged (`membershipTrackerInterval`).
+    pub membership_tracker_interval: Duration,
 }
 
 impl ChannelConfig {
@@ -65,6 +67,7 @@ impl ChannelConfig {
             response_wait: c.response_wait_time,
             msg_expiration_timeout: c.alive_expiration_timeout
                 * c.msg_expiration_factor.max(1) as u32,
+            membership_tracker_interval: c.membership_tracker_interval,
         }
     }
 }
@@ -124,6 +127,8 @@ pub(crate) struct Inner {
     puller: PullMediator,
     state_info: Mutex<StateInfoCache>,
     leader_msgs: Mutex<MessageStore>,
+    /// The peers of the channel at the membership tracker's last look.
+    tracked: Mutex<Vec<NetworkMember>>,
     stop_rx: watch::Receiver<bool>,
 }
 
@@ -217,6 +222,7 @@ impl GossipChannel {
                 )),
                 state_info: Mutex::new(StateInfoCache::default()),
                 leader_msgs: Mutex::new(MessageStore::new(0, Some(conf.msg_expiration_timeout))),
+                tracked: Mutex::default(),
                 own: Mutex::new(Own {
                     orgs: Vec::new(),
                     join_seq: None,
@@ -251,6 +257,10 @@ impl GossipChannel {
         tasks.spawn(inner.clone().periodically(
             inner.conf.state_info_cache_sweep_interval,
             Inner::sweep_state_info,
+        ));
+        tasks.spawn(inner.clone().periodically(
+            inner.conf.membership_tracker_interval,
+            Inner::track_membership,
         ));
         let expiry_tick =
             (inner.conf.block_expiration_interval / 100).max(Duration::from_millis(10));
@@ -357,7 +367,11 @@ impl Inner {
         let every = every.max(Duration::from_millis(1));
         loop {
             tokio::select! {
-                _ = tokio::time::sleep(every) => f(&self),
+                // Signing and verifying: on the blocking pool.
+                _ = tokio::time::sleep(every) => {
+                    let me = self.clone();
+                    let _ = tokio::task::spawn_blocking(move || f(&me)).await;
+                }
                 _ = stop.changed() => return,
             }
         }
@@ -486,6 +500,35 @@ impl Inner {
         added
     }
 
+    /// Logs the peers of the channel that went online or offline (Fabric's
+    /// membershipTracker).
+    fn track_membership(&self) {
+        let current = self.get_peers();
+        let previous = std::mem::replace(&mut *self.tracked.lock().unwrap(), current.clone());
+        let has =
+            |set: &[NetworkMember], m: &NetworkMember| set.iter().any(|x| x.pki_id == m.pki_id);
+        let offline: Vec<&NetworkMember> = previous.iter().filter(|m| !has(&current, m)).collect();
+        let online: Vec<&NetworkMember> = current.iter().filter(|m| !has(&previous, m)).collect();
+        if offline.is_empty() && online.is_empty() {
+            return;
+        }
+        let view = endpoints(&current.iter().collect::<Vec<_>>());
+        let (off, on) = (endpoints(&offline), endpoints(&online));
+        let chan = String::from_utf8_lossy(&self.chain_id);
+        match (off.is_empty(), on.is_empty()) {
+            (true, _) => {
+                tracing::info!(target: LOG, "[{chan}] Membership view has changed. peers went online: {on:?}, current view: {view:?}")
+            }
+            (_, true) => {
+                tracing::info!(target: LOG, "[{chan}] Membership view has changed. peers went offline: {off:?}, current view: {view:?}")
+            }
+            _ => tracing::info!(
+                target: LOG,
+                "[{chan}] Membership view has changed. peers went offline: {off:?}, peers went online: {on:?}, current view: {view:?}"
+            ),
+        }
+    }
+
     fn expire_messages(&self) {
         let expired = self.blocks.lock().unwrap().expire();
         for m in expired {
@@ -579,6 +622,19 @@ impl Inner {
             self.state_info_add(msg);
         }
     }
+}
+
+/// The endpoints of members as Fabric's membership tracker logs them.
+fn endpoints(ms: &[&NetworkMember]) -> Vec<Vec<String>> {
+    ms.iter()
+        .map(|m| {
+            if m.endpoint == m.internal_endpoint || m.internal_endpoint.is_empty() {
+                vec![m.endpoint.clone()]
+            } else {
+                vec![m.endpoint.clone(), m.internal_endpoint.clone()]
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -137,6 +137,7 @@ fn conf() -> ChannelConfig {
         request_wait: ms(10),
         response_wait: ms(10),
         msg_expiration_timeout: ms(3_600_000),
+        membership_tracker_interval: ms(3_600_000),
     }
 }
 

@@ -380,7 +380,11 @@ impl Inner {
         loop {
             tokio::select! {
                 m = rx.recv() => match m {
-                    Some(m) => self.handle_msg_from_comm(m),
+                    // Alive messages are verified: on the blocking pool, one at a time.
+                    Some(m) => {
+                        let inner = self.clone();
+                        let _ = tokio::task::spawn_blocking(move || inner.handle_msg_from_comm(m)).await;
+                    }
                     None => return,
                 },
                 _ = stop.changed() => return,
@@ -637,7 +641,10 @@ impl Inner {
                 tracing::debug!(target: LOG, "Empty membership, no one to send a heartbeat to");
                 continue;
             }
-            let Some(msg) = self.create_signed_alive_message(true) else {
+            let inner = self.clone();
+            let signed =
+                tokio::task::spawn_blocking(move || inner.create_signed_alive_message(true)).await;
+            let Ok(Some(msg)) = signed else {
                 return;
             };
             self.state.lock().unwrap().self_alive = Some(msg.clone());

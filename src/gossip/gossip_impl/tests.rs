@@ -53,6 +53,7 @@ fn settings(endpoint: &str, external: bool, bootstrap: &[&str]) -> GossipSetting
             request_wait: ms(80),
             response_wait: ms(30),
             msg_expiration_timeout: Duration::from_secs(10),
+            membership_tracker_interval: ms(100),
         },
     }
 }
