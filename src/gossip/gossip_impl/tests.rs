@@ -355,3 +355,43 @@ async fn state_info_of_a_foreign_org_not_in_the_channel_is_dropped() {
     assert_eq!(names(&all, &p2.g.peers_of_channel(b"ch")), ["p1"]);
     stop_all(vec![p1, p2, q1]).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bootstrap_peers_must_be_of_our_org() {
+    let net = InMemNetwork::new();
+    let p1 = start_peer(&net, "Org1MSP", "p1", true, &[]);
+    let p2 = start_peer(&net, "Org1MSP", "p2", true, &[]);
+    let q1 = start_peer(&net, "Org2MSP", "q1", true, &[]);
+    let own =
+        p1.g.inner
+            .handshake_identifier("p2:7051".into(), true, None)()
+        .await;
+    assert_eq!(
+        own.unwrap(),
+        PeerIdentification {
+            id: p2.pki_id.clone(),
+            self_org: true
+        }
+    );
+    let foreign =
+        p1.g.inner
+            .handshake_identifier("q1:7051".into(), true, None)()
+        .await;
+    assert!(
+        matches!(&foreign, Err(IdentifyError::Refused(why)) if why.contains("cannot be a bootstrap peer")),
+        "{foreign:?}"
+    );
+    // An anchor peer of another organization is identified, not refused.
+    let anchor =
+        p1.g.inner
+            .handshake_identifier("q1:7051".into(), false, Some("ch".into()))()
+        .await;
+    assert!(matches!(
+        anchor,
+        Ok(PeerIdentification {
+            self_org: false,
+            ..
+        })
+    ));
+    stop_all(vec![p1, p2, q1]).await;
+}
