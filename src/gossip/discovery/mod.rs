@@ -587,13 +587,24 @@ impl Inner {
     async fn periodical_reconnect_to_dead(self: Arc<Self>) {
         let mut stop = self.stop_rx.clone();
         loop {
+            // Ping every dead peer at once (each ping is bounded by comm's dial timeout).
             let dead = self.state.lock().unwrap().dead_members();
+            let mut pings = JoinSet::new();
             for member in dead {
-                if self.comm.ping(&member).await {
-                    tracing::debug!(target: LOG, "{} is responding, sending membership request", member.preferred_endpoint());
-                    if let Some(req) = self.create_membership_request(true) {
-                        self.comm.send_to_peer(&member, msgutil::noop_sign(req));
-                    }
+                let ping = self.comm.ping(&member);
+                pings.spawn(async move { (ping.await, member) });
+            }
+            while let Some(done) = pings.join_next().await {
+                let Ok((true, member)) = done else {
+                    continue;
+                };
+                tracing::debug!(target: LOG, "{} is responding, sending membership request", member.preferred_endpoint());
+                let inner = self.clone();
+                let req =
+                    tokio::task::spawn_blocking(move || inner.create_membership_request(true))
+                        .await;
+                if let Ok(Some(req)) = req {
+                    self.comm.send_to_peer(&member, msgutil::noop_sign(req));
                 }
             }
             if !sleep_or_stop(&mut stop, self.conf.reconnect_interval).await {
