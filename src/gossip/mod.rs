@@ -18,9 +18,23 @@
 //! - `service`: what `peer node start` composes (Fabric's `gossip/service`).
 
 pub mod api;
+pub mod channel;
 pub mod comm;
 pub mod common;
+pub mod discovery;
 pub mod election;
+pub mod filter;
+// Fabric's package is gossip/gossip; the facade keeps its name.
+#[allow(clippy::module_inception)]
+pub mod gossip;
+pub mod gossip_impl;
 pub mod join;
+pub(crate) mod msgstore;
+pub(crate) mod msgutil;
+pub mod pull;
 pub mod service;
 pub mod state;
+#[cfg(test)]
+pub(crate) mod testutil;
+
+pub use msgutil::MsgError;

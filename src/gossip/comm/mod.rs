@@ -6,6 +6,9 @@
 //! [`Comm`] is the seam the upper layers (membership, channels, the gossip facade) code
 //! against; tests give them an in-memory implementation.
 
+#[cfg(test)]
+pub mod inmem;
+
 use std::time::Duration;
 
 use std::future::Future;
