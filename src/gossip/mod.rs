@@ -19,3 +19,5 @@
 pub mod api;
 pub mod comm;
 pub mod common;
+pub mod identity;
+pub mod protoext;
