@@ -121,3 +121,5 @@ pub use comm_impl::{CommConfig, CommImpl, HANDSHAKE_TIMEOUT, PING_TIMEOUT};
 pub use dial::{CommTls, TlsMaterialError, TlsRootsSource};
 pub use handshake::{cert_hash, HandshakeError};
 pub use service::GossipService;
+#[cfg(test)]
+mod tests;
