@@ -11,6 +11,7 @@
 pub mod admin;
 pub mod chaincode;
 pub mod channels;
+pub mod gossip;
 pub mod lock;
 pub mod metrics;
 pub mod server;
@@ -18,6 +19,7 @@ pub mod server;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -43,6 +45,7 @@ use crate::endorser::metrics::EndorserMetrics;
 use crate::endorser::service::EndorserService;
 use crate::endorser::{auth, Endorser, FilteredEndorser, ProposalProcessor};
 use crate::flogging::Logging;
+use crate::gossip::comm::{Comm, CommImpl};
 use crate::ledger::kvledger::KvLedgerProvider;
 use crate::ledger::LedgerProvider;
 use crate::metadata::BuildInfo;
@@ -103,6 +106,8 @@ pub enum NodeError {
     ChaincodeTls(String),
     #[error("cannot start the chaincode launcher: {0}")]
     Launcher(#[source] std::io::Error),
+    #[error("cannot set up gossip: {0}; check peer.gossip and peer.tls")]
+    Gossip(String),
 }
 
 /// The peer's local MSP and its default signer (Fabric's InitCrypto for the node).
@@ -179,6 +184,7 @@ pub struct PeerNode {
     endorser: Arc<dyn ProposalProcessor>,
     deliver: Arc<DeliverServer>,
     channels: Arc<ChannelServices>,
+    gossip_comm: CommImpl,
     _lock: FileSystemLock,
 }
 
@@ -235,6 +241,7 @@ impl PeerNode {
             deliver_config,
             metrics.clone(),
         ));
+        let gossip_comm = gossip::gossip_comm(&config, &signer, &msp, &peer)?;
         let checker = PolicyChecker::new(peer.clone(), msp.clone());
         let acl = Arc::new(ResourceProvider::new(checker.clone()));
         let chaincode_address = chaincode_listen_address
@@ -314,6 +321,7 @@ impl PeerNode {
             endorser,
             deliver,
             channels,
+            gossip_comm,
             _lock: lock,
         })
     }
@@ -348,6 +356,11 @@ impl PeerNode {
 
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.metrics
+    }
+
+    /// Gossip's connection layer (its `Gossip` service is on the peer's listener).
+    pub fn gossip_comm(&self) -> &CommImpl {
+        &self.gossip_comm
     }
 
     fn log_start_line(config: &CoreConfig, phase: &str) {
@@ -408,10 +421,12 @@ impl PeerNode {
                 self.channels.start_channel(&channel);
             }
         }
+        // with TLS, the handshakes are ours so that a client certificate is requested even
+        // without mutual TLS, as Fabric's listener does (gossip binds to it)
+        let own_tls = self.server_config.rustls_config().map_err(NodeError::Tls)?;
         let router = self
             .server_config
-            .builder()
-            .map_err(NodeError::Tls)?
+            .builder_without_tls()
             .layer(GrpcMetricsLayer::new(&self.metrics))
             .add_service(
                 EndorserService::new(self.endorser.clone())
@@ -423,10 +438,23 @@ impl PeerNode {
                 DeliverService::new(self.deliver.clone()).into_grpc(),
                 stop.clone(),
             ))
+            .add_service(self.gossip_comm.service())
             .add_optional_service(separate_admin.is_none().then(|| admin_service(&self.admin)));
         Self::log_start_line(&self.config, "Started");
-        let incoming = count_connections(self.server_config.incoming(self.listener), &self.metrics);
-        let server = router.serve_with_incoming_shutdown(incoming, stop.clone().into_stopped());
+        let server: Pin<Box<dyn Future<Output = Result<(), tonic::transport::Error>> + Send>> =
+            match own_tls {
+                Some(tls) => Box::pin(router.serve_with_incoming_shutdown(
+                    count_connections(
+                        self.server_config.tls_incoming(self.listener, tls),
+                        &self.metrics,
+                    ),
+                    stop.clone().into_stopped(),
+                )),
+                None => Box::pin(router.serve_with_incoming_shutdown(
+                    count_connections(self.server_config.incoming(self.listener), &self.metrics),
+                    stop.clone().into_stopped(),
+                )),
+            };
         let mut main = tokio::spawn(serve_with_drain("peer", server, stop.clone(), drain));
         tokio::pin!(shutdown);
         let ended_early = tokio::select! {
@@ -435,6 +463,7 @@ impl PeerNode {
         };
         tracing::info!(target: "nodeCmd", "Stopping: no new connections; open streams are told to end; waiting at most {drain:?}");
         stop_handle.stop();
+        self.gossip_comm.stop();
         let result = match ended_early {
             Some(result) => result,
             None => main.await,

@@ -25,6 +25,7 @@ mod deliver;
 mod endorser;
 mod fabric_bench;
 mod generated_docs;
+mod gossip_comm;
 mod ledger_state;
 mod ledger_store;
 mod ledger_vectors;
