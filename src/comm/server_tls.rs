@@ -187,34 +187,102 @@ impl ServerConfig {
 mod tests {
     use super::super::server::ServerTls;
     use super::*;
+    use rustls::pki_types::ServerName;
 
-    fn tls(client_roots: Option<Vec<u8>>) -> ServerConfig {
-        let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    struct Pair {
+        cert: String,
+        key: String,
+    }
+
+    fn pair(name: &str) -> Pair {
+        let c = rcgen::generate_simple_self_signed(vec![name.into()]).unwrap();
+        Pair {
+            cert: c.cert.pem(),
+            key: c.signing_key.serialize_pem(),
+        }
+    }
+
+    fn server(p: &Pair, client_roots: Option<Vec<u8>>) -> ServerConfig {
         ServerConfig {
             tls: Some(ServerTls {
-                cert: cert.cert.pem().into_bytes(),
-                key: cert.signing_key.serialize_pem().into_bytes(),
+                cert: p.cert.clone().into_bytes(),
+                key: p.key.clone().into_bytes(),
                 client_roots,
             }),
             ..ServerConfig::default()
         }
     }
 
-    #[test]
-    fn client_certificates_are_requested_and_required_only_with_roots() {
-        assert!(ServerConfig::plaintext().rustls_config().unwrap().is_none());
-        let open = tls(None).rustls_config().unwrap().unwrap();
-        assert!(open.verifier.offer_client_auth());
-        assert!(!open.verifier.client_auth_mandatory());
-        assert_eq!(open.alpn_protocols, vec![b"h2".to_vec()]);
-        let root = rcgen::generate_simple_self_signed(vec!["ca".into()]).unwrap();
-        let mutual = tls(Some(root.cert.pem().into_bytes()))
-            .rustls_config()
+    /// Connects to `addr` trusting `server`, presenting `client` if given; the client
+    /// certificates the server saw, or None when the handshake failed.
+    async fn connect(
+        incoming: &mut ReceiverStream<Result<TlsStream<TcpStream>, std::io::Error>>,
+        addr: std::net::SocketAddr,
+        server: &Pair,
+        client: Option<&Pair>,
+    ) -> Option<usize> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = RootCertStore::empty();
+        roots.add_parsable_certificates(pem_certs(server.cert.as_bytes()));
+        let builder = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
             .unwrap()
-            .unwrap();
-        assert!(mutual.verifier.client_auth_mandatory());
+            .with_root_certificates(roots);
+        let config = match client {
+            Some(c) => builder
+                .with_client_auth_cert(
+                    pem_certs(c.cert.as_bytes()),
+                    rustls_pemfile::private_key(&mut c.key.as_bytes())
+                        .unwrap()
+                        .unwrap(),
+                )
+                .unwrap(),
+            None => builder.with_no_client_auth(),
+        };
+        let tcp = TcpStream::connect(addr).await.unwrap();
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+        let name = ServerName::try_from("localhost").unwrap();
+        let client_side = tokio::spawn(async move {
+            let mut tls = connector.connect(name, tcp).await.ok()?;
+            // TLS 1.3: the server's verdict on our certificate arrives with its first read
+            use tokio::io::AsyncReadExt;
+            let mut buf = [0u8; 1];
+            let _ = tokio::time::timeout(Duration::from_millis(200), tls.read(&mut buf)).await;
+            Some(tls)
+        });
+        let accepted = tokio::time::timeout(Duration::from_secs(2), incoming.next()).await;
+        let _ = client_side.await;
+        match accepted {
+            Ok(Some(Ok(tls))) => Some(tls.get_ref().1.peer_certificates().map_or(0, |c| c.len())),
+            _ => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn client_certificates_are_requested_and_required_only_with_roots() {
+        assert!(ServerConfig::plaintext().rustls_config().unwrap().is_none());
+        let (s, c) = (pair("localhost"), pair("client"));
+        let open = server(&s, None);
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut incoming = open.tls_incoming(listener, open.rustls_config().unwrap().unwrap());
+        assert_eq!(connect(&mut incoming, addr, &s, None).await, Some(0));
+        // any certificate is taken, and seen
+        assert_eq!(connect(&mut incoming, addr, &s, Some(&c)).await, Some(1));
+
+        let mutual = server(&s, Some(c.cert.clone().into_bytes()));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut incoming = mutual.tls_incoming(listener, mutual.rustls_config().unwrap().unwrap());
+        assert_eq!(connect(&mut incoming, addr, &s, Some(&c)).await, Some(1));
+        assert_eq!(connect(&mut incoming, addr, &s, None).await, None);
+        let stranger = pair("stranger");
+        assert_eq!(
+            connect(&mut incoming, addr, &s, Some(&stranger)).await,
+            None
+        );
         assert!(matches!(
-            tls(Some(Vec::new())).rustls_config(),
+            server(&s, Some(Vec::new())).rustls_config(),
             Err(CommError::NoClientRoots)
         ));
     }
