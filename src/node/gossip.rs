@@ -12,7 +12,7 @@ use crate::config::CoreConfig;
 use crate::gossip::comm::{CommConfig, CommImpl, CommTls};
 use crate::gossip::identity::IdentityMapper;
 use crate::msp::{SigningIdentity, X509Msp};
-use crate::peer::mcs::{ChannelBundles, ChannelTlsRoots, PeerMcs, PeerSecurityAdvisor};
+use crate::node::mcs::{ChannelBundles, ChannelTlsRoots, PeerMcs, PeerSecurityAdvisor};
 use crate::peer::Peer;
 
 fn read(config: &CoreConfig, key: &'static str, path: &str) -> Result<Vec<u8>, NodeError> {

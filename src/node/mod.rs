@@ -13,6 +13,7 @@ pub mod chaincode;
 pub mod channels;
 pub mod gossip;
 pub mod lock;
+pub mod mcs;
 pub mod metrics;
 pub mod server;
 

@@ -3,8 +3,6 @@
 //! a channel here by id; joining creates the ledger from the genesis block, and at start every
 //! ledger on disk comes back with the config of its last config block.
 
-pub mod mcs;
-
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 

@@ -22,7 +22,7 @@ use fabric::gossip::comm::{
 use fabric::gossip::common::PkiId;
 use fabric::gossip::identity::IdentityMapper;
 use fabric::msp::{load_local_msp, SigningIdentity, X509Msp};
-use fabric::peer::mcs::{pki_id_of, ChannelBundles, PeerMcs, PeerSecurityAdvisor};
+use fabric::node::mcs::{pki_id_of, ChannelBundles, PeerMcs, PeerSecurityAdvisor};
 use fabric::protos::gossip::gossip_client::GossipClient;
 use fabric::protos::gossip::gossip_message::{Content, Tag};
 use fabric::protos::gossip::{ConnEstablish, DataMessage, Envelope, GossipMessage, Payload};

@@ -4,6 +4,10 @@
 //! the channel's `/Channel/Application/Readers`; blocks against the orderers'
 //! `BlockValidation` policy.
 //!
+//! It lives with `peer node start` (Fabric's `peer/gossip`) rather than in [`crate::peer`]
+//! because it uses the deliver client's block check, and the deliver service uses
+//! [`crate::peer`].
+//!
 //! The checks verify signatures and walk certificate chains: call them from threads made
 //! for that (comm does, through `spawn_blocking`).
 
@@ -13,7 +17,6 @@ use std::time::SystemTime;
 use prost::Message;
 use sha2::{Digest, Sha256};
 
-use super::Peer;
 use crate::channelconfig::Bundle;
 use crate::gossip::api::{CryptoError, MessageCryptoService, SecurityAdvisor};
 use crate::gossip::comm::TlsRootsSource;
@@ -22,6 +25,7 @@ use crate::msp::{Identity, IdentityDeserializer, SigningIdentity, X509Msp};
 use crate::policy::manager::CHANNEL_APPLICATION_READERS;
 use crate::policy::SignedData;
 use crate::protos::common::Block;
+use crate::peer::Peer;
 use crate::protos::msp::SerializedIdentity;
 
 const TARGET: &str = "peer.gossip.mcs";
