@@ -22,10 +22,10 @@ use crate::gossip::api::{CryptoError, MessageCryptoService, SecurityAdvisor};
 use crate::gossip::comm::TlsRootsSource;
 use crate::gossip::common::{OrgId, PeerIdentity, PkiId};
 use crate::msp::{Identity, IdentityDeserializer, SigningIdentity, X509Msp};
+use crate::peer::Peer;
 use crate::policy::manager::CHANNEL_APPLICATION_READERS;
 use crate::policy::SignedData;
 use crate::protos::common::Block;
-use crate::peer::Peer;
 use crate::protos::msp::SerializedIdentity;
 
 const TARGET: &str = "peer.gossip.mcs";

@@ -515,3 +515,102 @@ fn the_peer_serves_gossip_on_its_listener() {
         comm.stop();
     });
 }
+
+/// Fabric's peer (FABRIC_REFERENCE) bootstraps from ours: it probes us, handshakes over
+/// TLS and sends its membership request, whose alive message we verify; and we handshake
+/// with it.
+#[test]
+#[ignore = "needs FABRIC_REFERENCE (a Fabric v1.4.12 build, /work/shared/tools/build-fabric-reference.sh)"]
+fn fabric_reference_gossip_handshake() {
+    use fabric::gossip::api::MessageCryptoService;
+    use prost::Message;
+    let reference = PathBuf::from(
+        std::env::var_os("FABRIC_REFERENCE").expect("FABRIC_REFERENCE names the Fabric build"),
+    );
+    let dir = material();
+    let net = support::network::Network::new();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let ours = rt.block_on(start(dir.path(), 1, 1, Mode::Tls));
+    let mut at_ours = rt.block_on(async { ours.comm.accept(all()) });
+    let fabric_dir = node_dir(dir.path(), 1, 0);
+    let port = support::orderer::free_port();
+    let address = format!("127.0.0.1:{port}");
+    let tls = fabric_dir.join("tls");
+    let mut cmd = std::process::Command::new(reference.join("bin/peer"));
+    cmd.args(["node", "start"])
+        .env_clear()
+        .env("FABRIC_CFG_PATH", &net.cfg)
+        .env("FABRIC_LOGGING_SPEC", "gossip.comm=debug:info")
+        .env("CORE_PEER_ID", "peer0.org1.example.com")
+        .env("CORE_PEER_LOCALMSPID", "Org1MSP")
+        .env("CORE_PEER_MSPCONFIGPATH", fabric_dir.join("msp"))
+        .env("CORE_PEER_LISTENADDRESS", &address)
+        .env("CORE_PEER_ADDRESS", &address)
+        .env("CORE_PEER_GOSSIP_ENDPOINT", &address)
+        .env("CORE_PEER_GOSSIP_BOOTSTRAP", &ours.endpoint)
+        .env(
+            "CORE_PEER_CHAINCODELISTENADDRESS",
+            format!("127.0.0.1:{}", support::orderer::free_port()),
+        )
+        .env(
+            "CORE_OPERATIONS_LISTENADDRESS",
+            format!("127.0.0.1:{}", support::orderer::free_port()),
+        )
+        .env("CORE_PEER_FILESYSTEMPATH", net.path("fabric-peer"))
+        .env("CORE_PEER_TLS_ENABLED", "true")
+        .env("CORE_PEER_TLS_CERT_FILE", tls.join("server.crt"))
+        .env("CORE_PEER_TLS_KEY_FILE", tls.join("server.key"))
+        .env("CORE_PEER_TLS_ROOTCERT_FILE", tls.join("ca.crt"));
+    let guard = net.spawn("fabric-peer", &mut cmd);
+    rt.block_on(async {
+        let fabric_identity = peer_material(dir.path(), 1, 0).signer.serialize();
+        let fabric_pki = pki_id_of(&fabric_identity);
+        // its membership request reaches us over the connection it opened
+        let got = tokio::time::timeout(Duration::from_secs(90), async {
+            loop {
+                let m = at_ours.recv().await.expect("subscription open");
+                if matches!(m.message().message.content, Some(Content::MemReq(_))) {
+                    return m;
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|_| {
+            panic!(
+                "no membership request from Fabric's peer; its log:\n{}",
+                guard.log_text()
+            )
+        });
+        let info = got.connection_info();
+        assert_eq!(info.id, fabric_pki);
+        assert_eq!(info.tls_cert_hash, der_hash(&read(tls.join("server.crt"))));
+        let Some(Content::MemReq(req)) = &got.message().message.content else {
+            unreachable!()
+        };
+        let alive =
+            SignedGossipMessage::from_envelope(req.self_information.clone().unwrap()).unwrap();
+        let mcs = PeerMcs::new(
+            ours.material.signer.clone(),
+            ours.material.msp.clone(),
+            Arc::new(NoChannels),
+        );
+        alive
+            .verify(&info.identity, |id, sig, msg| mcs.verify(id, sig, msg))
+            .expect("Fabric's alive message verifies");
+        assert!(matches!(alive.message.content, Some(Content::AliveMsg(_))));
+        let sid =
+            fabric::protos::msp::SerializedIdentity::decode(info.identity.as_slice()).unwrap();
+        assert_eq!(sid.mspid, "Org1MSP");
+
+        // and Fabric's peer accepts our handshake
+        let peer = RemotePeer {
+            endpoint: address.clone(),
+            pki_id: PkiId::default(),
+        };
+        let identity = ours.comm.handshake(&peer).await.unwrap();
+        assert_eq!(pki_id_of(&identity), fabric_pki);
+    });
+    let log = guard.log_text();
+    assert!(log.contains("Authenticated"), "Fabric's log:\n{log}");
+    drop(guard);
+}
