@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use super::NodeError;
+use crate::comm::client::ClientKeepalive;
 use crate::comm::read_pem;
 use crate::config::CoreConfig;
 use crate::gossip::comm::{CommConfig, CommImpl, CommTls};
@@ -65,6 +66,15 @@ pub fn gossip_comm(
     let identity = signer.serialize();
     let mapper = IdentityMapper::new(mcs, sa.clone(), identity.clone(), Box::new(|_, _| {}))
         .map_err(|e| NodeError::Gossip(format!("the peer's own identity: {e}")))?;
-    let comm_config = CommConfig::from_gossip(&config.peer.gossip, comm_tls(config, peer)?);
+    let k = &config.peer.keepalive.client;
+    let keepalive = ClientKeepalive {
+        interval: k.interval,
+        timeout: k.timeout,
+    };
+    let comm_config = CommConfig::from_gossip(
+        &config.peer.gossip,
+        Some(keepalive),
+        comm_tls(config, peer)?,
+    );
     Ok(CommImpl::new(comm_config, identity, Arc::new(mapper), sa))
 }

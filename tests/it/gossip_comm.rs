@@ -165,6 +165,7 @@ async fn start(base: &Path, org: u8, i: u8, mode: Mode) -> Node {
         recv_buff_size: 20,
         send_buff_size: 200,
         tls,
+        keepalive: None,
     };
     let comm = CommImpl::new(config, identity, Arc::new(mapper), sa);
     let server = ServerConfig {
@@ -503,6 +504,7 @@ fn the_peer_serves_gossip_on_its_listener() {
             recv_buff_size: 20,
             send_buff_size: 20,
             tls: None,
+            keepalive: None,
         };
         let comm = CommImpl::new(config, identity.clone(), Arc::new(mapper), sa);
         let peer = RemotePeer {

@@ -18,6 +18,7 @@ use super::{
     BoxFuture, Comm, CommError, ConnectionInfo, MessageAcceptor, ReceivedMessage, RemotePeer,
     SignedGossipMessage,
 };
+use crate::comm::client::ClientKeepalive;
 use crate::comm::MAX_MESSAGE_SIZE;
 use crate::config::GossipConfig;
 use crate::gossip::api::SecurityAdvisor;
@@ -45,12 +46,19 @@ pub struct CommConfig {
     pub recv_buff_size: usize,
     pub send_buff_size: usize,
     pub tls: Option<CommTls>,
+    /// HTTP/2 keepalive of dialed connections (`peer.keepalive.client.*`).
+    pub keepalive: Option<ClientKeepalive>,
 }
 
 impl CommConfig {
     /// The settings of `peer.gossip` (dialTimeout, connTimeout, recvBuffSize, sendBuffSize).
-    pub fn from_gossip(g: &GossipConfig, tls: Option<CommTls>) -> Self {
+    pub fn from_gossip(
+        g: &GossipConfig,
+        keepalive: Option<ClientKeepalive>,
+        tls: Option<CommTls>,
+    ) -> Self {
         CommConfig {
+            keepalive,
             dial_timeout: g.dial_timeout,
             conn_timeout: g.conn_timeout,
             recv_buff_size: usize::try_from(g.recv_buff_size).unwrap_or(0).max(1),
@@ -206,7 +214,7 @@ impl Shared {
             endpoint: endpoint.to_string(),
             reason,
         };
-        let mut dialed = dial(self.config.tls.as_ref(), endpoint, self.config.dial_timeout).await?;
+        let mut dialed = dial(&self.config, endpoint).await?;
         ping(&mut dialed.client, endpoint).await?;
         let ours = connection_msg(self, true)
             .await
@@ -343,14 +351,12 @@ impl ReceivedMessage for ReceivedMessageImpl {
         &self.msg
     }
 
-    /// Sends `msg` back unsigned (Fabric's `Respond` NoopSigns), waiting for room in the
-    /// connection's buffer.
+    /// Sends `msg` back unsigned (Fabric's `Respond` NoopSigns); see [`Conn::respond`].
     fn respond(&self, msg: GossipMessage) {
         let env = SignedGossipMessage::noop_sign(msg)
             .envelope
             .unwrap_or_default();
-        let conn = self.conn.clone();
-        tokio::spawn(async move { conn.send(env, Blocking::Yes).await });
+        self.conn.respond(env);
     }
 
     fn connection_info(&self) -> &ConnectionInfo {
@@ -519,12 +525,7 @@ impl Comm for CommImpl {
             if shared.is_stopping() {
                 return Err(CommError::Stopped);
             }
-            let mut dialed = dial(
-                shared.config.tls.as_ref(),
-                &endpoint,
-                shared.config.dial_timeout,
-            )
-            .await?;
+            let mut dialed = dial(&shared.config, &endpoint).await?;
             ping(&mut dialed.client, &endpoint).await
         })
     }

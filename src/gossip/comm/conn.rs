@@ -9,7 +9,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, watch, Semaphore};
 use tonic::{Status, Streaming};
 
 use super::comm_impl::Shared;
@@ -48,6 +48,8 @@ pub(crate) struct Conn {
     out: mpsc::Sender<Envelope>,
     stop: watch::Sender<bool>,
     closed: AtomicBool,
+    /// Responses waiting for room in a full send buffer, at most one buffer's worth.
+    waiting_responses: Arc<Semaphore>,
 }
 
 impl fmt::Debug for Conn {
@@ -80,6 +82,7 @@ impl Conn {
             out,
             stop: watch::channel(false).0,
             closed: AtomicBool::new(false),
+            waiting_responses: Arc::new(Semaphore::new(send_buff.max(1))),
         });
         Pending {
             conn,
@@ -128,6 +131,30 @@ impl Conn {
                 tracing::debug!(target: "gossip.comm", "Buffer to {} overflowed, dropping message", self.info.endpoint);
             }
             Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
+    }
+}
+
+impl Conn {
+    /// Queues a response (Fabric's blocking `Respond`) from code that cannot wait: with
+    /// the buffer full it waits in a task, as long as fewer than a buffer's worth of
+    /// responses already do; beyond that the response is dropped.
+    pub(crate) fn respond(self: &Arc<Self>, env: Envelope) {
+        let env = match self.out.try_send(env) {
+            Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => return,
+            Err(mpsc::error::TrySendError::Full(env)) => env,
+        };
+        match self.waiting_responses.clone().try_acquire_owned() {
+            Ok(permit) => {
+                let conn = self.clone();
+                tokio::spawn(async move {
+                    conn.send(env, Blocking::Yes).await;
+                    drop(permit);
+                });
+            }
+            Err(_) => {
+                tracing::debug!(target: "gossip.comm", "Buffer to {} overflowed, dropping a response", self.info.endpoint);
+            }
         }
     }
 }

@@ -15,7 +15,7 @@ use tokio::net::TcpStream;
 use tonic::transport::{Channel, Endpoint, Uri};
 
 use super::handshake::cert_hash;
-use super::CommError;
+use super::{CommConfig, CommError};
 use crate::comm::client::TCP_KEEPALIVE;
 use crate::comm::{host_of, ClientTls, MAX_MESSAGE_SIZE};
 use crate::protos::gossip::gossip_client::GossipClient;
@@ -190,12 +190,9 @@ fn describe(e: &dyn std::error::Error) -> String {
     s
 }
 
-/// Connects to `endpoint` within `dial_timeout`.
-pub(crate) async fn dial(
-    tls: Option<&CommTls>,
-    endpoint: &str,
-    dial_timeout: std::time::Duration,
-) -> Result<Dialed, CommError> {
+/// Connects to `endpoint` within the dial timeout.
+pub(crate) async fn dial(config: &CommConfig, endpoint: &str) -> Result<Dialed, CommError> {
+    let (tls, dial_timeout) = (config.tls.as_ref(), config.dial_timeout);
     let connect_err = |reason: String| CommError::Connect {
         endpoint: endpoint.to_string(),
         reason,
@@ -208,6 +205,13 @@ pub(crate) async fn dial(
         .connect_timeout(dial_timeout)
         .tcp_nodelay(true)
         .tcp_keepalive(Some(TCP_KEEPALIVE));
+    let ep = match config.keepalive {
+        Some(k) => ep
+            .http2_keep_alive_interval(k.interval)
+            .keep_alive_timeout(k.timeout)
+            .keep_alive_while_idle(true),
+        None => ep,
+    };
     let (channel, seen) = match tls {
         None => {
             let channel = tokio::time::timeout(dial_timeout, ep.connect())

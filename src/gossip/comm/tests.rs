@@ -30,6 +30,7 @@ fn config() -> CommConfig {
         recv_buff_size: 20,
         send_buff_size: 20,
         tls: None,
+        keepalive: None,
     }
 }
 
