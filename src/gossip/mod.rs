@@ -9,8 +9,8 @@
 //!   identity validation through the channel MSPs) and the channel join message.
 //! - [`comm`]: the `Gossip` gRPC service and the connections between peers (handshake,
 //!   send, probe, accept).
-//! - `protoext`: signed gossip messages, their kinds and validation rules.
-//! - `identity`: the identity mapper (PKI-ID → certificate, expiry).
+//! - [`protoext`]: signed gossip messages, their kinds and validation rules.
+//! - [`identity`]: the identity mapper (PKI-ID → certificate, expiry).
 //! - `discovery`: membership (alive messages, dead and alive peers, bootstrap).
 //! - `channel`: per-channel state info, channel membership, anchor peers, block pull.
 //! - `election`, `state`: leader election and the block payload buffer / state transfer.

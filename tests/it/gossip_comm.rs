@@ -613,6 +613,13 @@ fn fabric_reference_gossip_handshake() {
         assert_eq!(pki_id_of(&identity), fabric_pki);
     });
     let log = guard.log_text();
+    if std::env::var_os("GOSSIP_SHOW_FABRIC_LOG").is_some() {
+        eprintln!("{log}");
+    }
     assert!(log.contains("Authenticated"), "Fabric's log:\n{log}");
+    assert!(
+        !log.contains("Authentication failed"),
+        "Fabric's log:\n{log}"
+    );
     drop(guard);
 }
