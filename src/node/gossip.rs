@@ -10,6 +10,7 @@ use super::NodeError;
 use crate::comm::client::ClientKeepalive;
 use crate::comm::read_pem;
 use crate::config::CoreConfig;
+use crate::gossip::api::{MessageCryptoService, SecurityAdvisor};
 use crate::gossip::comm::{CommConfig, CommImpl, CommTls};
 use crate::gossip::identity::IdentityMapper;
 use crate::msp::{SigningIdentity, X509Msp};
@@ -49,13 +50,22 @@ pub fn comm_tls(config: &CoreConfig, peer: &Arc<Peer>) -> Result<Option<CommTls>
     Ok(Some(tls))
 }
 
+/// Gossip's connection layer and the crypto the layers above it share.
+#[derive(Clone)]
+pub struct GossipComm {
+    /// Connections, the `Gossip` service, the identity mapper (`comm.id_mapper()`).
+    pub comm: CommImpl,
+    pub mcs: Arc<dyn MessageCryptoService>,
+    pub sa: Arc<dyn SecurityAdvisor>,
+}
+
 /// The peer's gossip comm (inside tokio: the identity mapper's purge task starts here).
 pub fn gossip_comm(
     config: &CoreConfig,
     signer: &Arc<dyn SigningIdentity>,
     local_msp: &X509Msp,
     peer: &Arc<Peer>,
-) -> Result<CommImpl, NodeError> {
+) -> Result<GossipComm, NodeError> {
     let channels: Arc<dyn ChannelBundles> = peer.clone();
     let mcs = Arc::new(PeerMcs::new(
         signer.clone(),
@@ -64,8 +74,13 @@ pub fn gossip_comm(
     ));
     let sa = Arc::new(PeerSecurityAdvisor::new(local_msp.clone(), channels));
     let identity = signer.serialize();
-    let mapper = IdentityMapper::new(mcs, sa.clone(), identity.clone(), Box::new(|_, _| {}))
-        .map_err(|e| NodeError::Gossip(format!("the peer's own identity: {e}")))?;
+    let mapper = IdentityMapper::new(
+        mcs.clone(),
+        sa.clone(),
+        identity.clone(),
+        Box::new(|_, _| {}),
+    )
+    .map_err(|e| NodeError::Gossip(format!("the peer's own identity: {e}")))?;
     let k = &config.peer.keepalive.client;
     let keepalive = ClientKeepalive {
         interval: k.interval,
@@ -76,5 +91,9 @@ pub fn gossip_comm(
         Some(keepalive),
         comm_tls(config, peer)?,
     );
-    Ok(CommImpl::new(comm_config, identity, Arc::new(mapper), sa))
+    Ok(GossipComm {
+        comm: CommImpl::new(comm_config, identity, Arc::new(mapper), sa.clone()),
+        mcs,
+        sa,
+    })
 }

@@ -46,7 +46,7 @@ use crate::endorser::metrics::EndorserMetrics;
 use crate::endorser::service::EndorserService;
 use crate::endorser::{auth, Endorser, FilteredEndorser, ProposalProcessor};
 use crate::flogging::Logging;
-use crate::gossip::comm::{Comm, CommImpl};
+use crate::gossip::comm::Comm;
 use crate::ledger::kvledger::KvLedgerProvider;
 use crate::ledger::LedgerProvider;
 use crate::metadata::BuildInfo;
@@ -185,7 +185,7 @@ pub struct PeerNode {
     endorser: Arc<dyn ProposalProcessor>,
     deliver: Arc<DeliverServer>,
     channels: Arc<ChannelServices>,
-    gossip_comm: CommImpl,
+    gossip_comm: gossip::GossipComm,
     _lock: FileSystemLock,
 }
 
@@ -359,8 +359,9 @@ impl PeerNode {
         &self.metrics
     }
 
-    /// Gossip's connection layer (its `Gossip` service is on the peer's listener).
-    pub fn gossip_comm(&self) -> &CommImpl {
+    /// Gossip's connection layer (its `Gossip` service is on the peer's listener) and the
+    /// message crypto service and security advisor over the peer's MSPs.
+    pub fn gossip_comm(&self) -> &gossip::GossipComm {
         &self.gossip_comm
     }
 
@@ -439,7 +440,7 @@ impl PeerNode {
                 DeliverService::new(self.deliver.clone()).into_grpc(),
                 stop.clone(),
             ))
-            .add_service(self.gossip_comm.service())
+            .add_service(self.gossip_comm.comm.service())
             .add_optional_service(separate_admin.is_none().then(|| admin_service(&self.admin)));
         Self::log_start_line(&self.config, "Started");
         let server: Pin<Box<dyn Future<Output = Result<(), tonic::transport::Error>> + Send>> =
@@ -464,7 +465,7 @@ impl PeerNode {
         };
         tracing::info!(target: "nodeCmd", "Stopping: no new connections; open streams are told to end; waiting at most {drain:?}");
         stop_handle.stop();
-        self.gossip_comm.stop();
+        self.gossip_comm.comm.stop();
         let result = match ended_early {
             Some(result) => result,
             None => main.await,
