@@ -16,6 +16,7 @@
 
 pub mod client;
 pub mod server;
+pub mod server_tls;
 pub mod shutdown;
 
 use std::path::PathBuf;
@@ -53,6 +54,8 @@ pub enum CommError {
     Address(String),
     #[error("the gRPC server failed: {0}")]
     Serve(#[source] tonic::transport::Error),
+    #[error("bad TLS settings: {0}")]
+    Rustls(String),
 }
 
 /// Reads a PEM file, naming it in the error.

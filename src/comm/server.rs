@@ -116,16 +116,22 @@ impl ServerConfig {
     /// keepalive, the stream bound. Services still set their own message size limits
     /// ([`ServerConfig::max_message_size`]).
     pub fn builder(&self) -> Result<Server, CommError> {
-        let mut builder = Server::builder()
-            .tcp_nodelay(true)
-            .tcp_keepalive(Some(self.tcp_keepalive))
-            .http2_keepalive_interval(Some(self.keepalive.interval()))
-            .http2_keepalive_timeout(Some(self.keepalive.timeout()))
-            .max_concurrent_streams(Some(self.max_concurrent_streams));
+        let mut builder = self.builder_without_tls();
         if let Some(tls) = self.tls_config()? {
             builder = builder.tls_config(tls).map_err(CommError::Tls)?;
         }
         Ok(builder)
+    }
+
+    /// As [`ServerConfig::builder`], for connections whose TLS is done before tonic sees
+    /// them ([`ServerConfig::tls_incoming`]).
+    pub fn builder_without_tls(&self) -> Server {
+        Server::builder()
+            .tcp_nodelay(true)
+            .tcp_keepalive(Some(self.tcp_keepalive))
+            .http2_keepalive_interval(Some(self.keepalive.interval()))
+            .http2_keepalive_timeout(Some(self.keepalive.timeout()))
+            .max_concurrent_streams(Some(self.max_concurrent_streams))
     }
 
     /// The accepted connections of `listener`, each socket with TCP_NODELAY and TCP

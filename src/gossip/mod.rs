@@ -10,8 +10,8 @@
 //! - [`join`]: the join channel message built from a channel's config (orgs, anchor peers).
 //! - [`comm`]: the `Gossip` gRPC service and the connections between peers (handshake,
 //!   send, probe, accept).
-//! - `protoext`: signed gossip messages, their kinds and validation rules.
-//! - `identity`: the identity mapper (PKI-ID → certificate, expiry).
+//! - [`protoext`]: signed gossip messages, their kinds and validation rules.
+//! - [`identity`]: the identity mapper (PKI-ID → certificate, expiry).
 //! - `discovery`: membership (alive messages, dead and alive peers, bootstrap).
 //! - `channel`: per-channel state info, channel membership, anchor peers, block pull.
 //! - `election`, `state`: leader election and the block payload buffer / state transfer.
@@ -28,9 +28,11 @@ pub mod filter;
 #[allow(clippy::module_inception)]
 pub mod gossip;
 pub mod gossip_impl;
+pub mod identity;
 pub mod join;
 pub(crate) mod msgstore;
 pub(crate) mod msgutil;
+pub mod protoext;
 pub mod pull;
 pub mod service;
 pub mod state;

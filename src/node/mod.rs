@@ -11,13 +11,16 @@
 pub mod admin;
 pub mod chaincode;
 pub mod channels;
+pub mod gossip;
 pub mod lock;
+pub mod mcs;
 pub mod metrics;
 pub mod server;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,6 +47,7 @@ use crate::endorser::metrics::EndorserMetrics;
 use crate::endorser::service::EndorserService;
 use crate::endorser::{auth, Endorser, FilteredEndorser, ProposalProcessor};
 use crate::flogging::Logging;
+use crate::gossip::comm::Comm;
 use crate::ledger::kvledger::KvLedgerProvider;
 use crate::ledger::LedgerProvider;
 use crate::metadata::BuildInfo;
@@ -106,6 +110,8 @@ pub enum NodeError {
     Launcher(#[source] std::io::Error),
     #[error("failed to initialize the discovery service's local access policy: {0}")]
     Discovery(String),
+    #[error("cannot set up gossip: {0}; check peer.gossip and peer.tls")]
+    Gossip(String),
 }
 
 /// The peer's local MSP and its default signer (Fabric's InitCrypto for the node).
@@ -183,6 +189,7 @@ pub struct PeerNode {
     deliver: Arc<DeliverServer>,
     channels: Arc<ChannelServices>,
     discovery: Option<Arc<DiscoveryService>>,
+    gossip_comm: gossip::GossipComm,
     _lock: FileSystemLock,
 }
 
@@ -240,6 +247,7 @@ impl PeerNode {
             metrics.clone(),
         ));
         let local_msp = Arc::new(msp.clone());
+        let gossip_comm = gossip::gossip_comm(&config, &signer, &msp, &peer)?;
         let checker = PolicyChecker::new(peer.clone(), msp.clone());
         let acl = Arc::new(ResourceProvider::new(checker.clone()));
         let chaincode_address = chaincode_listen_address
@@ -333,6 +341,7 @@ impl PeerNode {
             deliver,
             channels,
             discovery,
+            gossip_comm,
             _lock: lock,
         })
     }
@@ -367,6 +376,12 @@ impl PeerNode {
 
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.metrics
+    }
+
+    /// Gossip's connection layer (its `Gossip` service is on the peer's listener) and the
+    /// message crypto service and security advisor over the peer's MSPs.
+    pub fn gossip_comm(&self) -> &gossip::GossipComm {
+        &self.gossip_comm
     }
 
     fn log_start_line(config: &CoreConfig, phase: &str) {
@@ -427,10 +442,12 @@ impl PeerNode {
                 self.channels.start_channel(&channel);
             }
         }
+        // with TLS, the handshakes are ours so that a client certificate is requested even
+        // without mutual TLS, as Fabric's listener does (gossip binds to it)
+        let own_tls = self.server_config.rustls_config().map_err(NodeError::Tls)?;
         let router = self
             .server_config
-            .builder()
-            .map_err(NodeError::Tls)?
+            .builder_without_tls()
             .layer(GrpcMetricsLayer::new(&self.metrics))
             .add_service(
                 EndorserService::new(self.endorser.clone())
@@ -442,6 +459,7 @@ impl PeerNode {
                 DeliverService::new(self.deliver.clone()).into_grpc(),
                 stop.clone(),
             ))
+            .add_service(self.gossip_comm.comm.service())
             .add_optional_service(separate_admin.is_none().then(|| admin_service(&self.admin)))
             .add_optional_service(self.discovery.as_ref().map(|d| {
                 DiscoveryGrpc::new(d.clone())
@@ -450,8 +468,20 @@ impl PeerNode {
                     .max_encoding_message_size(MAX_MESSAGE_SIZE)
             }));
         Self::log_start_line(&self.config, "Started");
-        let incoming = count_connections(self.server_config.incoming(self.listener), &self.metrics);
-        let server = router.serve_with_incoming_shutdown(incoming, stop.clone().into_stopped());
+        let server: Pin<Box<dyn Future<Output = Result<(), tonic::transport::Error>> + Send>> =
+            match own_tls {
+                Some(tls) => Box::pin(router.serve_with_incoming_shutdown(
+                    count_connections(
+                        self.server_config.tls_incoming(self.listener, tls),
+                        &self.metrics,
+                    ),
+                    stop.clone().into_stopped(),
+                )),
+                None => Box::pin(router.serve_with_incoming_shutdown(
+                    count_connections(self.server_config.incoming(self.listener), &self.metrics),
+                    stop.clone().into_stopped(),
+                )),
+            };
         let mut main = tokio::spawn(serve_with_drain("peer", server, stop.clone(), drain));
         tokio::pin!(shutdown);
         let ended_early = tokio::select! {
@@ -460,6 +490,7 @@ impl PeerNode {
         };
         tracing::info!(target: "nodeCmd", "Stopping: no new connections; open streams are told to end; waiting at most {drain:?}");
         stop_handle.stop();
+        self.gossip_comm.comm.stop();
         let result = match ended_early {
             Some(result) => result,
             None => main.await,

@@ -26,6 +26,7 @@ mod discovery;
 mod endorser;
 mod fabric_bench;
 mod generated_docs;
+mod gossip_comm;
 mod ledger_state;
 mod ledger_store;
 mod ledger_vectors;

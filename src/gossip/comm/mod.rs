@@ -113,3 +113,16 @@ pub trait Comm: Send + Sync {
     /// Closes every connection and stops accepting.
     fn stop(&self);
 }
+
+mod comm_impl;
+mod conn;
+mod dial;
+mod handshake;
+mod service;
+
+pub use comm_impl::{CommConfig, CommImpl, HANDSHAKE_TIMEOUT, PING_TIMEOUT};
+pub use dial::{CommTls, TlsMaterialError, TlsRootsSource};
+pub use handshake::{cert_hash, HandshakeError};
+pub use service::GossipService;
+#[cfg(test)]
+mod tests;
