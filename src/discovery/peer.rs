@@ -3,14 +3,10 @@
 //! channels' `/Channel/Application/Writers` policies, the config of each channel's bundle,
 //! chaincode definitions from lscc, and membership from a [`MembershipSource`].
 //!
-//! Until gossip backs it, [`SelfMembership`] is the membership: this peer alone, with its
-//! external endpoint, its identity, and per channel its ledger height and the chaincodes that
-//! are instantiated there and installed here — the alive and state info messages a gossip
-//! peer would send about itself, signed by the peer.
+//! `peer node start` backs the membership with gossip (`node::gossip_adapters`), which
+//! publishes per channel the ledger height and [`installed_chaincodes`].
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use prost::Message;
 
@@ -18,15 +14,12 @@ use super::config::config_result;
 use super::support::{ChaincodeMetadata, MembershipSource, Support, SupportError};
 use crate::crypto::sha256;
 use crate::gossip::common::{NetworkMember, PeerIdentityInfo, PkiId};
-use crate::msp::{IdentityDeserializer, SigningIdentity};
+use crate::msp::IdentityDeserializer;
 use crate::peer::Peer;
 use crate::policy::{Policy, SignedData};
 use crate::protos::common::MspPrincipal;
 use crate::protos::discovery::ConfigResult;
-use crate::protos::gossip::gossip_message::{Content, Tag};
-use crate::protos::gossip::{
-    AliveMessage, Chaincode, Envelope, GossipMessage, Member, PeerTime, Properties, StateInfo,
-};
+use crate::protos::gossip::Chaincode;
 use crate::protos::msp::SerializedIdentity;
 use crate::scc::lscc::chaincode_data::{collection_key, LSCC_NAMESPACE};
 use crate::scc::lscc::{ChaincodeData, ChaincodeStore};
@@ -40,22 +33,6 @@ pub fn pki_id_of(serialized_identity: &[u8]) -> PkiId {
     let mut raw = sid.mspid.into_bytes();
     raw.extend_from_slice(&sid.id_bytes);
     PkiId(sha256(&raw).to_vec())
-}
-
-/// Signs a gossip message as Fabric's `SignedGossipMessage.Sign` does.
-fn signed_envelope(signer: &dyn SigningIdentity, msg: &GossipMessage) -> Option<Envelope> {
-    let payload = msg.encode_to_vec();
-    match signer.sign(&payload) {
-        Ok(signature) => Some(Envelope {
-            payload,
-            signature,
-            secret_envelope: None,
-        }),
-        Err(e) => {
-            tracing::error!(target: "discovery", "cannot sign this peer's membership message: {e}");
-            None
-        }
-    }
 }
 
 /// The chaincodes instantiated on `channel` whose package is installed in `store`: what a
@@ -88,140 +65,6 @@ pub fn installed_chaincodes(peer: &Peer, store: &ChaincodeStore, channel: &str) 
         tracing::warn!(target: "discovery", "cannot list the chaincodes of channel {channel}: {e}");
     }
     out
-}
-
-/// This peer as the only member (see the module doc).
-pub struct SelfMembership {
-    peer: Arc<Peer>,
-    signer: Arc<dyn SigningIdentity>,
-    store: ChaincodeStore,
-    endpoint: String,
-    identity: Vec<u8>,
-    msp_id: String,
-    pki_id: PkiId,
-    inc_num: u64,
-    seq_num: AtomicU64,
-}
-
-impl SelfMembership {
-    /// `endpoint` is `peer.gossip.externalEndpoint` (empty: this peer is not announced, as
-    /// in Fabric).
-    pub fn new(
-        peer: Arc<Peer>,
-        signer: Arc<dyn SigningIdentity>,
-        store: ChaincodeStore,
-        endpoint: String,
-    ) -> Self {
-        let identity = signer.serialize();
-        let msp_id = signer.msp_identifier().to_string();
-        let inc_num = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64);
-        SelfMembership {
-            pki_id: pki_id_of(&identity),
-            peer,
-            signer,
-            store,
-            endpoint,
-            identity,
-            msp_id,
-            inc_num,
-            seq_num: AtomicU64::new(0),
-        }
-    }
-
-    pub fn pki_id(&self) -> &PkiId {
-        &self.pki_id
-    }
-
-    fn timestamp(&self) -> PeerTime {
-        PeerTime {
-            inc_num: self.inc_num,
-            seq_num: self.seq_num.fetch_add(1, Ordering::Relaxed) + 1,
-        }
-    }
-
-    /// The chaincodes instantiated on the channel whose package is installed here.
-    fn chaincodes(&self, channel: &str) -> Vec<Chaincode> {
-        installed_chaincodes(&self.peer, &self.store, channel)
-    }
-
-    fn state_info(&self, channel: &str) -> Option<NetworkMember> {
-        let ch = self.peer.channel(channel)?;
-        let height = ch
-            .ledger()
-            .get_blockchain_info()
-            .map(|i| i.height)
-            .unwrap_or_default();
-        let properties = Properties {
-            ledger_height: height,
-            left_channel: false,
-            chaincodes: self.chaincodes(channel),
-        };
-        let mut mac = self.pki_id.0.clone();
-        mac.extend_from_slice(channel.as_bytes());
-        let msg = GossipMessage {
-            nonce: 0,
-            channel: Vec::new(),
-            tag: Tag::ChanOrOrg as i32,
-            content: Some(Content::StateInfo(StateInfo {
-                timestamp: Some(self.timestamp()),
-                pki_id: self.pki_id.0.clone(),
-                channel_mac: sha256(&mac).to_vec(),
-                properties: Some(properties.clone()),
-            })),
-        };
-        Some(NetworkMember {
-            pki_id: self.pki_id.clone(),
-            properties: Some(properties),
-            envelope: signed_envelope(self.signer.as_ref(), &msg),
-            ..Default::default()
-        })
-    }
-}
-
-impl MembershipSource for SelfMembership {
-    fn channel_exists(&self, channel: &str) -> bool {
-        self.peer.channel(channel).is_some()
-    }
-
-    fn peers_of_channel(&self, channel: &str) -> Vec<NetworkMember> {
-        self.state_info(channel).into_iter().collect()
-    }
-
-    fn peers(&self) -> Vec<NetworkMember> {
-        if self.endpoint.is_empty() {
-            return Vec::new();
-        }
-        let msg = GossipMessage {
-            nonce: 0,
-            channel: Vec::new(),
-            tag: Tag::Empty as i32,
-            content: Some(Content::AliveMsg(AliveMessage {
-                membership: Some(Member {
-                    endpoint: self.endpoint.clone(),
-                    metadata: Vec::new(),
-                    pki_id: self.pki_id.0.clone(),
-                }),
-                timestamp: Some(self.timestamp()),
-                identity: Vec::new(),
-            })),
-        };
-        vec![NetworkMember {
-            endpoint: self.endpoint.clone(),
-            pki_id: self.pki_id.clone(),
-            envelope: signed_envelope(self.signer.as_ref(), &msg),
-            ..Default::default()
-        }]
-    }
-
-    fn identity_info(&self) -> Vec<PeerIdentityInfo> {
-        vec![PeerIdentityInfo {
-            pki_id: self.pki_id.clone(),
-            identity: self.identity.clone(),
-            organization: self.msp_id.clone().into_bytes(),
-        }]
-    }
 }
 
 /// The node's [`Support`].
@@ -366,7 +209,7 @@ impl Support for PeerSupport {
 }
 
 /// Fabric's `registerDiscoveryService`: the service of `peer node start` over `membership`
-/// (today [`SelfMembership`]; gossip's view once it runs), with the local access policy of
+/// (gossip's view, this peer included), with the local access policy of
 /// `peer.discovery.orgMembersAllowedAccess` over the local MSP.
 pub fn node_service(
     config: &crate::config::DiscoveryConfig,
