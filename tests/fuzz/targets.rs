@@ -302,6 +302,41 @@ proptest! {
     }
 }
 
+fn admin_seed() -> Vec<u8> {
+    use fabric::protos::peer::{admin_operation, AdminOperation, LogLevelRequest};
+    let op = AdminOperation {
+        content: Some(admin_operation::Content::LogReq(LogLevelRequest {
+            log_module: "gossip".into(),
+            log_level: "debug".into(),
+        })),
+    };
+    let signer = fixture().signer.as_ref();
+    protoutil::create_signed_envelope(
+        HeaderType::PeerAdminOperation,
+        "",
+        Some(signer),
+        &op,
+        0,
+        0,
+        vec![],
+    )
+    .expect("admin envelope")
+    .encode_to_vec()
+}
+
+proptest! {
+    #![proptest_config(config(2000))]
+
+    #[test]
+    fn fuzz_admin_request(bytes in mutated(admin_seed())) {
+        bounded("admin request", || {
+            if let Ok(envelope) = Envelope::decode(bytes.as_slice()) {
+                let _ = fabric::node::admin::validate_structure(&envelope, "fuzz", std::time::SystemTime::now());
+            }
+        });
+    }
+}
+
 fn gossip_seed() -> Vec<u8> {
     let f = fixture();
     let message = GossipMessage {
@@ -489,6 +524,9 @@ fn seeds_pass_the_checks_they_are_mutated_against() {
     f.msp
         .validate(&f.msp.deserialize_identity_bytes(&f_pem()).unwrap())
         .expect("the seed identity is valid");
+    let admin = Envelope::decode(admin_seed().as_slice()).unwrap();
+    fabric::node::admin::validate_structure(&admin, "seed", std::time::SystemTime::now())
+        .expect("the seed admin request is well formed");
     f.bundle
         .validator()
         .propose_config_update(&anchors_update())
