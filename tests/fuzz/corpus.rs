@@ -52,16 +52,16 @@ pub enum Mutation {
 fn mutation() -> impl Strategy<Value = Mutation> {
     let pos = any::<usize>();
     prop_oneof![
-        4 => (pos.clone(), 1u8..=255).prop_map(|(p, x)| Mutation::Flip(p, x)),
-        1 => pos.clone().prop_map(Mutation::Truncate),
-        2 => (pos.clone(), prop::collection::vec(any::<u8>(), 1..16))
+        4 => (pos, 1u8..=255).prop_map(|(p, x)| Mutation::Flip(p, x)),
+        1 => pos.prop_map(Mutation::Truncate),
+        2 => (pos, prop::collection::vec(any::<u8>(), 1..16))
             .prop_map(|(p, b)| Mutation::Insert(p, b)),
-        1 => (pos.clone(), 1usize..64).prop_map(|(p, n)| Mutation::Remove(p, n)),
-        2 => (pos.clone(), prop_oneof![Just(u64::MAX), Just(1u64 << 31), Just(1u64 << 40), any::<u64>()])
+        1 => (pos, 1usize..64).prop_map(|(p, n)| Mutation::Remove(p, n)),
+        2 => (pos, prop_oneof![Just(u64::MAX), Just(1u64 << 31), Just(1u64 << 40), any::<u64>()])
             .prop_map(|(p, n)| Mutation::HugeVarint(p, n)),
         1 => (1u8..16, prop_oneof![Just(u64::MAX), Just(u32::MAX as u64), any::<u64>()])
             .prop_map(|(f, n)| Mutation::HugeField(f, n)),
-        1 => (pos.clone(), 1usize..256).prop_map(|(p, n)| Mutation::Duplicate(p, n)),
+        1 => (pos, 1usize..256).prop_map(|(p, n)| Mutation::Duplicate(p, n)),
     ]
 }
 

@@ -218,7 +218,7 @@ async fn hostile_operations_requests_and_idle_connections_leave_the_orderer_serv
     let garbage = raw_http(&ops, &[0x16, 0x03, 0x01, 0x00, 0xff, 0x00, 0x00, 0x00]);
     assert!(garbage.is_empty() || garbage.contains(" 400 "), "{garbage}");
     let mut huge_header = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Junk: ".to_vec();
-    huge_header.extend(std::iter::repeat(b'a').take(1 << 20));
+    huge_header.extend(std::iter::repeat_n(b'a', 1 << 20));
     huge_header.extend(b"\r\nConnection: close\r\n\r\n");
     let answer = raw_http(&ops, &huge_header);
     assert!(
