@@ -50,3 +50,12 @@ pub fn largest_allocation<T>(f: impl FnOnce() -> T) -> (T, usize) {
     let largest = LARGEST.with(|l| l.replace(before.max(l.get())));
     (out, largest)
 }
+
+#[test]
+fn the_tracker_sees_a_large_allocation() {
+    let (v, largest) = largest_allocation(|| vec![1u8; MAX_ALLOC + 1]);
+    assert_eq!(v.len(), MAX_ALLOC + 1);
+    assert!(largest > MAX_ALLOC, "{largest}");
+    let (_, small) = largest_allocation(|| vec![1u8; 16]);
+    assert!(small < 1024, "{small}");
+}
