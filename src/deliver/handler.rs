@@ -312,8 +312,13 @@ impl Handler {
         };
         let reader = chain.reader();
         let height = reader.height();
+        // Fabric's file ledger iterator: a start past the height, or a position of no
+        // known type, is NOT_FOUND at once (not a stream waiting for a block that will
+        // never come).
         let Some(start_num) = start_number(start, height) else {
-            return Ok(Status::BadRequest);
+            tracing::warn!(target: LOG,
+                "[channel: {channel}] Received seekInfo message with a start position past the ledger height {height}");
+            return Ok(Status::NotFound);
         };
         let Some(stop_num) = stop_number(start, stop, start_num, height) else {
             tracing::warn!(target: LOG,
@@ -580,11 +585,13 @@ impl SessionAc {
     }
 }
 
-/// The first block to send, from the start position and the chain height.
+/// The first block to send, from the start position and the chain height; `None` (Fabric's
+/// `NotFoundErrorIterator`) for a specified block past the height or a position of no type.
 fn start_number(start: &SeekPosition, height: u64) -> Option<u64> {
     match &start.r#type {
         Some(Seek::Oldest(_)) => Some(0),
         Some(Seek::Newest(_)) => Some(height.saturating_sub(1)),
+        Some(Seek::Specified(s)) if s.number > height => None,
         Some(Seek::Specified(s)) => Some(s.number),
         None => None,
     }

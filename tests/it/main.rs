@@ -27,6 +27,8 @@ mod endorser;
 mod fabric_bench;
 mod generated_docs;
 mod gossip_comm;
+mod hostile_orderer;
+mod hostile_peer;
 mod ledger_state;
 mod ledger_store;
 mod ledger_vectors;

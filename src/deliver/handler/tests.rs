@@ -219,6 +219,16 @@ async fn bad_requests_get_fabric_statuses() {
         .await,
         blocks(1..=2, Status::NotFound)
     );
+    // An absurd start is NOT_FOUND at once, whatever the stop and behavior (Fabric's file
+    // ledger iterator), not a stream waiting forever for block 2^64-1.
+    assert_eq!(
+        run(&h, &c, request("ch", at(u64::MAX), at(u64::MAX), ready)).await,
+        status(Status::NotFound)
+    );
+    assert_eq!(
+        run(&h, &c, request("ch", at(4), at(0), ready)).await,
+        status(Status::NotFound)
+    );
     c.deny.store(true, Ordering::SeqCst);
     assert_eq!(
         run(&h, &c, request("ch", at(0), at(0), ready)).await,
@@ -464,6 +474,8 @@ fn stop_positions_follow_fabric() {
     assert_eq!(start_number(&oldest, 10), Some(0));
     assert_eq!(start_number(&newest, 10), Some(9));
     assert_eq!(start_number(&SeekPosition::default(), 10), None);
+    assert_eq!(start_number(&n(10), 10), Some(10));
+    assert_eq!(start_number(&n(11), 10), None);
 }
 
 #[tokio::test]
