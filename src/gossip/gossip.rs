@@ -8,10 +8,11 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::api::{CryptoError, JoinChannelMessage};
+use super::api::JoinChannelMessage;
 use super::comm::{BoxFuture, MessageAcceptor, ReceivedMessage, RemotePeer, SignedGossipMessage};
 use super::common::{NetworkMember, PeerIdentity, PeerIdentityInfo, PkiId};
 use super::discovery::DiscoveryError;
+use super::identity::IdentityError;
 use crate::protos::gossip::{Chaincode, GossipMessage};
 
 /// A predicate over gossip messages (the non-pass-through form of [`MessageAcceptor`]).
@@ -53,22 +54,9 @@ pub enum GossipError {
     },
 }
 
-/// Why an identity was not taken into the identity mapper.
-#[derive(Debug, thiserror::Error)]
-pub enum IdentityError {
-    #[error("identity does not match PKI-ID {0}")]
-    Mismatch(PkiId),
-    #[error("identity of {pki_id} is not valid: {source}")]
-    Invalid {
-        pki_id: PkiId,
-        #[source]
-        source: CryptoError,
-    },
-}
-
 /// PKI-ID → identity (Fabric's `identity.Mapper`), fed by alive messages and the cert store.
-/// The node binds the comm layer's mapper; [`super::gossip_impl::SimpleIdentityMapper`]
-/// serves tests and standalone use.
+/// The node hands the facade the mapper comm uses ([`super::identity::IdentityMapper`]
+/// implements this), so both layers see the same identities.
 pub trait IdentityMapper: Send + Sync {
     /// Associates an identity with its PKI-ID after validating it.
     fn put(&self, pki_id: PkiId, identity: PeerIdentity) -> Result<(), IdentityError>;
@@ -76,6 +64,18 @@ pub trait IdentityMapper: Send + Sync {
     fn get(&self, pki_id: &PkiId) -> Option<PeerIdentity>;
     /// Every known identity with its organization.
     fn identity_info(&self) -> Vec<PeerIdentityInfo>;
+}
+
+impl IdentityMapper for super::identity::IdentityMapper {
+    fn put(&self, pki_id: PkiId, identity: PeerIdentity) -> Result<(), IdentityError> {
+        super::identity::IdentityMapper::put(self, pki_id, identity)
+    }
+    fn get(&self, pki_id: &PkiId) -> Option<PeerIdentity> {
+        super::identity::IdentityMapper::get(self, pki_id).ok()
+    }
+    fn identity_info(&self) -> Vec<PeerIdentityInfo> {
+        super::identity::IdentityMapper::identity_info(self)
+    }
 }
 
 /// Fabric's `gossip.Gossip`.

@@ -31,7 +31,6 @@ pub mod gossip_impl;
 pub mod identity;
 pub mod join;
 pub(crate) mod msgstore;
-pub(crate) mod msgutil;
 pub mod protoext;
 pub mod pull;
 pub mod service;
@@ -39,4 +38,4 @@ pub mod state;
 #[cfg(test)]
 pub(crate) mod testutil;
 
-pub use msgutil::MsgError;
+pub use protoext::ProtoextError;
