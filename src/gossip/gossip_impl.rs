@@ -456,25 +456,27 @@ impl Inner {
         &self,
         m: &SignedGossipMessage,
     ) -> Result<(), ProtoextError> {
-        let Some(Content::StateInfo(si)) = &m.message.content else {
-            return Ok(());
-        };
-        let id = PkiId(si.pki_id.clone());
-        let identity = self
-            .deps
-            .id_mapper
-            .get(&id)
-            .ok_or(ProtoextError::UnknownIdentity(id))?;
-        m.verify(&identity, |idt, sig, msg| {
-            self.deps.mcs.verify(idt, sig, msg)
-        })
+        match &m.message.content {
+            Some(Content::StateInfo(si)) => self.verify_signed_by(m, &si.pki_id),
+            _ => Ok(()),
+        }
     }
 
+    /// Fabric's `validateLeadershipMessage`: the signature under the identity of its PKI-ID.
     fn validate_leadership_msg(&self, m: &SignedGossipMessage) -> Result<(), ProtoextError> {
-        let Some(Content::LeadershipMsg(l)) = &m.message.content else {
-            return Ok(());
-        };
-        let id = PkiId(l.pki_id.clone());
+        match &m.message.content {
+            Some(Content::LeadershipMsg(l)) => self.verify_signed_by(m, &l.pki_id),
+            _ => Ok(()),
+        }
+    }
+
+    /// Verifies `m`'s signature under the identity the mapper holds for `pki_id`.
+    fn verify_signed_by(
+        &self,
+        m: &SignedGossipMessage,
+        pki_id: &[u8],
+    ) -> Result<(), ProtoextError> {
+        let id = PkiId(pki_id.to_vec());
         let identity = self
             .deps
             .id_mapper
