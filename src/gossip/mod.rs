@@ -30,6 +30,7 @@ pub mod gossip;
 pub mod gossip_impl;
 pub mod identity;
 pub mod join;
+pub mod metrics;
 pub(crate) mod msgstore;
 pub mod protoext;
 pub mod pull;
