@@ -8,11 +8,10 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::api::JoinChannelMessage;
+use super::api::{CryptoError, JoinChannelMessage};
 use super::comm::{BoxFuture, MessageAcceptor, ReceivedMessage, RemotePeer, SignedGossipMessage};
 use super::common::{NetworkMember, PeerIdentity, PeerIdentityInfo, PkiId};
 use super::discovery::DiscoveryError;
-use super::identity::IdentityError;
 use crate::protos::gossip::{Chaincode, GossipMessage};
 
 /// A predicate over gossip messages (the non-pass-through form of [`MessageAcceptor`]).
@@ -54,6 +53,26 @@ pub enum GossipError {
     },
 }
 
+/// Why an identity was not taken into the identity mapper.
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    #[error("identity does not match PKI-ID {0}")]
+    Mismatch(PkiId),
+    #[error("identity of {pki_id} is not valid: {source}")]
+    Invalid {
+        pki_id: PkiId,
+        #[source]
+        source: CryptoError,
+    },
+    /// Comm's mapper refused it.
+    #[error("identity of {pki_id} refused: {source}")]
+    Refused {
+        pki_id: PkiId,
+        #[source]
+        source: super::identity::IdentityError,
+    },
+}
+
 /// PKI-ID → identity (Fabric's `identity.Mapper`), fed by alive messages and the cert store.
 /// The node hands the facade the mapper comm uses ([`super::identity::IdentityMapper`]
 /// implements this), so both layers see the same identities.
@@ -68,7 +87,8 @@ pub trait IdentityMapper: Send + Sync {
 
 impl IdentityMapper for super::identity::IdentityMapper {
     fn put(&self, pki_id: PkiId, identity: PeerIdentity) -> Result<(), IdentityError> {
-        super::identity::IdentityMapper::put(self, pki_id, identity)
+        super::identity::IdentityMapper::put(self, pki_id.clone(), identity)
+            .map_err(|source| IdentityError::Refused { pki_id, source })
     }
     fn get(&self, pki_id: &PkiId) -> Option<PeerIdentity> {
         super::identity::IdentityMapper::get(self, pki_id).ok()
