@@ -64,11 +64,18 @@ pub enum IdentityError {
         #[source]
         source: CryptoError,
     },
+    /// Comm's mapper refused it.
+    #[error("identity of {pki_id} refused: {source}")]
+    Refused {
+        pki_id: PkiId,
+        #[source]
+        source: super::identity::IdentityError,
+    },
 }
 
 /// PKI-ID → identity (Fabric's `identity.Mapper`), fed by alive messages and the cert store.
-/// The node binds the comm layer's mapper; [`super::gossip_impl::SimpleIdentityMapper`]
-/// serves tests and standalone use.
+/// The node hands the facade the mapper comm uses ([`super::identity::IdentityMapper`]
+/// implements this), so both layers see the same identities.
 pub trait IdentityMapper: Send + Sync {
     /// Associates an identity with its PKI-ID after validating it.
     fn put(&self, pki_id: PkiId, identity: PeerIdentity) -> Result<(), IdentityError>;
@@ -76,6 +83,19 @@ pub trait IdentityMapper: Send + Sync {
     fn get(&self, pki_id: &PkiId) -> Option<PeerIdentity>;
     /// Every known identity with its organization.
     fn identity_info(&self) -> Vec<PeerIdentityInfo>;
+}
+
+impl IdentityMapper for super::identity::IdentityMapper {
+    fn put(&self, pki_id: PkiId, identity: PeerIdentity) -> Result<(), IdentityError> {
+        super::identity::IdentityMapper::put(self, pki_id.clone(), identity)
+            .map_err(|source| IdentityError::Refused { pki_id, source })
+    }
+    fn get(&self, pki_id: &PkiId) -> Option<PeerIdentity> {
+        super::identity::IdentityMapper::get(self, pki_id).ok()
+    }
+    fn identity_info(&self) -> Vec<PeerIdentityInfo> {
+        super::identity::IdentityMapper::identity_info(self)
+    }
 }
 
 /// Fabric's `gossip.Gossip`.

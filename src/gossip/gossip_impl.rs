@@ -9,7 +9,6 @@ mod adapters;
 mod batcher;
 mod certstore;
 mod emit;
-mod mapper;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
@@ -29,13 +28,13 @@ use super::discovery::{
 };
 use super::gossip::{Gossip, GossipError, GossipMessageAcceptor, IdentityMapper, SendCriteria};
 use super::msgstore::MessageStore;
+use super::protoext::GossipMessageExt;
 use super::pull::PullMediator;
-use super::{filter, msgutil, MsgError};
+use super::{filter, ProtoextError};
 use crate::config::GossipConfig;
 use crate::protos::gossip::{gossip_message::Content, Chaincode, GossipMessage, PullMsgType};
 
 use batcher::{Batcher, Emitted};
-pub use mapper::SimpleIdentityMapper;
 
 const LOG: &str = "gossip.gossip";
 /// Fabric's `acceptChanSize`: the bound of each accept subscription.
@@ -453,32 +452,37 @@ impl Inner {
     }
 
     /// Fabric's `validateStateInfoMsg`: the signature under the identity of its PKI-ID.
-    pub(crate) fn validate_state_info_msg(&self, m: &SignedGossipMessage) -> Result<(), MsgError> {
-        let Some(Content::StateInfo(si)) = &m.message.content else {
-            return Ok(());
-        };
-        let id = PkiId(si.pki_id.clone());
-        let identity = self
-            .deps
-            .id_mapper
-            .get(&id)
-            .ok_or(MsgError::UnknownIdentity(id))?;
-        msgutil::verify_with(m, &identity, |idt, sig, msg| {
-            self.deps.mcs.verify(idt, sig, msg)
-        })
+    pub(crate) fn validate_state_info_msg(
+        &self,
+        m: &SignedGossipMessage,
+    ) -> Result<(), ProtoextError> {
+        match &m.message.content {
+            Some(Content::StateInfo(si)) => self.verify_signed_by(m, &si.pki_id),
+            _ => Ok(()),
+        }
     }
 
-    fn validate_leadership_msg(&self, m: &SignedGossipMessage) -> Result<(), MsgError> {
-        let Some(Content::LeadershipMsg(l)) = &m.message.content else {
-            return Ok(());
-        };
-        let id = PkiId(l.pki_id.clone());
+    /// Fabric's `validateLeadershipMessage`: the signature under the identity of its PKI-ID.
+    fn validate_leadership_msg(&self, m: &SignedGossipMessage) -> Result<(), ProtoextError> {
+        match &m.message.content {
+            Some(Content::LeadershipMsg(l)) => self.verify_signed_by(m, &l.pki_id),
+            _ => Ok(()),
+        }
+    }
+
+    /// Verifies `m`'s signature under the identity the mapper holds for `pki_id`.
+    fn verify_signed_by(
+        &self,
+        m: &SignedGossipMessage,
+        pki_id: &[u8],
+    ) -> Result<(), ProtoextError> {
+        let id = PkiId(pki_id.to_vec());
         let identity = self
             .deps
             .id_mapper
             .get(&id)
-            .ok_or(MsgError::UnknownIdentity(id))?;
-        msgutil::verify_with(m, &identity, |idt, sig, msg| {
+            .ok_or(ProtoextError::UnknownIdentity(id))?;
+        m.verify(&identity, |idt, sig, msg| {
             self.deps.mcs.verify(idt, sig, msg)
         })
     }
@@ -488,7 +492,7 @@ impl Inner {
             return;
         }
         let msg = m.message();
-        if let Err(e) = msgutil::check_tag(&msg.message) {
+        if let Err(e) = msg.message.is_tag_legal() {
             tracing::warn!(target: LOG, "Tag of a message from {} isn't legal: {e}", m.connection_info().endpoint);
             return;
         }
@@ -496,14 +500,14 @@ impl Inner {
             tracing::warn!(target: LOG, "StateInfo message from {} is found invalid: {e}", m.connection_info().endpoint);
             return;
         }
-        if msgutil::is_channel_restricted(&msg.message) {
+        if msg.message.is_channel_restricted() {
             self.handle_channel_message(m);
             return;
         }
-        if msgutil::is_discovery(&msg.message) {
+        if msg.message.is_discovery_msg() {
             self.forward_discovery_msg(m.clone());
         }
-        if msgutil::pull_msg_type(&msg.message) == Some(PullMsgType::IdentityMsg) {
+        if msg.message.pull_msg_type() == PullMsgType::IdentityMsg {
             certstore::handle_message(self, m.as_ref());
         }
     }
@@ -514,7 +518,7 @@ impl Inner {
         match self.channel_for_msg(&msg.message, &sender) {
             None => {
                 // Not in the channel: still relay state info of our org's peers inside it.
-                if self.is_in_my_org(&sender) && msgutil::is_state_info(&msg.message) {
+                if self.is_in_my_org(&sender) && msg.message.is_state_info_msg() {
                     let (added, _) = self.state_info_store.lock().unwrap().add(msg.clone());
                     if added {
                         self.emit(msg.clone(), Some(sender));
@@ -522,7 +526,7 @@ impl Inner {
                 }
             }
             Some(gc) => {
-                if msgutil::is_leadership(&msg.message) {
+                if msg.message.is_leadership_msg() {
                     if let Err(e) = self.validate_leadership_msg(msg) {
                         tracing::warn!(target: LOG, "Failed validating LeaderElection message: {e}");
                         return;
@@ -538,16 +542,16 @@ impl Inner {
             let Some(self_info) = req
                 .self_information
                 .as_ref()
-                .and_then(|e| msgutil::from_envelope(e).ok())
+                .and_then(|e| SignedGossipMessage::from_envelope(e.clone()).ok())
             else {
                 tracing::warn!(target: LOG, "Got membership request with invalid selfInfo");
                 return;
             };
-            if !msgutil::is_alive(&self_info.message) {
+            if !self_info.message.is_alive_msg() {
                 tracing::warn!(target: LOG, "Got membership request with selfInfo that isn't an AliveMessage");
                 return;
             }
-            if msgutil::alive_pki_id(&self_info.message) != m.connection_info().id {
+            if self_info.message.alive_pki_id() != m.connection_info().id {
                 tracing::warn!(target: LOG, "Got membership request with selfInfo that doesn't match the handshake");
                 return;
             }
@@ -586,14 +590,14 @@ impl Inner {
     }
 
     fn gossip(&self, msg: GossipMessage) {
-        if let Err(e) = msgutil::check_tag(&msg) {
+        if let Err(e) = msg.is_tag_legal() {
             tracing::error!(target: LOG, "Refusing to gossip a message with an illegal tag: {e}");
             return;
         }
-        let signed = if msgutil::is_data(&msg) {
-            msgutil::noop_sign(msg)
+        let signed = if msg.is_data_msg() {
+            SignedGossipMessage::noop_sign(msg)
         } else {
-            match msgutil::sign_with(msg, None, |b| self.deps.mcs.sign(b)) {
+            match SignedGossipMessage::signed(msg, |b| self.deps.mcs.sign(b)) {
                 Ok(s) => s,
                 Err(e) => {
                     tracing::warn!(target: LOG, "Failed signing message: {e}");
@@ -601,7 +605,7 @@ impl Inner {
                 }
             }
         };
-        if msgutil::is_channel_restricted(&signed.message) {
+        if signed.message.is_channel_restricted() {
             let Some(gc) = self.channel(&signed.message.channel) else {
                 tracing::warn!(
                     target: LOG,
@@ -610,7 +614,7 @@ impl Inner {
                 );
                 return;
             };
-            if msgutil::is_data(&signed.message) {
+            if signed.message.is_data_msg() {
                 gc.add_to_msg_store(&signed);
             }
         }
@@ -714,7 +718,10 @@ impl Gossip for GossipImpl {
     }
 
     fn send(&self, msg: GossipMessage, peers: &[RemotePeer]) {
-        self.inner.deps.comm.send(&msgutil::noop_sign(msg), peers);
+        self.inner
+            .deps
+            .comm
+            .send(&SignedGossipMessage::noop_sign(msg), peers);
     }
 
     fn send_by_criteria(

@@ -30,8 +30,8 @@ pub mod gossip;
 pub mod gossip_impl;
 pub mod identity;
 pub mod join;
+pub mod metrics;
 pub(crate) mod msgstore;
-pub(crate) mod msgutil;
 pub mod protoext;
 pub mod pull;
 pub mod service;
@@ -39,4 +39,4 @@ pub mod state;
 #[cfg(test)]
 pub(crate) mod testutil;
 
-pub use msgutil::MsgError;
+pub use protoext::ProtoextError;

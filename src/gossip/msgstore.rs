@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use super::comm::SignedGossipMessage;
-use super::msgutil::{compare, Invalidation};
+use super::protoext::{compare, Invalidation};
 
 /// Messages ordered by arrival, filtered by Fabric's gossip message comparator.
 #[derive(Debug)]

@@ -166,6 +166,7 @@ async fn start(base: &Path, org: u8, i: u8, mode: Mode) -> Node {
         send_buff_size: 200,
         tls,
         keepalive: None,
+        metrics: None,
     };
     let comm = CommImpl::new(config, identity, Arc::new(mapper), sa);
     let server = ServerConfig {
@@ -505,6 +506,7 @@ fn the_peer_serves_gossip_on_its_listener() {
             send_buff_size: 20,
             tls: None,
             keepalive: None,
+            metrics: None,
         };
         let comm = CommImpl::new(config, identity.clone(), Arc::new(mapper), sa);
         let peer = RemotePeer {

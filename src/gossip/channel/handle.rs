@@ -5,8 +5,9 @@ use std::sync::Arc;
 use super::stateinfo::state_info_pki_id;
 use super::{generate_mac, Inner, LOG};
 use crate::gossip::comm::ReceivedMessage;
+use crate::gossip::comm::SignedGossipMessage;
 use crate::gossip::common::{NetworkMember, OrgId, PkiId};
-use crate::gossip::msgutil;
+use crate::gossip::protoext::GossipMessageExt;
 use crate::protos::gossip::{
     gossip_message::{Content, Tag},
     DataUpdate, GossipMessage, PullMsgType, StateInfoSnapshot,
@@ -19,7 +20,7 @@ impl Inner {
             return;
         }
         let m = &msg.message().message;
-        if !msgutil::is_channel_restricted(m) {
+        if !m.is_channel_restricted() {
             return;
         }
         let sender = &msg.connection_info().id;
@@ -50,9 +51,7 @@ impl Inner {
             Some(Content::LeadershipMsg(l)) => {
                 self.handle_leadership(msg.as_ref(), &PkiId(l.pki_id.clone()))
             }
-            _ if msgutil::pull_msg_type(m) == Some(PullMsgType::BlockMsg) => {
-                self.handle_block_pull(msg.as_ref())
-            }
+            _ if m.pull_msg_type() == PullMsgType::BlockMsg => self.handle_block_pull(msg.as_ref()),
             _ => {}
         }
     }
@@ -108,7 +107,7 @@ impl Inner {
     ) -> Option<Vec<crate::protos::gossip::Envelope>> {
         let mut verified = Vec::new();
         for env in &u.data {
-            let Ok(g) = msgutil::from_envelope(env) else {
+            let Ok(g) = SignedGossipMessage::from_envelope(env.clone()) else {
                 tracing::warn!(target: LOG, "Data update contains an invalid message");
                 return None;
             };
@@ -152,7 +151,7 @@ impl Inner {
     fn handle_state_info_snapshot(&self, snap: &StateInfoSnapshot, sender: &PkiId) {
         let chan = String::from_utf8_lossy(&self.chain_id).into_owned();
         for env in &snap.elements {
-            let Ok(si) = msgutil::from_envelope(env) else {
+            let Ok(si) = SignedGossipMessage::from_envelope(env.clone()) else {
                 tracing::warn!(target: LOG, "Channel {chan} : StateInfo snapshot contains an invalid message");
                 return;
             };

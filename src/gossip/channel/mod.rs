@@ -19,8 +19,9 @@ use super::api::{JoinChannelMessage, MessageCryptoService};
 use super::comm::{BoxFuture, ReceivedMessage, RemotePeer, SignedGossipMessage};
 use super::common::{NetworkMember, OrgId, PeerIdentity, PkiId};
 use super::msgstore::MessageStore;
+use super::protoext::GossipMessageExt;
 use super::pull::{PullAdapter, PullConfig, PullMediator};
-use super::{filter, msgutil, MsgError};
+use super::{filter, protoext, ProtoextError};
 use crate::config::GossipConfig;
 use crate::protos::gossip::{
     gossip_message::{Content, Tag},
@@ -75,7 +76,7 @@ impl ChannelConfig {
 /// What a channel asks of the gossip facade (Fabric's `channel.Adapter`).
 pub trait Adapter: Send + Sync {
     /// Signs a message with the peer's identity.
-    fn sign(&self, msg: GossipMessage) -> Result<SignedGossipMessage, MsgError>;
+    fn sign(&self, msg: GossipMessage) -> Result<SignedGossipMessage, ProtoextError>;
     /// Gossips a message (push).
     fn gossip(&self, msg: SignedGossipMessage);
     /// Forwards a received message to peers other than its sender.
@@ -83,7 +84,7 @@ pub trait Adapter: Send + Sync {
     /// Sends a message to peers.
     fn send(&self, msg: SignedGossipMessage, peers: &[RemotePeer]);
     /// Checks a state info message's signature.
-    fn validate_state_info_message(&self, msg: &SignedGossipMessage) -> Result<(), MsgError>;
+    fn validate_state_info_message(&self, msg: &SignedGossipMessage) -> Result<(), ProtoextError>;
     /// The alive members.
     fn membership(&self) -> Vec<NetworkMember>;
     /// A member by PKI-ID.
@@ -236,7 +237,7 @@ impl GossipChannel {
                 mcs,
                 adapter,
                 conf,
-                inc_time: msgutil::now_nanos(),
+                inc_time: protoext::now_nanos(),
                 left: AtomicBool::new(false),
                 should_gossip_state_info: AtomicBool::new(false),
                 stop_rx,
@@ -404,7 +405,7 @@ impl Inner {
                 pki_id: self.pki_id.0.clone(),
                 timestamp: Some(PeerTime {
                     inc_num: self.inc_time,
-                    seq_num: msgutil::now_nanos(),
+                    seq_num: protoext::now_nanos(),
                 }),
                 properties: Some(Properties {
                     ledger_height,
@@ -453,7 +454,7 @@ impl Inner {
     }
 
     fn request_state_info(&self) {
-        let req = msgutil::noop_sign(GossipMessage {
+        let req = SignedGossipMessage::noop_sign(GossipMessage {
             tag: Tag::ChanOrOrg as i32,
             nonce: 0,
             channel: Vec::new(),
@@ -615,10 +616,10 @@ impl Inner {
     }
 
     fn add_to_msg_store(&self, msg: &SignedGossipMessage) {
-        if msgutil::is_data(&msg.message) {
+        if msg.message.is_data_msg() {
             self.add_block(msg.clone());
         }
-        if msgutil::is_state_info(&msg.message) {
+        if msg.message.is_state_info_msg() {
             self.state_info_add(msg);
         }
     }

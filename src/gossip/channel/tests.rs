@@ -16,11 +16,11 @@ struct FakeAdapter {
 }
 
 impl Adapter for FakeAdapter {
-    fn sign(&self, msg: GossipMessage) -> Result<SignedGossipMessage, MsgError> {
+    fn sign(&self, msg: GossipMessage) -> Result<SignedGossipMessage, ProtoextError> {
         let me = FakeMcs {
             me: identity("Org1MSP", "p1"),
         };
-        msgutil::sign_with(msg, None, |b| me.sign(b))
+        SignedGossipMessage::signed(msg, |b| me.sign(b))
     }
     fn gossip(&self, msg: SignedGossipMessage) {
         self.gossiped.lock().unwrap().push(msg.message);
@@ -32,7 +32,7 @@ impl Adapter for FakeAdapter {
             .push(msg.message().message.clone());
     }
     fn send(&self, _msg: SignedGossipMessage, _peers: &[RemotePeer]) {}
-    fn validate_state_info_message(&self, _msg: &SignedGossipMessage) -> Result<(), MsgError> {
+    fn validate_state_info_message(&self, _msg: &SignedGossipMessage) -> Result<(), ProtoextError> {
         Ok(())
     }
     fn membership(&self) -> Vec<NetworkMember> {
@@ -105,11 +105,11 @@ fn state_info_of(author: &PeerIdentity, channel: &[u8], height: u64) -> SignedGo
         ..Default::default()
     };
     let mcs = FakeMcs { me: author.clone() };
-    msgutil::sign_with(msg, None, |b| mcs.sign(b)).unwrap()
+    SignedGossipMessage::signed(msg, |b| mcs.sign(b)).unwrap()
 }
 
 fn block(seq: u64, data: &[u8]) -> SignedGossipMessage {
-    msgutil::noop_sign(GossipMessage {
+    SignedGossipMessage::noop_sign(GossipMessage {
         channel: b"ch".to_vec(),
         tag: Tag::ChanAndOrg as i32,
         content: Some(Content::DataMsg(DataMessage {
@@ -227,7 +227,7 @@ async fn state_info_snapshot_goes_to_channel_orgs_only() {
     let (_adapter, gc, p2, q1) = setup();
     gc.handle_message(received(state_info_of(&p2, b"ch", 7), &p2));
     let req = |from: &PeerIdentity| {
-        msgutil::noop_sign(GossipMessage {
+        SignedGossipMessage::noop_sign(GossipMessage {
             tag: Tag::ChanOrOrg as i32,
             content: Some(Content::StateInfoPullReq(StateInfoPullRequest {
                 channel_mac: generate_mac(&pki_of(from), b"ch"),
@@ -245,7 +245,7 @@ async fn state_info_snapshot_goes_to_channel_orgs_only() {
     // p2's (ours is in the cache only once published).
     assert_eq!(s.elements.len(), 1);
     assert_eq!(
-        msgutil::from_envelope(&s.elements[0]).unwrap(),
+        SignedGossipMessage::from_envelope(s.elements[0].clone()).unwrap(),
         state_info_of(&p2, b"ch", 7)
     );
     let from_q1 = received(req(&q1), &q1);

@@ -24,6 +24,8 @@ use crate::config::GossipConfig;
 use crate::gossip::api::SecurityAdvisor;
 use crate::gossip::common::{PeerIdentity, PkiId};
 use crate::gossip::identity::IdentityMapper;
+use crate::gossip::metrics::CommMetrics;
+use crate::operations::metrics::Metrics;
 use crate::protos::gossip::gossip_message::Content;
 use crate::protos::gossip::gossip_server::GossipServer;
 use crate::protos::gossip::{Acknowledgement, Empty, GossipMessage};
@@ -48,6 +50,8 @@ pub struct CommConfig {
     pub tls: Option<CommTls>,
     /// HTTP/2 keepalive of dialed connections (`peer.keepalive.client.*`).
     pub keepalive: Option<ClientKeepalive>,
+    /// Where connections count messages sent, received and dropped on overflow.
+    pub metrics: Option<CommMetrics>,
 }
 
 impl CommConfig {
@@ -64,7 +68,14 @@ impl CommConfig {
             recv_buff_size: usize::try_from(g.recv_buff_size).unwrap_or(0).max(1),
             send_buff_size: usize::try_from(g.send_buff_size).unwrap_or(0).max(1),
             tls,
+            metrics: None,
         }
+    }
+
+    /// These settings, counting on `metrics` (Fabric's `CommMetrics`) when given.
+    pub fn with_metrics(mut self, metrics: Option<&Metrics>) -> Self {
+        self.metrics = CommMetrics::new(metrics);
+        self
     }
 }
 
@@ -173,7 +184,7 @@ impl Shared {
             info,
             incoming,
             Sink::Client(sink),
-            self.config.send_buff_size,
+            &self.config,
         ))
     }
 
@@ -328,7 +339,7 @@ impl Shared {
             info,
             incoming,
             Sink::Server(tx),
-            self.config.send_buff_size,
+            &self.config,
         );
         self.store.on_connected(&self, pending);
     }

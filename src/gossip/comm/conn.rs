@@ -12,9 +12,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::{mpsc, watch, Semaphore};
 use tonic::{Status, Streaming};
 
+use super::comm_impl::CommConfig;
 use super::comm_impl::Shared;
 use super::{ConnectionInfo, SignedGossipMessage};
 use crate::gossip::common::PkiId;
+use crate::gossip::metrics::{count, CommMetrics};
 use crate::protos::gossip::Envelope;
 
 /// Where a connection's outgoing envelopes go: our request stream (dialed) or our
@@ -50,6 +52,7 @@ pub(crate) struct Conn {
     closed: AtomicBool,
     /// Responses waiting for room in a full send buffer, at most one buffer's worth.
     waiting_responses: Arc<Semaphore>,
+    metrics: Option<CommMetrics>,
 }
 
 impl fmt::Debug for Conn {
@@ -67,14 +70,16 @@ pub(crate) struct Pending {
 }
 
 impl Conn {
-    /// A connection over these streams, its send buffer holding `send_buff` envelopes.
+    /// A connection over these streams, its send buffer holding the configured number of
+    /// envelopes, counting on the configured metrics.
     pub(crate) fn pending(
         id: u64,
         info: ConnectionInfo,
         incoming: Streaming<Envelope>,
         sink: Sink,
-        send_buff: usize,
+        config: &CommConfig,
     ) -> Pending {
+        let send_buff = config.send_buff_size;
         let (out, out_rx) = mpsc::channel(send_buff.max(1));
         let conn = Arc::new(Conn {
             id,
@@ -83,6 +88,7 @@ impl Conn {
             stop: watch::channel(false).0,
             closed: AtomicBool::new(false),
             waiting_responses: Arc::new(Semaphore::new(send_buff.max(1))),
+            metrics: config.metrics.clone(),
         });
         Pending {
             conn,
@@ -128,6 +134,7 @@ impl Conn {
                 }
             }
             Err(mpsc::error::TrySendError::Full(_)) => {
+                count(self.metrics.as_ref().map(|m| &m.buffer_overflow));
                 tracing::debug!(target: "gossip.comm", "Buffer to {} overflowed, dropping message", self.info.endpoint);
             }
             Err(mpsc::error::TrySendError::Closed(_)) => {}
@@ -153,6 +160,7 @@ impl Conn {
                 });
             }
             Err(_) => {
+                count(self.metrics.as_ref().map(|m| &m.buffer_overflow));
                 tracing::debug!(target: "gossip.comm", "Buffer to {} overflowed, dropping a response", self.info.endpoint);
             }
         }
@@ -196,6 +204,7 @@ async fn write_loop(
             conn.close();
             return;
         }
+        count(conn.metrics.as_ref().map(|m| &m.sent_messages));
     }
 }
 
@@ -223,6 +232,7 @@ async fn read_loop(
                 break;
             }
         };
+        count(conn.metrics.as_ref().map(|m| &m.received_messages));
         match SignedGossipMessage::from_envelope(env) {
             Ok(msg) => {
                 tokio::select! {

@@ -19,7 +19,7 @@ use tokio::task::JoinSet;
 
 use super::comm::{BoxFuture, ReceivedMessage, SignedGossipMessage};
 use super::common::{NetworkMember, PkiId};
-use super::msgutil;
+use super::protoext::{self, GossipMessageExt};
 use crate::config::GossipConfig;
 use crate::protos::gossip::{
     gossip_message::{Content, Tag},
@@ -200,7 +200,7 @@ impl Discovery {
     /// This peer as others see it (Fabric's `Self`).
     pub fn self_member(&self) -> NetworkMember {
         let (msg, _) = self.inner.alive_msg_and_internal_endpoint();
-        let signed = msgutil::noop_sign(msg);
+        let signed = SignedGossipMessage::noop_sign(msg);
         let mut me = self.inner.state.lock().unwrap().self_member.clone();
         me.internal_endpoint = String::new();
         me.envelope = signed.envelope;
@@ -325,8 +325,8 @@ impl Inner {
             let Some(mut req) = self.create_membership_request(id.self_org) else {
                 continue;
             };
-            req.nonce = msgutil::random_nonce();
-            let req = msgutil::noop_sign(req);
+            req.nonce = protoext::random_nonce();
+            let req = SignedGossipMessage::noop_sign(req);
             let task = self.clone().send_until_acked(peer, req);
             tasks.lock().unwrap().spawn(task);
             return;
@@ -369,7 +369,7 @@ impl Inner {
         let Some(req) = self.create_membership_request(true) else {
             return;
         };
-        let req = msgutil::noop_sign(req);
+        let req = SignedGossipMessage::noop_sign(req);
         for p in &peers {
             self.comm.send_to_peer(p, req.clone());
         }
@@ -435,11 +435,11 @@ impl Inner {
         let Some(env) = &req.self_information else {
             return;
         };
-        let Ok(self_info) = msgutil::from_envelope(env) else {
+        let Ok(self_info) = SignedGossipMessage::from_envelope(env.clone()) else {
             tracing::warn!(target: LOG, "Failed deserializing GossipMessage from envelope");
             return;
         };
-        if !msgutil::is_alive(&self_info.message) || !self.crypt.validate_alive_msg(&self_info) {
+        if !self_info.message.is_alive_msg() || !self.crypt.validate_alive_msg(&self_info) {
             return;
         }
         if self.state.lock().unwrap().msg_store.check_valid(&self_info) {
@@ -453,7 +453,7 @@ impl Inner {
             endpoint: member.endpoint,
             metadata: member.metadata,
             pki_id: PkiId(member.pki_id),
-            internal_endpoint: msgutil::internal_endpoint(Some(env)),
+            internal_endpoint: protoext::internal_endpoint(env.secret_envelope.as_ref()),
             ..Default::default()
         };
         self.send_mem_response(&target, nonce);
@@ -464,11 +464,11 @@ impl Inner {
             let _ = tx.send(());
         }
         for env in &res.alive {
-            let Ok(am) = msgutil::from_envelope(env) else {
+            let Ok(am) = SignedGossipMessage::from_envelope(env.clone()) else {
                 tracing::warn!(target: LOG, "Membership response contains an invalid message from an online peer");
                 return;
             };
-            if !msgutil::is_alive(&am.message) {
+            if !am.message.is_alive_msg() {
                 tracing::warn!(target: LOG, "Expected alive message in a membership response");
                 return;
             }
@@ -478,11 +478,11 @@ impl Inner {
             }
         }
         for env in &res.dead {
-            let Ok(dm) = msgutil::from_envelope(env) else {
+            let Ok(dm) = SignedGossipMessage::from_envelope(env.clone()) else {
                 tracing::warn!(target: LOG, "Membership response contains an invalid message from an offline peer");
                 return;
             };
-            if !msgutil::is_alive(&dm.message) {
+            if !dm.message.is_alive_msg() {
                 continue;
             }
             let valid = self.state.lock().unwrap().msg_store.check_valid(&dm);
@@ -490,10 +490,7 @@ impl Inner {
                 continue;
             }
             let mut st = self.state.lock().unwrap();
-            if !st
-                .id2member
-                .contains_key(&msgutil::alive_pki_id(&dm.message))
-            {
+            if !st.id2member.contains_key(&dm.message.alive_pki_id()) {
                 st.learn_new_members(&[], &[dm]);
             }
         }
@@ -523,7 +520,8 @@ impl Inner {
             content: Some(Content::MemRes(res)),
             ..Default::default()
         };
-        self.comm.send_to_peer(target, msgutil::noop_sign(msg));
+        self.comm
+            .send_to_peer(target, SignedGossipMessage::noop_sign(msg));
     }
 
     fn create_membership_response(
@@ -558,7 +556,7 @@ impl Inner {
 
     fn is_sent_by_me(&self, m: &SignedGossipMessage) -> bool {
         let st = self.state.lock().unwrap();
-        if msgutil::alive_pki_id(&m.message) != st.self_member.pki_id {
+        if m.message.alive_pki_id() != st.self_member.pki_id {
             return false;
         }
         if let Some(Content::AliveMsg(am)) = &m.message.content {
@@ -567,7 +565,9 @@ impl Inner {
                 .as_ref()
                 .map(|x| x.endpoint.as_str())
                 .unwrap_or("");
-            let internal = msgutil::internal_endpoint(m.envelope.as_ref());
+            let internal = protoext::internal_endpoint(
+                m.envelope.as_ref().and_then(|e| e.secret_envelope.as_ref()),
+            );
             if ep != st.self_member.endpoint
                 || (!internal.is_empty() && internal != st.self_member.internal_endpoint)
             {
@@ -604,7 +604,8 @@ impl Inner {
                     tokio::task::spawn_blocking(move || inner.create_membership_request(true))
                         .await;
                 if let Ok(Some(req)) = req {
-                    self.comm.send_to_peer(&member, msgutil::noop_sign(req));
+                    self.comm
+                        .send_to_peer(&member, SignedGossipMessage::noop_sign(req));
                 }
             }
             if !sleep_or_stop(&mut stop, self.conf.reconnect_interval).await {
@@ -677,7 +678,7 @@ impl Inner {
             env.secret_envelope = None;
         }
         // The signer may have added our identity: take the message as signed.
-        let message = msgutil::from_envelope(&env)
+        let message = SignedGossipMessage::from_envelope(env.clone())
             .map(|m| m.message)
             .unwrap_or(msg);
         Some(SignedGossipMessage {

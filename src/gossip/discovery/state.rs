@@ -11,7 +11,7 @@ use super::LOG;
 use crate::gossip::comm::SignedGossipMessage;
 use crate::gossip::common::{NetworkMember, PkiId};
 use crate::gossip::msgstore::MessageStore;
-use crate::gossip::msgutil;
+use crate::gossip::protoext::{self, GossipMessageExt};
 use crate::protos::gossip::{
     gossip_message::{Content, Tag},
     AliveMessage, GossipMessage, Member, PeerTime,
@@ -63,7 +63,7 @@ fn alive_of(m: &SignedGossipMessage) -> Option<&AliveMessage> {
 impl State {
     pub(super) fn new(self_member: NetworkMember, ttl: Duration) -> State {
         State {
-            inc_time: msgutil::now_nanos(),
+            inc_time: protoext::now_nanos(),
             seq_num: 0,
             self_member,
             dead_last_ts: HashMap::new(),
@@ -131,7 +131,9 @@ impl State {
                     endpoint: member.endpoint,
                     metadata: member.metadata,
                     pki_id: PkiId(member.pki_id),
-                    internal_endpoint: msgutil::internal_endpoint(m.envelope.as_ref()),
+                    internal_endpoint: protoext::internal_endpoint(
+                        m.envelope.as_ref().and_then(|e| e.secret_envelope.as_ref()),
+                    ),
                     ..Default::default()
                 })
             })
@@ -183,7 +185,9 @@ impl State {
                 continue;
             };
             let member = am.membership.clone().unwrap_or_default();
-            let internal = msgutil::internal_endpoint(m.envelope.as_ref());
+            let internal = protoext::internal_endpoint(
+                m.envelope.as_ref().and_then(|e| e.secret_envelope.as_ref()),
+            );
             if keep(&member.endpoint) || keep(&internal) {
                 tracing::debug!(target: LOG, "Do not remove bootstrap or anchor peer endpoint {} from membership", member.endpoint);
                 continue;
@@ -211,7 +215,7 @@ impl State {
         let Some(am) = alive_of(m) else {
             return;
         };
-        let id = msgutil::alive_pki_id(&m.message);
+        let id = m.message.alive_pki_id();
         let ts = am.timestamp.unwrap_or_default();
         if !self.id2member.contains_key(&id) {
             self.learn_new_members(std::slice::from_ref(m), &[]);
@@ -231,7 +235,7 @@ impl State {
     }
 
     fn resurrect_member(&mut self, m: &SignedGossipMessage, ts: &PeerTime) {
-        let id = msgutil::alive_pki_id(&m.message);
+        let id = m.message.alive_pki_id();
         tracing::info!(target: LOG, "Peer {id} is alive again");
         self.alive_last_ts.insert(id.clone(), Ts::of(ts));
         self.update_member(m, true);
@@ -241,7 +245,7 @@ impl State {
     }
 
     fn learn_existing_member(&mut self, m: &SignedGossipMessage) {
-        let id = msgutil::alive_pki_id(&m.message);
+        let id = m.message.alive_pki_id();
         self.update_member(m, true);
         if self.dead_last_ts.contains_key(&id) {
             return;
@@ -264,7 +268,9 @@ impl State {
         };
         let member = am.membership.clone().unwrap_or_default();
         let id = PkiId(member.pki_id.clone());
-        let secret = msgutil::internal_endpoint(m.envelope.as_ref());
+        let secret = protoext::internal_endpoint(
+            m.envelope.as_ref().and_then(|e| e.secret_envelope.as_ref()),
+        );
         let prev = self
             .id2member
             .get(&id)
@@ -296,7 +302,7 @@ impl State {
     ) {
         for (msgs, is_alive) in [(alive, true), (dead, false)] {
             for m in msgs {
-                let id = msgutil::alive_pki_id(&m.message);
+                let id = m.message.alive_pki_id();
                 if id == self.self_member.pki_id {
                     continue;
                 }

@@ -14,14 +14,13 @@ mod tables {
     use super::super::state::State;
     use crate::gossip::comm::SignedGossipMessage;
     use crate::gossip::common::{NetworkMember, PkiId};
-    use crate::gossip::msgutil;
     use crate::protos::gossip::{
         gossip_message::{Content, Tag},
         AliveMessage, GossipMessage, Member, PeerTime,
     };
 
     fn alive(id: u8, endpoint: &str, inc: u64, seq: u64) -> SignedGossipMessage {
-        msgutil::noop_sign(GossipMessage {
+        SignedGossipMessage::noop_sign(GossipMessage {
             tag: Tag::Empty as i32,
             content: Some(Content::AliveMsg(AliveMessage {
                 membership: Some(Member {

@@ -2,7 +2,6 @@
 //! leadership messages it exchanges (Fabric's `adapterImpl.CreateMessage` and `msgImpl`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::sync::mpsc;
 
@@ -67,9 +66,7 @@ pub struct MessageFactory {
 
 impl MessageFactory {
     pub fn new(pki_id: PkiId, channel: &str) -> Self {
-        let inc_time = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64);
+        let inc_time = crate::gossip::protoext::now_nanos();
         MessageFactory {
             pki_id,
             channel: channel.as_bytes().to_vec(),

@@ -10,8 +10,11 @@ use crate::gossip::channel::Adapter;
 use crate::gossip::comm::{BoxFuture, ReceivedMessage, RemotePeer, SignedGossipMessage};
 use crate::gossip::common::{NetworkMember, OrgId, PeerIdentity, PkiId};
 use crate::gossip::discovery::{CommService, CryptoService, EnvelopeFilter, Sieve};
-use crate::gossip::{filter, msgutil, MsgError};
-use crate::protos::gossip::{gossip_message::Content, Envelope, GossipMessage, MembershipRequest};
+use crate::gossip::protoext::{self, GossipMessageExt};
+use crate::gossip::{filter, ProtoextError};
+use crate::protos::gossip::{
+    gossip_message::Content, secret, Envelope, GossipMessage, MembershipRequest, Secret,
+};
 
 pub(super) struct DiscoveryAdapter(pub(super) Weak<Inner>);
 
@@ -42,7 +45,7 @@ impl CommService for DiscoveryAdapter {
                 let self_info = req
                     .self_information
                     .as_ref()
-                    .and_then(|e| msgutil::from_envelope(e).ok());
+                    .and_then(|e| SignedGossipMessage::from_envelope(e.clone()).ok());
                 if let Some(self_info) = self_info {
                     let (_, filter) = disclosure_policy(&self.0, peer);
                     let mut m = msg.message.clone();
@@ -50,7 +53,7 @@ impl CommService for DiscoveryAdapter {
                         self_information: Some(filter(&self_info)),
                         known: req.known.clone(),
                     }));
-                    msg = msgutil::noop_sign(m);
+                    msg = SignedGossipMessage::noop_sign(m);
                 }
             }
         }
@@ -90,7 +93,7 @@ impl CryptoService for DiscoverySecurityAdapter {
         let Some(member) = &am.membership else {
             return false;
         };
-        if member.pki_id.is_empty() || !msgutil::is_signed(m) {
+        if member.pki_id.is_empty() || !m.is_signed() {
             tracing::warn!(target: "gossip.discovery", "Invalid alive message");
             return false;
         }
@@ -110,9 +113,7 @@ impl CryptoService for DiscoverySecurityAdapter {
                 }
             }
         };
-        match msgutil::verify_with(m, &identity, |idt, sig, msg| {
-            g.deps.mcs.verify(idt, sig, msg)
-        }) {
+        match m.verify(&identity, |idt, sig, msg| g.deps.mcs.verify(idt, sig, msg)) {
             Ok(()) => true,
             Err(e) => {
                 tracing::warn!(target: "gossip.discovery", "Failed verifying alive message of {id}: {e}");
@@ -131,7 +132,7 @@ impl CryptoService for DiscoverySecurityAdapter {
             }
         }
         let signer = |b: &[u8]| g.deps.mcs.sign(b);
-        let mut signed = match msgutil::sign_with(msg, None, signer) {
+        let mut signed = match SignedGossipMessage::signed(msg, signer) {
             Ok(s) => s,
             Err(e) => {
                 tracing::warn!(target: LOG, "Failed signing message: {e}");
@@ -140,7 +141,12 @@ impl CryptoService for DiscoverySecurityAdapter {
         };
         let mut env = signed.envelope.take()?;
         if !internal_endpoint.is_empty() {
-            if let Err(e) = msgutil::sign_secret(&mut env, internal_endpoint, signer) {
+            let secret = Secret {
+                content: Some(secret::Content::InternalEndpoint(
+                    internal_endpoint.to_string(),
+                )),
+            };
+            if let Err(e) = protoext::sign_secret(&mut env, signer, &secret) {
                 tracing::warn!(target: LOG, "Failed signing the internal endpoint: {e}");
                 return None;
             }
@@ -176,7 +182,7 @@ pub(super) fn disclosure_policy(
         };
         let Some(org) = gs
             .upgrade()
-            .and_then(|g| g.org_of_peer(&msgutil::alive_pki_id(&m.message)))
+            .and_then(|g| g.org_of_peer(&m.message.alive_pki_id()))
         else {
             return false;
         };
@@ -206,9 +212,9 @@ pub(super) fn disclosure_policy(
 pub(super) struct ChannelAdapter(pub(super) Weak<Inner>);
 
 impl Adapter for ChannelAdapter {
-    fn sign(&self, msg: GossipMessage) -> Result<SignedGossipMessage, MsgError> {
-        let g = self.0.upgrade().ok_or(MsgError::NotSigned)?;
-        msgutil::sign_with(msg, None, |b| g.deps.mcs.sign(b))
+    fn sign(&self, msg: GossipMessage) -> Result<SignedGossipMessage, ProtoextError> {
+        let g = self.0.upgrade().ok_or(ProtoextError::GossipStopped)?;
+        SignedGossipMessage::signed(msg, |b| g.deps.mcs.sign(b))
     }
     fn gossip(&self, msg: SignedGossipMessage) {
         if let Some(g) = self.0.upgrade() {
@@ -228,10 +234,10 @@ impl Adapter for ChannelAdapter {
             g.deps.comm.send(&msg, peers);
         }
     }
-    fn validate_state_info_message(&self, msg: &SignedGossipMessage) -> Result<(), MsgError> {
+    fn validate_state_info_message(&self, msg: &SignedGossipMessage) -> Result<(), ProtoextError> {
         match self.0.upgrade() {
             Some(g) => g.validate_state_info_msg(msg),
-            None => Err(MsgError::NotSigned),
+            None => Err(ProtoextError::GossipStopped),
         }
     }
     fn membership(&self) -> Vec<NetworkMember> {

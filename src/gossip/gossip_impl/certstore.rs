@@ -9,7 +9,7 @@ use std::sync::{Arc, Weak};
 use super::{Inner, LOG};
 use crate::gossip::comm::{ReceivedMessage, RemotePeer, SignedGossipMessage};
 use crate::gossip::common::{NetworkMember, PkiId};
-use crate::gossip::msgutil::{self, MsgError};
+use crate::gossip::protoext::{GossipMessageExt, ProtoextError};
 use crate::gossip::pull::{EgressFilter, PullAdapter, PullConfig, PullMediator};
 use crate::protos::gossip::{
     gossip_message::{Content, Tag},
@@ -120,33 +120,33 @@ pub(super) fn start(g: &Arc<Inner>) {
             metadata: Vec::new(),
         })),
     };
-    match msgutil::sign_with(msg, None, |b| g.deps.mcs.sign(b)) {
+    match SignedGossipMessage::signed(msg, |b| g.deps.mcs.sign(b)) {
         Ok(m) => puller.add(m),
         Err(e) => tracing::error!(target: LOG, "Failed creating self identity message: {e}"),
     }
     let _ = g.cert_puller.set(puller);
 }
 
-fn validate_identity_msg(g: &Inner, m: &SignedGossipMessage) -> Result<(), MsgError> {
-    let p = identity_of(m).ok_or(MsgError::NotSigned)?;
+fn validate_identity_msg(g: &Inner, m: &SignedGossipMessage) -> Result<(), ProtoextError> {
+    let p = identity_of(m).ok_or(ProtoextError::WrongKind("an identity message"))?;
     let claimed = PkiId(p.pki_id.clone());
     if g.deps.mcs.pki_id_of_cert(&p.cert) != claimed {
-        return Err(MsgError::UnknownIdentity(claimed));
+        return Err(ProtoextError::UnknownIdentity(claimed));
     }
-    msgutil::verify_with(m, &p.cert, |idt, sig, msg| g.deps.mcs.verify(idt, sig, msg))?;
+    m.verify(&p.cert, |idt, sig, msg| g.deps.mcs.verify(idt, sig, msg))?;
     g.deps
         .mcs
         .validate_identity(&p.cert)
-        .map_err(MsgError::Verify)
+        .map_err(|e| ProtoextError::Verify(e.into()))
 }
 
 /// An identity pull message: a data update is dropped whole if one identity is invalid.
 pub(super) fn handle_message(g: &Inner, m: &dyn ReceivedMessage) {
     if let Some(Content::DataUpdate(u)) = &m.message().message.content {
         for env in &u.data {
-            let valid = msgutil::from_envelope(env).and_then(|im| {
-                if !msgutil::is_identity(&im.message) {
-                    return Err(MsgError::NotSigned);
+            let valid = SignedGossipMessage::from_envelope(env.clone()).and_then(|im| {
+                if !im.message.is_identity_msg() {
+                    return Err(ProtoextError::WrongKind("an identity message"));
                 }
                 validate_identity_msg(g, &im)
             });

@@ -10,7 +10,8 @@ use super::batcher::Emitted;
 use super::Inner;
 use crate::gossip::comm::RemotePeer;
 use crate::gossip::common::{NetworkMember, PkiId};
-use crate::gossip::{filter, msgutil};
+use crate::gossip::filter;
+use crate::gossip::protoext::GossipMessageExt;
 use crate::protos::gossip::gossip_message::Content;
 
 impl Inner {
@@ -20,9 +21,9 @@ impl Inner {
         let mut rest = Vec::new();
         for e in msgs {
             let m = &e.msg.message;
-            if msgutil::is_data(m) || msgutil::is_leadership(m) {
+            if m.is_data_msg() || m.is_leadership_msg() {
                 blocks_and_leaders.push(e);
-            } else if msgutil::is_state_info(m) {
+            } else if m.is_state_info_msg() {
                 self.gossip_state_info(&e, &membership);
             } else {
                 rest.push(e);
@@ -40,8 +41,8 @@ impl Inner {
                     .cloned()
                     .collect();
                 self.deps.comm.send(&e.msg, &peers);
-            } else if msgutil::is_alive(&e.msg.message) {
-                let origin = msgutil::alive_pki_id(&e.msg.message);
+            } else if e.msg.message.is_alive_msg() {
+                let origin = e.msg.message.alive_pki_id();
                 let by_origin = self.peers_by_origin_org_policy(&origin);
                 let peers = filter::select_peers(self.conf.propagate_peer_num, &membership, |m| {
                     by_origin(m) && e.allows(&m.pki_id)
@@ -55,7 +56,7 @@ impl Inner {
 
     fn is_org_restricted(&self, e: &Emitted) -> bool {
         let m = &e.msg.message;
-        if msgutil::is_org_restricted(m) {
+        if m.is_org_restricted() {
             return true;
         }
         match &m.content {
@@ -108,7 +109,7 @@ impl Inner {
             };
             let (leaders, blocks): (Vec<_>, Vec<_>) = msgs
                 .into_iter()
-                .partition(|e| msgutil::is_leadership(&e.msg.message));
+                .partition(|e| e.msg.message.is_leadership_msg());
             for (group, k) in [
                 (leaders, membership.len()),
                 (blocks, self.conf.propagate_peer_num),
@@ -130,7 +131,7 @@ impl Inner {
     }
 
     fn send_and_filter_secrets(&self, e: &Emitted, peers: &[RemotePeer]) {
-        let from_other_org = !self.is_in_my_org(&msgutil::alive_pki_id(&e.msg.message));
+        let from_other_org = !self.is_in_my_org(&e.msg.message.alive_pki_id());
         for p in peers {
             if from_other_org && !self.has_external_endpoint(&p.pki_id) {
                 continue;

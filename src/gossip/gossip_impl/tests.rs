@@ -77,7 +77,15 @@ fn start_peer(
     let sa: Arc<dyn SecurityAdvisor> = Arc::new(FakeSa);
     let deps = GossipDeps {
         comm: net.join(&endpoint, pki_of(&me), me.clone()),
-        id_mapper: Arc::new(SimpleIdentityMapper::new(mcs.clone(), sa.clone())),
+        id_mapper: Arc::new(
+            crate::gossip::identity::IdentityMapper::new(
+                mcs.clone(),
+                sa.clone(),
+                me.clone(),
+                Box::new(|_, _| {}),
+            )
+            .unwrap(),
+        ),
         mcs,
         sa,
         self_identity: me.clone(),

@@ -2,6 +2,7 @@
 //! `GossipMessage.Is*`, `GetPullMsgType`, `IsTagLegal`).
 
 use super::ProtoextError;
+use crate::gossip::common::PkiId;
 use crate::protos::gossip::gossip_message::{Content, Tag};
 use crate::protos::gossip::{GossipMessage, PullMsgType};
 
@@ -39,6 +40,10 @@ pub trait GossipMessageExt {
     fn is_conn_msg(&self) -> bool;
     fn is_mem_req(&self) -> bool;
     fn is_mem_res(&self) -> bool;
+    /// An alive message, a membership request or response (Fabric's `IsDiscoveryMsg`).
+    fn is_discovery_msg(&self) -> bool;
+    /// The PKI-ID an alive message announces (empty for other messages).
+    fn alive_pki_id(&self) -> PkiId;
     /// Fabric's `IsTagLegal`: the tag the message's kind requires.
     fn is_tag_legal(&self) -> Result<(), ProtoextError>;
 }
@@ -131,6 +136,20 @@ impl GossipMessageExt for GossipMessage {
     fn is_mem_res(&self) -> bool {
         matches!(self.content, Some(Content::MemRes(_)))
     }
+    fn is_discovery_msg(&self) -> bool {
+        self.is_alive_msg() || self.is_mem_req() || self.is_mem_res()
+    }
+    fn alive_pki_id(&self) -> PkiId {
+        match &self.content {
+            Some(Content::AliveMsg(a)) => PkiId(
+                a.membership
+                    .as_ref()
+                    .map(|m| m.pki_id.clone())
+                    .unwrap_or_default(),
+            ),
+            _ => PkiId::default(),
+        }
+    }
 
     fn is_tag_legal(&self) -> Result<(), ProtoextError> {
         let is = |t: Tag| self.tag == t as i32;
@@ -141,7 +160,7 @@ impl GossipMessageExt for GossipMessage {
         if self.is_data_msg() {
             return require(Tag::ChanAndOrg);
         }
-        if self.is_alive_msg() || self.is_mem_req() || self.is_mem_res() {
+        if self.is_discovery_msg() {
             return require(Tag::Empty);
         }
         if self.is_identity_msg() {

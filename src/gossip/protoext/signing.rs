@@ -1,11 +1,9 @@
 //! Signing and verifying gossip messages (Fabric's `SignedGossipMessage.Sign`, `Verify`,
 //! `NoopSign`, `Envelope.ToGossipMessage`, `SignSecret`, `SecretEnvelope.InternalEndpoint`).
 
-use std::fmt::Display;
-
 use prost::Message;
 
-use super::ProtoextError;
+use super::{CauseError, ProtoextError};
 use crate::gossip::comm::SignedGossipMessage;
 use crate::protos::gossip::{secret, Envelope, GossipMessage, Secret, SecretEnvelope};
 
@@ -16,16 +14,27 @@ impl SignedGossipMessage {
     pub fn sign<F, E>(&mut self, signer: F) -> Result<&Envelope, ProtoextError>
     where
         F: FnOnce(&[u8]) -> Result<Vec<u8>, E>,
-        E: Display,
+        E: Into<CauseError>,
     {
         let secret_envelope = self.envelope.take().and_then(|e| e.secret_envelope);
         let payload = self.message.encode_to_vec();
-        let signature = signer(&payload).map_err(|e| ProtoextError::Sign(e.to_string()))?;
+        let signature = signer(&payload).map_err(|e| ProtoextError::Sign(e.into()))?;
         Ok(self.envelope.insert(Envelope {
             payload,
             signature,
             secret_envelope,
         }))
+    }
+
+    /// `message` signed by `signer` (Fabric's `(&SignedGossipMessage{GossipMessage: m}).Sign`).
+    pub fn signed<F, E>(message: GossipMessage, signer: F) -> Result<Self, ProtoextError>
+    where
+        F: FnOnce(&[u8]) -> Result<Vec<u8>, E>,
+        E: Into<CauseError>,
+    {
+        let mut signed = SignedGossipMessage::unsigned(message);
+        signed.sign(signer)?;
+        Ok(signed)
     }
 
     /// The message in an envelope without a signature (Fabric's `NoopSign`): for messages
@@ -50,7 +59,7 @@ impl SignedGossipMessage {
     pub fn verify<F, E>(&self, identity: &[u8], mut verify: F) -> Result<(), ProtoextError>
     where
         F: FnMut(&[u8], &[u8], &[u8]) -> Result<(), E>,
-        E: Display,
+        E: Into<CauseError>,
     {
         let env = self
             .envelope
@@ -63,7 +72,7 @@ impl SignedGossipMessage {
             return Err(ProtoextError::EmptySignature);
         }
         verify(identity, &env.signature, &env.payload)
-            .map_err(|e| ProtoextError::Verify(e.to_string()))?;
+            .map_err(|e| ProtoextError::Verify(e.into()))?;
         if let Some(secret) = &env.secret_envelope {
             if secret.payload.is_empty() {
                 return Err(ProtoextError::EmptyPayload);
@@ -72,7 +81,7 @@ impl SignedGossipMessage {
                 return Err(ProtoextError::EmptySignature);
             }
             verify(identity, &secret.signature, &secret.payload)
-                .map_err(|e| ProtoextError::Verify(e.to_string()))?;
+                .map_err(|e| ProtoextError::Verify(e.into()))?;
         }
         Ok(())
     }
@@ -96,10 +105,10 @@ pub fn sign_secret<F, E>(
 ) -> Result<(), ProtoextError>
 where
     F: FnOnce(&[u8]) -> Result<Vec<u8>, E>,
-    E: Display,
+    E: Into<CauseError>,
 {
     let payload = secret.encode_to_vec();
-    let signature = signer(&payload).map_err(|e| ProtoextError::Sign(e.to_string()))?;
+    let signature = signer(&payload).map_err(|e| ProtoextError::Sign(e.into()))?;
     envelope.secret_envelope = Some(SecretEnvelope { payload, signature });
     Ok(())
 }

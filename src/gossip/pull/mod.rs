@@ -15,7 +15,8 @@ use tokio::task::JoinHandle;
 
 use super::comm::{BoxFuture, ReceivedMessage, RemotePeer, SignedGossipMessage};
 use super::common::NetworkMember;
-use super::{filter, msgutil};
+use super::filter;
+use super::protoext::{self, GossipMessageExt};
 use crate::protos::gossip::{
     gossip_message::{Content, Tag},
     DataDigest, DataRequest, DataUpdate, GossipHello, GossipMessage, PullMsgType,
@@ -130,7 +131,7 @@ impl PullMediator {
     /// Handles a pull message of our type; `msg` is the message as the caller filtered it
     /// (a data update may have lost items), `from` the message as received (to respond).
     pub fn handle_message(&self, msg: &GossipMessage, from: &dyn ReceivedMessage) {
-        if msgutil::pull_msg_type(msg) != Some(self.inner.conf.msg_type) {
+        if msg.pull_msg_type() != self.inner.conf.msg_type {
             return;
         }
         match &msg.content {
@@ -201,7 +202,7 @@ impl Inner {
             st.accepting_digests = true;
             st.accepting_responses = false;
             for p in peers {
-                let nonce = msgutil::random_nonce();
+                let nonce = protoext::random_nonce();
                 st.outgoing.insert(nonce, p.clone());
                 hellos.push((p, nonce));
             }
@@ -213,8 +214,10 @@ impl Inner {
                 metadata: Vec::new(),
                 msg_type,
             };
-            self.adapter
-                .send(msgutil::noop_sign(self.wrap(Content::Hello(hello))), &[p]);
+            self.adapter.send(
+                SignedGossipMessage::noop_sign(self.wrap(Content::Hello(hello))),
+                &[p],
+            );
         }
         if !self.sleep(self.conf.digest_wait).await {
             return;
@@ -226,7 +229,7 @@ impl Inner {
                 msg_type,
             };
             self.adapter.send(
-                msgutil::noop_sign(self.wrap(Content::DataReq(req))),
+                SignedGossipMessage::noop_sign(self.wrap(Content::DataReq(req))),
                 &[peer],
             );
         }
@@ -315,7 +318,7 @@ impl Inner {
 
     fn on_response(&self, u: &DataUpdate) {
         for env in &u.data {
-            let Ok(msg) = msgutil::from_envelope(env) else {
+            let Ok(msg) = SignedGossipMessage::from_envelope(env.clone()) else {
                 tracing::warn!(target: LOG, "Data update contains an invalid message");
                 return;
             };

@@ -44,7 +44,7 @@ impl PullAdapter for Adapter {
 }
 
 fn block(seq: u64) -> SignedGossipMessage {
-    msgutil::noop_sign(GossipMessage {
+    SignedGossipMessage::noop_sign(GossipMessage {
         channel: b"ch".to_vec(),
         tag: Tag::ChanAndOrg as i32,
         content: Some(Content::DataMsg(DataMessage {
@@ -88,9 +88,7 @@ fn node(
     hide: Option<&str>,
 ) -> (Arc<Adapter>, Arc<PullMediator>) {
     let comm = net.join(ep, PkiId(vec![id]), vec![id]);
-    let mut rx = comm.accept(Box::new(|m| {
-        msgutil::pull_msg_type(&m.message().message).is_some()
-    }));
+    let mut rx = comm.accept(Box::new(|m| m.message().message.is_pull_msg()));
     let adapter = Arc::new(Adapter {
         comm,
         others: vec![other],
