@@ -14,13 +14,14 @@
 pub mod cli;
 pub mod deploy;
 pub mod layout;
+pub mod metrics;
 pub mod process;
 mod up;
 
 use std::path::PathBuf;
 
 pub use deploy::{deploy, Chaincode};
-pub use layout::{Layout, Node, Options};
+pub use layout::{Layout, Leader, Node, Options};
 pub use process::Toolchain;
 pub use up::up;
 
@@ -144,6 +145,10 @@ pub struct NodeStatus {
     pub running: bool,
     /// The channel's height on a peer, when it answers.
     pub height: Option<u64>,
+    /// Whether a running peer leads its org on the channel (pulls from the orderer): its
+    /// `gossip_leader_election_leader` metric under election, its `orgLeader` setting
+    /// when the org has a static leader; `None` when unknown.
+    pub leads: Option<bool>,
     pub log: PathBuf,
 }
 
@@ -156,13 +161,24 @@ pub fn status(
     let mut out = Vec::new();
     for node in layout.nodes() {
         let running = node.is_running();
-        let height = (running && node.org > 0)
-            .then(|| up::height(tools, &layout, node))
-            .flatten();
+        let peer = running && node.org > 0;
+        let metrics = peer
+            .then(|| metrics::ChannelMetrics::of(&node.operations, &layout.channel))
+            .flatten()
+            .unwrap_or_default();
+        let height = metrics
+            .height
+            .or_else(|| peer.then(|| up::height(tools, &layout, node)).flatten());
+        let leads = match layout.leader_mode(node.org) {
+            _ if !peer => None,
+            Leader::Election => metrics.leader,
+            Leader::Static => Some(node.index == 0),
+        };
         out.push(NodeStatus {
             node: node.clone(),
             running,
             height,
+            leads,
             log: layout.log_path(node),
         });
     }
