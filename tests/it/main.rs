@@ -27,6 +27,7 @@ mod endorser;
 mod fabric_bench;
 mod generated_docs;
 mod gossip_comm;
+mod gossip_network;
 mod ledger_state;
 mod ledger_store;
 mod ledger_vectors;
