@@ -3,7 +3,11 @@
 //! nothing else. `up` generates the crypto material (cryptogen) and the genesis block,
 //! channel and anchor-peer transactions (configtxgen) for an orderer org and N peer orgs,
 //! starts a solo orderer and the peers as background processes, creates the channel, joins
-//! every peer and commits each org's anchor peer; `status` shows what runs; `env` prints
+//! every peer and commits each org's anchor peer. The peers of an org gossip with each
+//! other (bootstrapped from their org's other peers), with the orgs' anchor peers joining
+//! the orgs, and only each org's leader (elected, or a static peer0: `--leader`) pulls
+//! blocks from the orderer; gossip runs with second-scale intervals fit for one machine.
+//! `status` shows what runs, each peer's height and whether it leads; `env` prints
 //! the environment of an org's admin for the `peer` CLI; `down` stops everything and
 //! removes the folder.
 //!
