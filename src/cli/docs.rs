@@ -23,13 +23,63 @@ pub struct GeneratedFile {
 /// The folders whose contents are generated entirely by [`render_all`].
 pub const GENERATED_DIRS: [&str; 3] = ["completions", "man", "commands"];
 
-/// The binaries whose reference is generated, with their clap trees built.
-fn built_trees() -> Vec<(&'static str, Command)> {
-    let mut peer = super::command();
-    peer.build();
-    let mut discover = super::discover::command();
-    discover.build();
-    vec![("peer", peer), ("discover", discover)]
+/// How a binary spells its flags, which decides how its reference names their types and
+/// defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Grammar {
+    /// cobra/pflag (`peer`, `discover`): pflag's type names and quoted defaults.
+    Pflag,
+    /// kingpin, Go's `flag` package or plain clap: Rust-side type names, raw defaults.
+    Plain,
+}
+
+/// One binary whose reference is generated: its name, its clap tree built, its grammar.
+struct Tree {
+    bin: &'static str,
+    cmd: Command,
+    grammar: Grammar,
+}
+
+impl Tree {
+    fn new(bin: &'static str, mut cmd: Command, grammar: Grammar) -> Self {
+        cmd.build();
+        Tree { bin, cmd, grammar }
+    }
+}
+
+/// Every binary of the toolchain, in the order the index lists them.
+fn built_trees() -> Vec<Tree> {
+    use clap::CommandFactory;
+    vec![
+        Tree::new("peer", super::command(), Grammar::Pflag),
+        Tree::new("orderer", crate::orderer::cli::command(), Grammar::Plain),
+        Tree::new(
+            "configtxgen",
+            crate::tools::configtxgen::cmd::command(),
+            Grammar::Plain,
+        ),
+        Tree::new(
+            "configtxlator",
+            crate::tools::configtxlator::cmd::Cli::command(),
+            Grammar::Plain,
+        ),
+        Tree::new(
+            "cryptogen",
+            crate::tools::cryptogen::cli::command(),
+            Grammar::Plain,
+        ),
+        Tree::new("discover", super::discover::command(), Grammar::Pflag),
+        Tree::new(
+            "test-network",
+            crate::test_network::cli::Cli::command(),
+            Grammar::Plain,
+        ),
+        Tree::new(
+            "fabric-bench",
+            crate::bench::cli::Cli::command(),
+            Grammar::Plain,
+        ),
+    ]
 }
 
 /// Every command of the tree with its path ("peer channel create"), root first, without
@@ -39,6 +89,21 @@ fn commands(cmd: &Command, path: String, out: &mut Vec<(String, Command)>) {
     for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
         commands(sub, format!("{path} {}", sub.get_name()), out);
     }
+}
+
+/// Works around clap_complete's bash generator for binaries with a hyphen in their name
+/// (clap-rs/clap#6421, open in 4.6.11): its loop names the state of `test-network up`
+/// `test__network__subcmd__up`, while the case arms that complete it are labelled
+/// `test__subcmd__network__subcmd__up`, so nothing after a subcommand completes. The arms
+/// are relabelled the way the loop spells them.
+fn fix_hyphenated_bash(script: &[u8], bin: &str) -> Vec<u8> {
+    if !bin.contains('-') {
+        return script.to_vec();
+    }
+    let text = String::from_utf8_lossy(script);
+    let arm = format!("{}__subcmd__", bin.replace('-', "__subcmd__"));
+    let state = format!("{}__subcmd__", bin.replace('-', "__"));
+    text.replace(&arm, &state).into_bytes()
 }
 
 fn completions(tree: &Command, bin: &str) -> Vec<GeneratedFile> {
@@ -51,6 +116,9 @@ fn completions(tree: &Command, bin: &str) -> Vec<GeneratedFile> {
     .map(|(shell, path)| {
         let mut buf = Vec::new();
         clap_complete::generate(shell, &mut tree.clone(), bin, &mut buf);
+        if shell == Shell::Bash {
+            buf = fix_hyphenated_bash(&buf, bin);
+        }
         GeneratedFile {
             path: path.into(),
             contents: buf,
@@ -88,7 +156,72 @@ fn help_of(arg: &Arg) -> String {
         .unwrap_or_default()
 }
 
-fn flag_table(out: &mut String, title: &str, args: &[&Arg]) {
+/// The type a flag's value has, as the reference names it for trees outside pflag.
+fn plain_type(arg: &Arg) -> &'static str {
+    use std::any::TypeId;
+    match arg.get_action() {
+        clap::ArgAction::SetTrue
+        | clap::ArgAction::SetFalse
+        | clap::ArgAction::Help
+        | clap::ArgAction::HelpShort
+        | clap::ArgAction::HelpLong
+        | clap::ArgAction::Version => return "bool",
+        clap::ArgAction::Count => return "count",
+        clap::ArgAction::Append => return "string, repeatable",
+        _ => {}
+    }
+    let id = arg.get_value_parser().type_id();
+    let uint = [
+        TypeId::of::<u8>(),
+        TypeId::of::<u16>(),
+        TypeId::of::<u32>(),
+        TypeId::of::<u64>(),
+        TypeId::of::<usize>(),
+    ];
+    if id == TypeId::of::<bool>() {
+        "bool"
+    } else if uint.iter().any(|t| id == *t) {
+        "uint"
+    } else if id == TypeId::of::<PathBuf>() {
+        "path"
+    } else if arg.get_possible_values().is_empty() {
+        "string"
+    } else {
+        "enum"
+    }
+}
+
+/// A flag's type and default as the reference shows them in `grammar`.
+fn type_and_default(arg: &Arg, grammar: Grammar) -> (String, String) {
+    match grammar {
+        Grammar::Pflag => (pflag_type(arg).to_string(), pflag_default(arg)),
+        Grammar::Plain => {
+            let kind = plain_type(arg);
+            let default = arg
+                .get_default_values()
+                .iter()
+                .map(|v| v.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(",");
+            let default = if kind == "bool" && default == "false" {
+                String::new()
+            } else {
+                default
+            };
+            let kind = match arg.get_possible_values() {
+                values if kind == "enum" => values
+                    .iter()
+                    .map(|v| v.get_name().to_string())
+                    .collect::<Vec<_>>()
+                    .join("|"),
+                _ => kind.to_string(),
+            };
+            (kind, default)
+        }
+    }
+}
+
+fn flag_table(out: &mut String, title: &str, args: &[&Arg], grammar: Grammar) {
     if args.is_empty() {
         return;
     }
@@ -103,14 +236,15 @@ fn flag_table(out: &mut String, title: &str, args: &[&Arg]) {
             .get_long()
             .map(|l| format!("`--{l}`"))
             .unwrap_or_default();
-        let default = match pflag_default(arg) {
+        let (kind, default) = type_and_default(arg, grammar);
+        let default = match default {
             d if d.is_empty() => String::new(),
             d => format!("`{}`", cell(&d)),
         };
         let _ = writeln!(
             out,
             "| {short} | {long} | {} | {default} | {} |",
-            pflag_type(arg),
+            cell(&kind),
             cell(&help_of(arg))
         );
     }
@@ -128,7 +262,13 @@ fn examples_of(cmd: &Command) -> Option<String> {
     )
 }
 
-fn command_section(out: &mut String, path: &str, cmd: &Command, parent: Option<&Command>) {
+fn command_section(
+    out: &mut String,
+    path: &str,
+    cmd: &Command,
+    parent: Option<&Command>,
+    grammar: Grammar,
+) {
     let _ = writeln!(out, "## {path}\n");
     let about = cmd
         .get_long_about()
@@ -181,36 +321,39 @@ fn command_section(out: &mut String, path: &str, cmd: &Command, parent: Option<&
         .collect();
     let local: Vec<&Arg> = flags.iter().copied().filter(|a| !inherited(a)).collect();
     let global: Vec<&Arg> = flags.iter().copied().filter(|a| inherited(a)).collect();
-    flag_table(out, "Flags", &local);
-    flag_table(out, "Inherited flags", &global);
+    flag_table(out, "Flags", &local, grammar);
+    flag_table(out, "Inherited flags", &global, grammar);
     if let Some(examples) = examples_of(cmd) {
         let _ = writeln!(out, "### Examples\n\n```\n{examples}\n```\n");
     }
 }
 
-fn markdown(tree: &Command, bin: &str) -> Vec<GeneratedFile> {
+const GENERATED_NOTE: &str =
+    "<!-- Generated by `cargo run --example generate-docs`; do not edit. -->";
+
+/// The subcommands the reference documents (all but clap's `help` pseudo-command).
+fn documented_subcommands(cmd: &Command) -> impl Iterator<Item = &Command> {
+    cmd.get_subcommands().filter(|s| s.get_name() != "help")
+}
+
+/// One Markdown page for the binary itself, and one per command group (each top-level
+/// subcommand with the commands under it).
+fn markdown(tree: &Tree) -> Vec<GeneratedFile> {
+    let (bin, grammar) = (tree.bin, tree.grammar);
     let mut files = Vec::new();
-    let mut root = format!(
-        "# {bin}\n\n<!-- Generated by `cargo run --example generate-docs`; do not edit. -->\n\n",
-    );
-    command_section(&mut root, bin, tree, None);
+    let mut root = format!("# {bin}\n\n{GENERATED_NOTE}\n\n");
+    command_section(&mut root, bin, &tree.cmd, None, grammar);
     files.push(GeneratedFile {
         path: format!("commands/{bin}.md").into(),
         contents: (root.trim_end().to_string() + "\n").into_bytes(),
     });
-    for group in tree.get_subcommands().filter(|s| s.get_name() != "help") {
+    for group in documented_subcommands(&tree.cmd) {
         let path = format!("{bin} {}", group.get_name());
-        let mut text = format!(
-            "# {path}\n\n<!-- Generated by `cargo run --example generate-docs`; do not edit. -->\n\n"
-        );
-        command_section(&mut text, &path, group, Some(tree));
-        for sub in group.get_subcommands().filter(|s| s.get_name() != "help") {
-            command_section(
-                &mut text,
-                &format!("{path} {}", sub.get_name()),
-                sub,
-                Some(group),
-            );
+        let mut text = format!("# {path}\n\n{GENERATED_NOTE}\n\n");
+        command_section(&mut text, &path, group, Some(&tree.cmd), grammar);
+        for sub in documented_subcommands(group) {
+            let sub_path = format!("{path} {}", sub.get_name());
+            command_section(&mut text, &sub_path, sub, Some(group), grammar);
         }
         files.push(GeneratedFile {
             path: format!("commands/{bin}-{}.md", group.get_name()).into(),
@@ -220,16 +363,85 @@ fn markdown(tree: &Command, bin: &str) -> Vec<GeneratedFile> {
     files
 }
 
+/// The first line of a command's about text.
+fn summary(cmd: &Command) -> String {
+    cmd.get_about()
+        .map(|a| a.to_string())
+        .unwrap_or_default()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// `commands/README.md`: every binary with its Markdown pages, man pages and completions.
+fn index(rendered: &[(Tree, Vec<GeneratedFile>)]) -> GeneratedFile {
+    let mut out = format!(
+        "# Command reference\n\n{GENERATED_NOTE}\n\n\
+         The reference for every binary of the toolchain, rendered from the clap trees the \
+         binaries parse with (configtxgen parses Go's flag grammar by hand; its tree \
+         describes every flag in the two-dash spelling, which that grammar also accepts). \
+         Regenerate with `cargo run --example generate-docs`; \
+         `tests/it/generated_docs.rs` fails when these files are stale.\n\n\
+         Man pages: `man -l man/peer-channel-create.1`. Completions: `source \
+         completions/peer.bash` (bash), copy `completions/_peer` into a folder of `$fpath` \
+         (zsh), or `completions/peer.fish` into `~/.config/fish/completions/` (fish).\n\n\
+         | Binary | Description |\n|---|---|\n"
+    );
+    for (tree, _) in rendered {
+        let _ = writeln!(
+            out,
+            "| [`{0}`](#{0}) | {1} |",
+            tree.bin,
+            cell(&summary(&tree.cmd))
+        );
+    }
+    for (tree, files) in rendered {
+        let bin = tree.bin;
+        let _ = writeln!(out, "\n## {bin}\n\n| Page | Description |\n|---|---|");
+        let _ = writeln!(out, "| [{bin}]({bin}.md) | {} |", cell(&summary(&tree.cmd)));
+        for group in documented_subcommands(&tree.cmd) {
+            let name = group.get_name();
+            let _ = writeln!(
+                out,
+                "| [{bin} {name}]({bin}-{name}.md) | {} |",
+                cell(&summary(group))
+            );
+        }
+        let links = |dir: &str| -> String {
+            files
+                .iter()
+                .filter(|f| f.path.starts_with(dir))
+                .map(|f| {
+                    let name = f.path.file_name().unwrap_or_default().to_string_lossy();
+                    format!("[{name}](../{})", f.path.display())
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let _ = writeln!(out, "\nMan pages: {}\n", links("man"));
+        let _ = writeln!(out, "Completions: {}", links("completions"));
+    }
+    GeneratedFile {
+        path: "commands/README.md".into(),
+        contents: out.into_bytes(),
+    }
+}
+
 /// Renders every generated file in memory.
 pub fn render_all() -> std::io::Result<Vec<GeneratedFile>> {
-    let mut files = Vec::new();
-    for (bin, tree) in built_trees() {
+    let mut rendered = Vec::new();
+    for tree in built_trees() {
         let mut all = Vec::new();
-        commands(&tree, bin.into(), &mut all);
-        files.extend(completions(&tree, bin));
+        commands(&tree.cmd, tree.bin.into(), &mut all);
+        let mut files = completions(&tree.cmd, tree.bin);
         files.extend(man_pages(&all)?);
-        files.extend(markdown(&tree, bin));
+        files.extend(markdown(&tree));
+        rendered.push((tree, files));
     }
+    let readme = index(&rendered);
+    let mut files: Vec<GeneratedFile> = rendered.into_iter().flat_map(|(_, f)| f).collect();
+    files.push(readme);
     Ok(files)
 }
 
@@ -268,10 +480,68 @@ mod tests {
             "man/discover-endorsers.1",
             "commands/discover-saveConfig.md",
             "completions/discover.bash",
+            "man/orderer-start.1",
+            "commands/orderer-version.md",
+            "completions/orderer.fish",
+            "man/configtxgen.1",
+            "commands/configtxgen.md",
+            "completions/_configtxgen",
+            "man/configtxlator-compute_update.1",
+            "commands/configtxlator-proto_decode.md",
+            "man/cryptogen-extend.1",
+            "commands/cryptogen-showtemplate.md",
+            "completions/cryptogen.bash",
+            "man/test-network-deploy.1",
+            "commands/test-network-env.md",
+            "completions/_test-network",
+            "commands/README.md",
         ] {
             assert!(names.iter().any(|n| n == expected), "{expected} missing");
         }
         assert!(!names.iter().any(|n| n.contains("help")), "{names:?}");
+    }
+
+    #[test]
+    fn plain_trees_name_rust_types_and_raw_defaults() {
+        let files = render_all().unwrap();
+        let page = |path: &str| {
+            let file = files.iter().find(|f| f.path == Path::new(path)).unwrap();
+            String::from_utf8(file.contents.clone()).unwrap()
+        };
+        let start = page("commands/configtxlator-start.md");
+        assert!(start.contains("|  | `--port` | uint | `7059` |"), "{start}");
+        assert!(
+            start.contains("|  | `--CORS` | string, repeatable |  |"),
+            "{start}"
+        );
+        let gen = page("commands/configtxgen.md");
+        assert!(
+            gen.contains("|  | `--profile` | string | `SampleInsecureSolo` |"),
+            "{gen}"
+        );
+        let index = page("commands/README.md");
+        assert!(
+            index.contains(
+                "| [cryptogen generate](cryptogen-generate.md) | Generate key material |"
+            ),
+            "{index}"
+        );
+    }
+
+    #[test]
+    fn bash_arms_of_hyphenated_binaries_match_the_loop_state() {
+        let files = render_all().unwrap();
+        let bash = files
+            .iter()
+            .find(|f| f.path == Path::new("completions/test-network.bash"))
+            .unwrap();
+        let text = String::from_utf8(bash.contents.clone()).unwrap();
+        assert!(text.contains("cmd=\"test__network__subcmd__up\""), "{text}");
+        assert!(
+            text.contains("        test__network__subcmd__up)\n"),
+            "{text}"
+        );
+        assert!(!text.contains("test__subcmd__network"), "{text}");
     }
 
     #[test]

@@ -58,6 +58,38 @@ fn signed_envelope(signer: &dyn SigningIdentity, msg: &GossipMessage) -> Option<
     }
 }
 
+/// The chaincodes instantiated on `channel` whose package is installed in `store`: what a
+/// peer publishes in its state info (Fabric's cclifecycle feeding `UpdateChaincodes`).
+pub fn installed_chaincodes(peer: &Peer, store: &ChaincodeStore, channel: &str) -> Vec<Chaincode> {
+    let Some(ch) = peer.channel(channel) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let scan = ch.ledger().new_query_executor().and_then(|qe| {
+        let mut it = qe.get_state_range_scan_iterator(LSCC_NAMESPACE, "", "")?;
+        while let Some(item) = it.next()? {
+            if item.key.contains('~') {
+                continue;
+            }
+            let Ok(cd) = ChaincodeData::from_bytes(&item.value) else {
+                continue;
+            };
+            if store.contains(&cd.name, &cd.version) {
+                out.push(Chaincode {
+                    name: cd.name,
+                    version: cd.version,
+                    metadata: Vec::new(),
+                });
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = scan {
+        tracing::warn!(target: "discovery", "cannot list the chaincodes of channel {channel}: {e}");
+    }
+    out
+}
+
 /// This peer as the only member (see the module doc).
 pub struct SelfMembership {
     peer: Arc<Peer>,
@@ -111,33 +143,7 @@ impl SelfMembership {
 
     /// The chaincodes instantiated on the channel whose package is installed here.
     fn chaincodes(&self, channel: &str) -> Vec<Chaincode> {
-        let Some(ch) = self.peer.channel(channel) else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        let scan = ch.ledger().new_query_executor().and_then(|qe| {
-            let mut it = qe.get_state_range_scan_iterator(LSCC_NAMESPACE, "", "")?;
-            while let Some(item) = it.next()? {
-                if item.key.contains('~') {
-                    continue;
-                }
-                let Ok(cd) = ChaincodeData::from_bytes(&item.value) else {
-                    continue;
-                };
-                if self.store.contains(&cd.name, &cd.version) {
-                    out.push(Chaincode {
-                        name: cd.name,
-                        version: cd.version,
-                        metadata: Vec::new(),
-                    });
-                }
-            }
-            Ok(())
-        });
-        if let Err(e) = scan {
-            tracing::warn!(target: "discovery", "cannot list the chaincodes of channel {channel}: {e}");
-        }
-        out
+        installed_chaincodes(&self.peer, &self.store, channel)
     }
 
     fn state_info(&self, channel: &str) -> Option<NetworkMember> {

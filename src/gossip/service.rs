@@ -216,8 +216,9 @@ impl GossipService {
             }
             LeaderMode::Static => {
                 tracing::debug!(target: LOG, "This peer is configured to connect to ordering service for blocks delivery, channel {channel}");
-                let (_, leading) = watch::channel(true);
-                let controller = Controller::spawn(channel, leading, deliverer, sink, None);
+                let (held, leading) = watch::channel(true);
+                let controller =
+                    Controller::spawn(channel, (leading, Some(held)), deliverer, sink, None);
                 (None, Some(controller))
             }
             LeaderMode::Election => {
@@ -237,7 +238,8 @@ impl GossipService {
                     source,
                 })?;
                 let yielder = Some(election.yield_handle());
-                let controller = Controller::spawn(channel, leading, deliverer, sink, yielder);
+                let controller =
+                    Controller::spawn(channel, (leading, None), deliverer, sink, yielder);
                 (Some(election), Some(controller))
             }
         };
@@ -302,6 +304,9 @@ impl GossipService {
 struct Controller {
     channel: String,
     leading: watch::Receiver<bool>,
+    /// A static leader's own sender: it lives as long as the controller, so leadership
+    /// lasts until stop (a dropped sender would read as leadership lost).
+    _static_leader: Option<watch::Sender<bool>>,
     deliverer: Arc<dyn BlockDeliverer>,
     sink: Arc<GossipSink>,
     yielder: Option<YieldHandle>,
@@ -310,7 +315,7 @@ struct Controller {
 impl Controller {
     fn spawn(
         channel: &str,
-        leading: watch::Receiver<bool>,
+        (leading, static_leader): (watch::Receiver<bool>, Option<watch::Sender<bool>>),
         deliverer: Arc<dyn BlockDeliverer>,
         sink: Arc<GossipSink>,
         yielder: Option<YieldHandle>,
@@ -319,6 +324,7 @@ impl Controller {
         let controller = Controller {
             channel: channel.to_string(),
             leading,
+            _static_leader: static_leader,
             deliverer,
             sink,
             yielder,

@@ -158,6 +158,12 @@ impl BlockSink for CommitterSink {
     }
 }
 
+/// Joins a channel to gossip when the channel starts (the node's binding of gossip's
+/// facade, see `node::gossip_adapters`).
+pub trait ChannelJoiner: Send + Sync {
+    fn join(self: Arc<Self>, channel: &Arc<Channel>);
+}
+
 /// A channel's ledger as its gossip state provider sees it: blocks go to the committer
 /// actor's queue, reads go to the ledger.
 pub struct ChannelLedger {
@@ -264,7 +270,7 @@ pub struct ChannelServices {
     deliver_config: DeliverClientConfig,
     metrics: Arc<Metrics>,
     runtime: tokio::runtime::Handle,
-    gossip: OnceLock<Arc<GossipService>>,
+    gossip: OnceLock<(Arc<GossipService>, Arc<dyn ChannelJoiner>)>,
     clients: Mutex<BTreeMap<String, (Feed, Arc<CommitterSink>)>>,
 }
 
@@ -289,8 +295,14 @@ impl ChannelServices {
 
     /// Channels started from now on take their blocks through `gossip` (once; a second
     /// call is refused and returns `false`).
-    pub fn enable_gossip(&self, gossip: Arc<GossipService>) -> bool {
-        self.gossip.set(gossip).is_ok()
+    /// `joiner` joins each channel's gossip (its orgs and anchor peers) before the
+    /// channel's state provider and election start.
+    pub fn enable_gossip(
+        &self,
+        gossip: Arc<GossipService>,
+        joiner: Arc<dyn ChannelJoiner>,
+    ) -> bool {
+        self.gossip.set((gossip, joiner)).is_ok()
     }
 
     /// The committer every channel's actor validates with.
@@ -318,7 +330,8 @@ impl ChannelServices {
         };
         let _guard = self.runtime.enter();
         let feed = match self.gossip.get() {
-            Some(gossip) => {
+            Some((gossip, joiner)) => {
+                joiner.clone().join(channel);
                 let ledger = Arc::new(ChannelLedger::new(channel.clone(), sink.clone()));
                 let deliverer = Arc::new(OrdererDeliverer {
                     channel: channel.clone(),
@@ -352,7 +365,7 @@ impl ChannelServices {
     /// finish the blocks it holds.
     pub async fn stop_all(&self) {
         let clients = std::mem::take(&mut *self.clients.lock().unwrap_or_else(|e| e.into_inner()));
-        if let Some(gossip) = self.gossip.get() {
+        if let Some((gossip, _)) = self.gossip.get() {
             gossip.stop().await;
         }
         for (id, (feed, sink)) in clients {
@@ -446,7 +459,11 @@ mod tests {
             Arc::new(FakeMcs),
             Arc::new(Adapter(FakeGossip::join(&hub, 2))),
         ));
-        assert!(services.enable_gossip(gossip.clone()));
+        struct NoJoin;
+        impl ChannelJoiner for NoJoin {
+            fn join(self: Arc<Self>, _: &Arc<Channel>) {}
+        }
+        assert!(services.enable_gossip(gossip.clone(), Arc::new(NoJoin)));
         services.start_channel(&channel);
         assert!(!gossip.pulls_from_orderer("mychannel"));
         assert_eq!(hub.published_height(2), Some(1));

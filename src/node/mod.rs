@@ -12,6 +12,7 @@ pub mod admin;
 pub mod chaincode;
 pub mod channels;
 pub mod gossip;
+pub mod gossip_adapters;
 pub mod lock;
 pub mod mcs;
 pub mod metrics;
@@ -42,7 +43,7 @@ use crate::config::{ConfigError, ConfigSource, CoreConfig};
 use crate::deliver::client::DeliverClientConfig;
 use crate::deliver::peer::service::DeliverService;
 use crate::deliver::peer::DeliverServer;
-use crate::discovery::{self, peer::SelfMembership, DiscoveryGrpc, DiscoveryService};
+use crate::discovery::{self, DiscoveryGrpc, DiscoveryService};
 use crate::endorser::metrics::EndorserMetrics;
 use crate::endorser::service::EndorserService;
 use crate::endorser::{auth, Endorser, FilteredEndorser, ProposalProcessor};
@@ -190,6 +191,7 @@ pub struct PeerNode {
     channels: Arc<ChannelServices>,
     discovery: Option<Arc<DiscoveryService>>,
     gossip_comm: gossip::GossipComm,
+    gossip: gossip::PeerGossip,
     _lock: FileSystemLock,
 }
 
@@ -248,6 +250,8 @@ impl PeerNode {
         ));
         let local_msp = Arc::new(msp.clone());
         let gossip_comm = gossip::gossip_comm(&config, &signer, &msp, &peer)?;
+        let peer_gossip =
+            gossip::PeerGossip::start(&config, &gossip_comm, &signer, &peer, &channels, &metrics)?;
         let checker = PolicyChecker::new(peer.clone(), msp.clone());
         let acl = Arc::new(ResourceProvider::new(checker.clone()));
         let chaincode_address = chaincode_listen_address
@@ -294,7 +298,7 @@ impl PeerNode {
                 &config,
                 server_config.tls.is_some(),
                 &peer,
-                &signer,
+                peer_gossip.membership(),
                 local_msp,
             )?)),
             false => None,
@@ -342,6 +346,7 @@ impl PeerNode {
             channels,
             discovery,
             gossip_comm,
+            gossip: peer_gossip,
             _lock: lock,
         })
     }
@@ -503,6 +508,7 @@ impl PeerNode {
             launcher.stop_all().await;
         }
         self.channels.stop_all().await;
+        self.gossip.stop().await;
         if tokio::time::timeout(drain, operations).await.is_err() {
             tracing::warn!(target: "nodeCmd", "the operations endpoint did not stop within {drain:?}; leaving it");
         }
@@ -693,33 +699,21 @@ fn compose_endorser(
     Ok((filtered, support))
 }
 
-/// The discovery service with this peer as its membership (`peer.gossip.externalEndpoint`
-/// announced); gossip's membership replaces [`SelfMembership`] once gossip runs.
+/// The discovery service over gossip's membership.
 fn discovery_service(
     config: &CoreConfig,
     tls: bool,
     peer: &Arc<Peer>,
-    signer: &Arc<dyn SigningIdentity>,
+    membership: Arc<dyn crate::discovery::MembershipSource>,
     local_msp: Arc<X509Msp>,
 ) -> Result<DiscoveryService, NodeError> {
-    let membership = SelfMembership::new(
-        peer.clone(),
-        signer.clone(),
-        ChaincodeStore::new(&file_system_path(config)),
-        config
-            .peer
-            .gossip
-            .external_endpoint
-            .clone()
-            .unwrap_or_default(),
-    );
     discovery::peer::node_service(
         &config.peer.discovery,
         &config.peer.local_msp_id,
         tls,
         peer.clone(),
         local_msp,
-        Arc::new(membership),
+        membership,
     )
     .map_err(|e| NodeError::Discovery(e.to_string()))
 }

@@ -30,6 +30,11 @@ enum Command {
     Version,
 }
 
+/// The whole clap tree (for the generated reference: completions, man pages, Markdown).
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 /// Runs the command line; returns the process exit code. `build` is what the binary was
 /// stamped with (`orderer version`).
 pub fn main(

@@ -153,7 +153,8 @@ fn wait_height(net: &Network, channel: &str, at_least: u64) -> u64 {
         }
         assert!(
             start.elapsed() < Duration::from_secs(30),
-            "height stayed at {h}, wanted {at_least}"
+            "height stayed at {h}, wanted {at_least}; peer log:\n{}",
+            std::fs::read_to_string(net.path("peer.log")).unwrap_or_default()
         );
         std::thread::sleep(Duration::from_millis(200));
     }

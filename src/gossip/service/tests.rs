@@ -193,6 +193,11 @@ async fn a_static_leader_pulls_and_gossips_without_running_an_election() {
     assert_eq!(adapter.election_calls.load(Ordering::SeqCst), 0);
     assert_eq!(svc.is_leader(CHANNEL), None);
     assert!(svc.pulls_from_orderer(CHANNEL));
+    assert_eq!(
+        *deliverer.stops.borrow(),
+        0,
+        "a static leader keeps its deliver client until the service stops"
+    );
     svc.stop().await;
     assert_eq!(*deliverer.stops.borrow(), 1);
 }

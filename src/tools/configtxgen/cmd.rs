@@ -97,6 +97,63 @@ pub fn usage() -> String {
     out
 }
 
+/// The command line as a clap tree, for the generated reference (completions, man page,
+/// Markdown). The binary does not parse with it: [`parse`] implements Go's `flag` grammar,
+/// which also takes every flag with a single dash (`-profile X`, `-help`) — a spelling clap
+/// cannot express. Every spelling this tree accepts, [`parse`] accepts with the same meaning.
+pub fn command() -> clap::Command {
+    use clap::{Arg, ArgAction};
+    let mut cmd = clap::Command::new("configtxgen")
+        .about("Generates and inspects Hyperledger Fabric channel configuration artifacts")
+        .long_about(
+            "Generates and inspects Hyperledger Fabric channel configuration artifacts \
+             (genesis blocks, channel creation transactions, anchor peer updates) from \
+             configtx.yaml.\n\nFlags follow Go's flag package: each may be written with one \
+             dash or two, its value after a space or an `=` (`-profile X`, `--profile=X`); \
+             parsing stops at the first argument that is not a flag, or after `--`.",
+        )
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .args_override_self(true);
+    for (name, help, default) in STRING_FLAGS {
+        let mut arg = Arg::new(name)
+            .long(name)
+            .value_name("string")
+            .help(help)
+            .action(ArgAction::Set);
+        if !default.is_empty() {
+            arg = arg.default_value(default);
+        }
+        cmd = cmd.arg(arg);
+    }
+    cmd.arg(
+        Arg::new("version")
+            .long("version")
+            .help("Show version information")
+            .num_args(0..=1)
+            .require_equals(true)
+            .default_missing_value("true")
+            .value_name("true|false")
+            .hide_possible_values(true)
+            .value_parser(crate::cli::flags::GoBoolParser),
+    )
+    .arg(
+        Arg::new("help")
+            .short('h')
+            .long("help")
+            .help("Print the usage and exit")
+            .action(ArgAction::Help),
+    )
+    .arg(
+        Arg::new("ignored")
+            .value_name("ARGS")
+            .help("Ignored: parsing stops at the first argument that is not a flag")
+            .num_args(0..)
+            .trailing_var_arg(true)
+            .allow_hyphen_values(true),
+    )
+}
+
 fn parse_bool(name: &str, value: &str) -> Result<bool, ConfigtxgenError> {
     match value {
         "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(true),
@@ -440,6 +497,68 @@ mod tests {
             flags(&["--", "-profile", "X"]).profile,
             "SampleInsecureSolo"
         );
+    }
+
+    /// What the clap tree of [`command`] makes of `list`, as [`Flags`].
+    fn clap_flags(list: &[&str]) -> Flags {
+        let m = command()
+            .try_get_matches_from(std::iter::once("configtxgen").chain(list.iter().copied()))
+            .unwrap_or_else(|e| panic!("{list:?}: {e}"));
+        let mut f = Flags {
+            version: *m.get_one::<bool>("version").unwrap_or(&false),
+            ..Flags::default()
+        };
+        for (name, _, _) in STRING_FLAGS {
+            if let Some(v) = m.get_one::<String>(name) {
+                *f.slot(name).unwrap() = v.clone();
+            }
+        }
+        f
+    }
+
+    #[test]
+    fn clap_tree_means_what_the_go_parser_means() {
+        for list in [
+            &[][..],
+            &[
+                "--profile",
+                "X",
+                "--channelID=ch",
+                "--outputBlock",
+                "g.block",
+            ],
+            &["--version"],
+            &["--version=false", "--asOrg", "Org1"],
+            &["--version=T", "--printOrg=Org2", "--configPath", "/c"],
+            &["--profile", "A", "--profile", "B"],
+            &["stray", "--profile", "X"],
+            &["--inspectBlock", "b", "--", "--profile", "X"],
+            &[
+                "--outputAnchorPeersUpdate=a",
+                "--inspectChannelCreateTx",
+                "t",
+            ],
+            &[
+                "--channelCreateTxBaseProfile",
+                "P",
+                "--outputCreateChannelTx",
+                "c.tx",
+            ],
+        ] {
+            assert_eq!(clap_flags(list), flags(list), "{list:?}");
+        }
+        let names: Vec<String> = command()
+            .get_arguments()
+            .filter_map(|a| a.get_long().map(String::from))
+            .collect();
+        for line in usage().lines().filter(|l| l.starts_with("  -")) {
+            let name = line[3..].split(' ').next().unwrap();
+            assert!(
+                names.iter().any(|n| n == name),
+                "{name} missing from the clap tree"
+            );
+        }
+        assert!(names.iter().any(|n| n == "help"));
     }
 
     #[test]

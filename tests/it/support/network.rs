@@ -210,6 +210,12 @@ impl Network {
                 format!("127.0.0.1:{}", self.peer_ops_port),
             ),
             ("CORE_METRICS_PROVIDER", "prometheus".into()),
+            // One peer per org: it is its org's static leader (no election to wait for),
+            // and its own bootstrap peer (Fabric skips that) instead of the sample's
+            // 127.0.0.1:7051.
+            ("CORE_PEER_GOSSIP_USELEADERELECTION", "false".into()),
+            ("CORE_PEER_GOSSIP_ORGLEADER", "true".into()),
+            ("CORE_PEER_GOSSIP_BOOTSTRAP", self.peer_address()),
             (
                 "CORE_PEER_FILESYSTEMPATH",
                 self.path("peer-production").display().to_string(),
