@@ -303,7 +303,7 @@ _test__network() {
             return 0
             ;;
         test__network__subcmd__up)
-            opts="-c -h --dir --orgs --peers-per-org --channel --base-port --no-chaincode --help"
+            opts="-c -h --dir --orgs --peers-per-org --leader --channel --base-port --no-chaincode --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -319,6 +319,10 @@ _test__network() {
                     ;;
                 --peers-per-org)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --leader)
+                    COMPREPLY=($(compgen -W "election static" -- "${cur}"))
                     return 0
                     ;;
                 --channel)

@@ -29,16 +29,18 @@ complete -c test-network -n "__fish_test_network_needs_command" -s V -l version 
 complete -c test-network -n "__fish_test_network_needs_command" -f -a "up" -d 'Generate crypto and channel artifacts, start the orderer and the peers, create the channel, join every peer and commit each org\'s anchor peer'
 complete -c test-network -n "__fish_test_network_needs_command" -f -a "deploy" -d 'Install a chaincode from its source folder on every peer, instantiate it with an endorsement policy (every org\'s peer by default), then invoke and query it'
 complete -c test-network -n "__fish_test_network_needs_command" -f -a "down" -d 'Stop every node (SIGTERM, SIGKILL after 10s) and remove the network\'s folder'
-complete -c test-network -n "__fish_test_network_needs_command" -f -a "status" -d 'Show each node: whether it runs, its endpoints, the channel height on each peer'
+complete -c test-network -n "__fish_test_network_needs_command" -f -a "status" -d 'Show each node: whether it runs, its endpoints, the channel height on each peer and whether it leads its org (from its operations endpoint\'s metrics)'
 complete -c test-network -n "__fish_test_network_needs_command" -f -a "env" -d 'Print the environment of an org\'s admin for the `peer` CLI (`eval $(test-network env --org 1)`)'
 complete -c test-network -n "__fish_test_network_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c test-network -n "__fish_test_network_using_subcommand up" -l dir -d 'The network\'s folder' -r -F
 complete -c test-network -n "__fish_test_network_using_subcommand up" -l orgs -d 'Number of peer organizations (Org1MSP, Org2MSP, ...)' -r
-complete -c test-network -n "__fish_test_network_using_subcommand up" -l peers-per-org -d 'Number of peers in each organization' -r
+complete -c test-network -n "__fish_test_network_using_subcommand up" -l peers-per-org -d 'Number of peers in each organization; they share blocks by gossip, the org\'s leader pulling them from the orderer' -r
+complete -c test-network -n "__fish_test_network_using_subcommand up" -l leader -d 'How each org picks its leader: `election` (peer.gossip.useLeaderElection) or `static` (peer0 is peer.gossip.orgLeader). A comma-separated list gives one per org, org 1 first, the last one also for the orgs after it' -r -f -a "election\t'`peer.gossip.useLeaderElection: true` on every peer of the org (Fabric\'s default)'
+static\t'`peer.gossip.orgLeader: true` on the org\'s peer0 only, election off everywhere'"
 complete -c test-network -n "__fish_test_network_using_subcommand up" -s c -l channel -d 'The application channel to create' -r
 complete -c test-network -n "__fish_test_network_using_subcommand up" -l base-port -d 'The orderer\'s port; the peers\' follow (peer0.org1 on base+1, peer0.org2 on base+2001). 0 picks any free ports' -r
 complete -c test-network -n "__fish_test_network_using_subcommand up" -l no-chaincode -d 'Leave out the sample chaincode (by default the Rust example02 is installed, instantiated with every org\'s peer in its policy, invoked and queried)'
-complete -c test-network -n "__fish_test_network_using_subcommand up" -s h -l help -d 'Print help'
+complete -c test-network -n "__fish_test_network_using_subcommand up" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c test-network -n "__fish_test_network_using_subcommand deploy" -l dir -d 'The network\'s folder' -r -F
 complete -c test-network -n "__fish_test_network_using_subcommand deploy" -s n -l name -d 'The chaincode\'s name' -r
 complete -c test-network -n "__fish_test_network_using_subcommand deploy" -s v -l version -d 'Its version' -r
@@ -60,6 +62,6 @@ complete -c test-network -n "__fish_test_network_using_subcommand env" -s h -l h
 complete -c test-network -n "__fish_test_network_using_subcommand help; and not __fish_seen_subcommand_from up deploy down status env help" -f -a "up" -d 'Generate crypto and channel artifacts, start the orderer and the peers, create the channel, join every peer and commit each org\'s anchor peer'
 complete -c test-network -n "__fish_test_network_using_subcommand help; and not __fish_seen_subcommand_from up deploy down status env help" -f -a "deploy" -d 'Install a chaincode from its source folder on every peer, instantiate it with an endorsement policy (every org\'s peer by default), then invoke and query it'
 complete -c test-network -n "__fish_test_network_using_subcommand help; and not __fish_seen_subcommand_from up deploy down status env help" -f -a "down" -d 'Stop every node (SIGTERM, SIGKILL after 10s) and remove the network\'s folder'
-complete -c test-network -n "__fish_test_network_using_subcommand help; and not __fish_seen_subcommand_from up deploy down status env help" -f -a "status" -d 'Show each node: whether it runs, its endpoints, the channel height on each peer'
+complete -c test-network -n "__fish_test_network_using_subcommand help; and not __fish_seen_subcommand_from up deploy down status env help" -f -a "status" -d 'Show each node: whether it runs, its endpoints, the channel height on each peer and whether it leads its org (from its operations endpoint\'s metrics)'
 complete -c test-network -n "__fish_test_network_using_subcommand help; and not __fish_seen_subcommand_from up deploy down status env help" -f -a "env" -d 'Print the environment of an org\'s admin for the `peer` CLI (`eval $(test-network env --org 1)`)'
 complete -c test-network -n "__fish_test_network_using_subcommand help; and not __fish_seen_subcommand_from up deploy down status env help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{Chaincode, Event, Layout, NetworkError, NodeStatus, Options, Toolchain};
+use super::{Chaincode, Event, Layout, Leader, NetworkError, NodeStatus, Options, Toolchain};
 
 /// A local Fabric v1.4 network in one command, with this toolchain's own binaries (no
 /// Docker): an orderer org with a solo orderer, N peer orgs of M peers, one channel.
@@ -31,9 +31,15 @@ pub enum Command {
         /// Number of peer organizations (Org1MSP, Org2MSP, ...).
         #[arg(long, default_value_t = 2)]
         orgs: u32,
-        /// Number of peers in each organization.
+        /// Number of peers in each organization; they share blocks by gossip, the org's
+        /// leader pulling them from the orderer.
         #[arg(long = "peers-per-org", default_value_t = 1)]
         peers_per_org: u32,
+        /// How each org picks its leader: `election` (peer.gossip.useLeaderElection) or
+        /// `static` (peer0 is peer.gossip.orgLeader). A comma-separated list gives one per
+        /// org, org 1 first, the last one also for the orgs after it.
+        #[arg(long, value_enum, value_delimiter = ',', default_value = "election")]
+        leader: Vec<Leader>,
         /// The application channel to create.
         #[arg(short = 'c', long, default_value = "mychannel")]
         channel: String,
@@ -88,7 +94,8 @@ pub enum Command {
         #[arg(long)]
         keep: bool,
     },
-    /// Show each node: whether it runs, its endpoints, the channel height on each peer.
+    /// Show each node: whether it runs, its endpoints, the channel height on each peer and
+    /// whether it leads its org (from its operations endpoint's metrics).
     Status {
         #[command(flatten)]
         dir: DirArg,
@@ -140,6 +147,7 @@ fn execute(command: Command, out: &mut dyn Write) -> Result<(), NetworkError> {
             dir,
             orgs,
             peers_per_org,
+            leader,
             channel,
             base_port,
             no_chaincode,
@@ -151,6 +159,7 @@ fn execute(command: Command, out: &mut dyn Write) -> Result<(), NetworkError> {
                 peers_per_org,
                 channel,
                 base_port,
+                leaders: leader,
             };
             let started = std::time::Instant::now();
             let layout = with_progress(|report| super::up(&tools, &options, report))?;
@@ -240,6 +249,7 @@ fn table(layout: &Layout, nodes: &[NodeStatus]) -> Table {
         "endpoint",
         "operations",
         "height",
+        "leads",
         "log",
     ]);
     for n in nodes {
@@ -252,6 +262,14 @@ fn table(layout: &Layout, nodes: &[NodeStatus]) -> Table {
             (_, Some(h)) => format!("{}: {h}", layout.channel),
             (_, None) => "?".to_string(),
         };
+        let leads = match (n.node.org, n.leads, layout.leader_mode(n.node.org)) {
+            (0, _, _) => "",
+            (_, None, _) => "?",
+            (_, Some(true), Leader::Election) => "yes (elected)",
+            (_, Some(false), Leader::Election) => "no",
+            (_, Some(true), Leader::Static) => "yes (static)",
+            (_, Some(false), Leader::Static) => "no (static)",
+        };
         let log = n.log.strip_prefix(&layout.dir).unwrap_or(&n.log);
         table.add_row([
             n.node.name.clone(),
@@ -260,6 +278,7 @@ fn table(layout: &Layout, nodes: &[NodeStatus]) -> Table {
             n.node.address.clone(),
             n.node.operations.clone(),
             height,
+            leads.to_string(),
             log.display().to_string(),
         ]);
     }

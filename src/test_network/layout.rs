@@ -30,7 +30,54 @@ pub struct Options {
     pub channel: String,
     /// The orderer's port; the others follow from it (0: any free ports).
     pub base_port: u16,
+    /// How each org picks the peer that pulls blocks from the orderer, by org (org 1
+    /// first; the last one also for the orgs after it; empty: election everywhere).
+    pub leaders: Vec<Leader>,
 }
+
+/// How an org's peers pick their leader, the one peer that pulls blocks from the orderer
+/// and gossips them to the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Leader {
+    /// `peer.gossip.useLeaderElection: true` on every peer of the org (Fabric's default).
+    #[default]
+    Election,
+    /// `peer.gossip.orgLeader: true` on the org's peer0 only, election off everywhere.
+    Static,
+}
+
+impl Leader {
+    /// The `(useLeaderElection, orgLeader)` a peer of index `index` in its org runs with.
+    pub fn gossip_flags(self, index: u32) -> (bool, bool) {
+        match self {
+            Leader::Election => (true, false),
+            Leader::Static => (false, index == 0),
+        }
+    }
+}
+
+/// Gossip timings for a network on one machine: membership, pulls, state info and the
+/// anti-entropy check about every second, so blocks spread and a restarted or new leader
+/// takes over in seconds, not Fabric's production tens of seconds.
+const LOCAL_GOSSIP: &[(&str, &str)] = &[
+    ("CORE_PEER_GOSSIP_ALIVETIMEINTERVAL", "1s"),
+    ("CORE_PEER_GOSSIP_ALIVEEXPIRATIONTIMEOUT", "5s"),
+    ("CORE_PEER_GOSSIP_RECONNECTINTERVAL", "2s"),
+    ("CORE_PEER_GOSSIP_MEMBERSHIPTRACKERINTERVAL", "1s"),
+    ("CORE_PEER_GOSSIP_PULLINTERVAL", "1s"),
+    ("CORE_PEER_GOSSIP_REQUESTSTATEINFOINTERVAL", "1s"),
+    ("CORE_PEER_GOSSIP_PUBLISHSTATEINFOINTERVAL", "1s"),
+    ("CORE_PEER_GOSSIP_PUBLISHCERTPERIOD", "5s"),
+    ("CORE_PEER_GOSSIP_STATE_CHECKINTERVAL", "1s"),
+    ("CORE_PEER_GOSSIP_ELECTION_STARTUPGRACEPERIOD", "3s"),
+    (
+        "CORE_PEER_GOSSIP_ELECTION_MEMBERSHIPSAMPLEINTERVAL",
+        "500ms",
+    ),
+    ("CORE_PEER_GOSSIP_ELECTION_LEADERALIVETHRESHOLD", "4s"),
+    ("CORE_PEER_GOSSIP_ELECTION_LEADERELECTIONDURATION", "1s"),
+];
 
 /// One node (the orderer or a peer) of the network.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -48,6 +95,9 @@ pub struct Node {
     pub operations: String,
     /// The process, while it runs.
     pub pid: Option<u32>,
+    /// A peer's index in its org (0 for peer0).
+    #[serde(default)]
+    pub index: u32,
 }
 
 impl Node {
@@ -75,6 +125,9 @@ pub struct Layout {
     pub orgs: u32,
     pub orderer: Node,
     pub peers: Vec<Node>,
+    /// Each org's leader mode, org 1 first (see [`Options::leaders`]).
+    #[serde(default)]
+    pub leaders: Vec<Leader>,
 }
 
 /// Hands out the ports of a network: consecutive from a base (Fabric's familiar 7050,
@@ -132,6 +185,7 @@ impl Layout {
             chaincode_address: None,
             operations: loopback(ports.port(1393)?),
             pid: None,
+            index: 0,
         };
         let mut peers = Vec::new();
         for org in 1..=options.orgs {
@@ -145,6 +199,7 @@ impl Layout {
                     chaincode_address: Some(loopback(ports.port(offset + 1)?)),
                     operations: loopback(ports.port(2393 + 10 * (org as u16 - 1) + index as u16)?),
                     pid: None,
+                    index,
                 });
             }
         }
@@ -154,7 +209,34 @@ impl Layout {
             orgs: options.orgs,
             orderer,
             peers,
+            leaders: options.leaders.clone(),
         })
+    }
+
+    /// How `org` picks its leader.
+    pub fn leader_mode(&self, org: u32) -> Leader {
+        let i = (org as usize).saturating_sub(1);
+        self.leaders
+            .get(i)
+            .or(self.leaders.last())
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// The gossip bootstrap of `peer`: the other peers of its org, or itself when it is
+    /// alone (as Fabric's samples point a lone peer0 at itself).
+    fn bootstrap(&self, peer: &Node) -> String {
+        let others: Vec<&str> = self
+            .peers
+            .iter()
+            .filter(|p| p.org == peer.org && p.name != peer.name)
+            .map(|p| p.address.as_str())
+            .collect();
+        if others.is_empty() {
+            peer.address.clone()
+        } else {
+            others.join(" ")
+        }
     }
 
     /// Every node, the orderer first.
@@ -252,9 +334,7 @@ impl Layout {
             .join(&peer.name)
             .join("msp");
         let chaincode = peer.chaincode_address.clone().unwrap_or_default();
-        let bootstrap = self
-            .anchor_peer(peer.org)
-            .map_or(peer.address.clone(), |a| a.address.clone());
+        let (election, org_leader) = self.leader_mode(peer.org).gossip_flags(peer.index);
         let mut env = self.common_env();
         env.extend(pairs(&[
             ("CORE_PEER_ID", peer.name.clone()),
@@ -262,8 +342,11 @@ impl Layout {
             ("CORE_PEER_LISTENADDRESS", peer.address.clone()),
             ("CORE_PEER_CHAINCODEADDRESS", chaincode.clone()),
             ("CORE_PEER_CHAINCODELISTENADDRESS", chaincode),
+            ("CORE_PEER_GOSSIP_ENDPOINT", peer.address.clone()),
             ("CORE_PEER_GOSSIP_EXTERNALENDPOINT", peer.address.clone()),
-            ("CORE_PEER_GOSSIP_BOOTSTRAP", bootstrap),
+            ("CORE_PEER_GOSSIP_BOOTSTRAP", self.bootstrap(peer)),
+            ("CORE_PEER_GOSSIP_USELEADERELECTION", election.to_string()),
+            ("CORE_PEER_GOSSIP_ORGLEADER", org_leader.to_string()),
             ("CORE_PEER_LOCALMSPID", peer.msp_id.clone()),
             ("CORE_PEER_MSPCONFIGPATH", path(&msp)),
             ("CORE_PEER_FILESYSTEMPATH", path(&self.data_dir(peer))),
@@ -280,6 +363,11 @@ impl Layout {
             // can take longer than core.yaml's 300 s on a small machine.
             ("CORE_CHAINCODE_STARTUPTIMEOUT", "900s".into()),
         ]));
+        env.extend(
+            LOCAL_GOSSIP
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
         env
     }
 
@@ -443,7 +531,52 @@ mod tests {
             peers_per_org: peers,
             channel: "mychannel".into(),
             base_port: base,
+            leaders: vec![Leader::Election, Leader::Static],
         }
+    }
+
+    fn env_of<'a>(env: &'a [(String, String)], key: &str) -> &'a str {
+        env.iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn every_peer_gossips_with_its_org_and_its_org_picks_its_leader() {
+        let l = Layout::plan(&options(3, 2, 7050)).unwrap();
+        let env = |i: usize| l.peer_env(&l.peers[i]);
+        let e = env(0);
+        assert_eq!(env_of(&e, "CORE_PEER_GOSSIP_BOOTSTRAP"), "127.0.0.1:7151");
+        assert_eq!(env_of(&e, "CORE_PEER_GOSSIP_ENDPOINT"), "127.0.0.1:7051");
+        assert_eq!(
+            env_of(&e, "CORE_PEER_GOSSIP_EXTERNALENDPOINT"),
+            "127.0.0.1:7051"
+        );
+        assert_eq!(env_of(&e, "CORE_PEER_GOSSIP_USELEADERELECTION"), "true");
+        assert_eq!(env_of(&e, "CORE_PEER_GOSSIP_ORGLEADER"), "false");
+        assert_eq!(env_of(&e, "CORE_PEER_GOSSIP_PULLINTERVAL"), "1s");
+        assert_eq!(
+            env_of(&env(1), "CORE_PEER_GOSSIP_BOOTSTRAP"),
+            "127.0.0.1:7051"
+        );
+        // Org 2 and, by the last mode given, org 3: a static leader, peer0.
+        for (i, election, leader) in [
+            (2, "false", "true"),
+            (3, "false", "false"),
+            (4, "false", "true"),
+        ] {
+            let e = env(i);
+            assert_eq!(
+                env_of(&e, "CORE_PEER_GOSSIP_USELEADERELECTION"),
+                election,
+                "{i}"
+            );
+            assert_eq!(env_of(&e, "CORE_PEER_GOSSIP_ORGLEADER"), leader, "{i}");
+        }
+        let alone = Layout::plan(&options(1, 1, 7050)).unwrap();
+        let e = alone.peer_env(&alone.peers[0]);
+        assert_eq!(env_of(&e, "CORE_PEER_GOSSIP_BOOTSTRAP"), "127.0.0.1:7051");
     }
 
     #[test]

@@ -3,7 +3,11 @@
 //! nothing else. `up` generates the crypto material (cryptogen) and the genesis block,
 //! channel and anchor-peer transactions (configtxgen) for an orderer org and N peer orgs,
 //! starts a solo orderer and the peers as background processes, creates the channel, joins
-//! every peer and commits each org's anchor peer; `status` shows what runs; `env` prints
+//! every peer and commits each org's anchor peer. The peers of an org gossip with each
+//! other (bootstrapped from their org's other peers), with the orgs' anchor peers joining
+//! the orgs, and only each org's leader (elected, or a static peer0: `--leader`) pulls
+//! blocks from the orderer; gossip runs with second-scale intervals fit for one machine.
+//! `status` shows what runs, each peer's height and whether it leads; `env` prints
 //! the environment of an org's admin for the `peer` CLI; `down` stops everything and
 //! removes the folder.
 //!
@@ -14,13 +18,14 @@
 pub mod cli;
 pub mod deploy;
 pub mod layout;
+pub mod metrics;
 pub mod process;
 mod up;
 
 use std::path::PathBuf;
 
 pub use deploy::{deploy, Chaincode};
-pub use layout::{Layout, Node, Options};
+pub use layout::{Layout, Leader, Node, Options};
 pub use process::Toolchain;
 pub use up::up;
 
@@ -144,6 +149,10 @@ pub struct NodeStatus {
     pub running: bool,
     /// The channel's height on a peer, when it answers.
     pub height: Option<u64>,
+    /// Whether a running peer leads its org on the channel (pulls from the orderer): its
+    /// `gossip_leader_election_leader` metric under election, its `orgLeader` setting
+    /// when the org has a static leader; `None` when unknown.
+    pub leads: Option<bool>,
     pub log: PathBuf,
 }
 
@@ -156,13 +165,24 @@ pub fn status(
     let mut out = Vec::new();
     for node in layout.nodes() {
         let running = node.is_running();
-        let height = (running && node.org > 0)
-            .then(|| up::height(tools, &layout, node))
-            .flatten();
+        let peer = running && node.org > 0;
+        let metrics = peer
+            .then(|| metrics::ChannelMetrics::of(&node.operations, &layout.channel))
+            .flatten()
+            .unwrap_or_default();
+        let height = metrics
+            .height
+            .or_else(|| peer.then(|| up::height(tools, &layout, node)).flatten());
+        let leads = match layout.leader_mode(node.org) {
+            _ if !peer => None,
+            Leader::Election => metrics.leader,
+            Leader::Static => Some(node.index == 0),
+        };
         out.push(NodeStatus {
             node: node.clone(),
             running,
             height,
+            leads,
             log: layout.log_path(node),
         });
     }

@@ -318,8 +318,15 @@ pub(super) fn wait_for_height(
     Ok(())
 }
 
-/// The channel's height on `peer`, as `peer channel getinfo` reports it.
+/// The channel's height on `peer`: its `ledger_blockchain_height` metric, or else what
+/// `peer channel getinfo` reports.
 pub(super) fn height(tools: &Toolchain, layout: &Layout, peer: &super::Node) -> Option<u64> {
+    let metric = super::metrics::ChannelMetrics::of(&peer.operations, &layout.channel)
+        .and_then(|m| m.height);
+    metric.or_else(|| getinfo_height(tools, layout, peer))
+}
+
+fn getinfo_height(tools: &Toolchain, layout: &Layout, peer: &super::Node) -> Option<u64> {
     let out = tools
         .run(
             "peer",

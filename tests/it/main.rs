@@ -27,6 +27,7 @@ mod endorser;
 mod fabric_bench;
 mod generated_docs;
 mod gossip_comm;
+mod gossip_network;
 mod hostile_orderer;
 mod hostile_peer;
 mod ledger_state;
