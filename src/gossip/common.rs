@@ -4,7 +4,8 @@ use std::fmt;
 
 use crate::protos::gossip::{Envelope, Properties};
 
-/// A peer's PKI-ID: the SHA-256 of its serialized identity (Fabric's `GetPKIidOfCert`).
+/// A peer's PKI-ID: the SHA-256 of its MSP ID followed by its certificate bytes (Fabric's
+/// `GetPKIidOfCert`).
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct PkiId(pub Vec<u8>);
 

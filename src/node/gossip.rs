@@ -20,9 +20,7 @@ use crate::gossip::identity::IdentityMapper;
 use crate::gossip::service::{GossipService, ServiceConfig};
 use crate::msp::{SigningIdentity, X509Msp};
 use crate::node::channels::ChannelServices;
-use crate::node::gossip_adapters::{
-    ChannelGossipJoiner, FacadeIdentityMapper, GossipMembership, ServiceAdapter,
-};
+use crate::node::gossip_adapters::{ChannelGossipJoiner, GossipMembership, ServiceAdapter};
 use crate::node::mcs::{ChannelBundles, ChannelTlsRoots, PeerMcs, PeerSecurityAdvisor};
 use crate::operations::metrics::Metrics;
 use crate::peer::Peer;
@@ -76,6 +74,7 @@ pub fn gossip_comm(
     signer: &Arc<dyn SigningIdentity>,
     local_msp: &X509Msp,
     peer: &Arc<Peer>,
+    metrics: &Metrics,
 ) -> Result<GossipComm, NodeError> {
     let channels: Arc<dyn ChannelBundles> = peer.clone();
     let mcs = Arc::new(PeerMcs::new(
@@ -101,7 +100,8 @@ pub fn gossip_comm(
         &config.peer.gossip,
         Some(keepalive),
         comm_tls(config, peer)?,
-    );
+    )
+    .with_metrics(Some(metrics));
     Ok(GossipComm {
         comm: CommImpl::new(comm_config, identity, Arc::new(mapper), sa.clone()),
         mcs,
@@ -128,7 +128,7 @@ pub fn gossip_facade(
         comm: Arc::new(comm.comm.clone()),
         mcs: comm.mcs.clone(),
         sa: comm.sa.clone(),
-        id_mapper: Arc::new(FacadeIdentityMapper(comm.comm.id_mapper().clone())),
+        id_mapper: comm.comm.id_mapper().clone(),
         self_identity: signer.serialize(),
     };
     GossipImpl::start(

@@ -1,6 +1,5 @@
 //! How `peer node start` binds the gossip layers to each other and to the peer (Fabric's
 //! `gossip/service` adapters and `discovery/support/gossip`):
-//! - [`FacadeIdentityMapper`]: the facade sees the identity mapper comm uses;
 //! - [`ServiceAdapter`], [`StateAdapter`], [`ElectionAdapter`]: the per-channel gossip
 //!   service (state provider, election) over the gossip facade;
 //! - [`GossipMembership`]: the discovery service's membership from gossip, this peer
@@ -23,8 +22,7 @@ use crate::gossip::common::{NetworkMember, PeerIdentity, PeerIdentityInfo, PkiId
 use crate::gossip::election::{
     is_leadership_message_for, ElectionMessage, LeaderElectionAdapter, MessageFactory,
 };
-use crate::gossip::gossip::{Gossip, IdentityError, IdentityMapper};
-use crate::gossip::identity::IdentityMapper as CommIdentityMapper;
+use crate::gossip::gossip::Gossip;
 use crate::gossip::join::ChannelJoinMessage;
 use crate::gossip::service::GossipServiceAdapter;
 use crate::gossip::state::{
@@ -38,30 +36,6 @@ use crate::scc::lscc::ChaincodeStore;
 
 /// Bound of the queue turning the facade's leadership messages into election messages.
 const ELECTION_QUEUE: usize = 100;
-
-/// The facade's [`IdentityMapper`] over the mapper comm authenticates with, so both see the
-/// same identities.
-pub struct FacadeIdentityMapper(pub Arc<CommIdentityMapper>);
-
-impl IdentityMapper for FacadeIdentityMapper {
-    fn put(&self, pki_id: PkiId, identity: PeerIdentity) -> Result<(), IdentityError> {
-        use crate::gossip::api::CryptoError;
-        self.0
-            .put(pki_id.clone(), identity)
-            .map_err(|e| IdentityError::Invalid {
-                pki_id,
-                source: CryptoError::Invalid(e.to_string()),
-            })
-    }
-
-    fn get(&self, pki_id: &PkiId) -> Option<PeerIdentity> {
-        self.0.get(pki_id).ok()
-    }
-
-    fn identity_info(&self) -> Vec<PeerIdentityInfo> {
-        self.0.identity_info()
-    }
-}
 
 /// Whether the sender of a message is of an organization of `channel` (the check Fabric's
 /// state provider makes on remote state requests and responses).

@@ -249,7 +249,7 @@ impl PeerNode {
             metrics.clone(),
         ));
         let local_msp = Arc::new(msp.clone());
-        let gossip_comm = gossip::gossip_comm(&config, &signer, &msp, &peer)?;
+        let gossip_comm = gossip::gossip_comm(&config, &signer, &msp, &peer, &metrics)?;
         let peer_gossip =
             gossip::PeerGossip::start(&config, &gossip_comm, &signer, &peer, &channels, &metrics)?;
         let checker = PolicyChecker::new(peer.clone(), msp.clone());
