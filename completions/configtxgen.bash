@@ -74,7 +74,7 @@ _configtxgen() {
                     return 0
                     ;;
                 --version)
-                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "1 t T TRUE true True 0 f F FALSE false False" -- "${cur}"))
                     return 0
                     ;;
                 *)

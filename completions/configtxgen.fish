@@ -9,6 +9,16 @@ complete -c configtxgen -l outputBlock -d 'The path to write the genesis block t
 complete -c configtxgen -l outputCreateChannelTx -d 'The path to write a channel creation configtx to (if set)' -r
 complete -c configtxgen -l printOrg -d 'Prints the definition of an organization as JSON. (useful for adding an org to a channel manually)' -r
 complete -c configtxgen -l profile -d 'The profile from configtx.yaml to use for generation.' -r
-complete -c configtxgen -l version -d 'Show version information' -r -f -a "true\t''
-false\t''"
+complete -c configtxgen -l version -d 'Show version information' -r -f -a "1\t''
+t\t''
+T\t''
+TRUE\t''
+true\t''
+True\t''
+0\t''
+f\t''
+F\t''
+FALSE\t''
+false\t''
+False\t''"
 complete -c configtxgen -s h -l help -d 'Print the usage and exit'

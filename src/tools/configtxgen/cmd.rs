@@ -135,7 +135,13 @@ pub fn command() -> clap::Command {
             .default_missing_value("true")
             .value_name("true|false")
             .hide_possible_values(true)
-            .value_parser(crate::cli::flags::GoBoolParser),
+            // Go's strconv.ParseBool spellings (tools must not depend on cli's parsers).
+            .value_parser(clap::builder::TypedValueParser::map(
+                clap::builder::PossibleValuesParser::new([
+                    "1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False",
+                ]),
+                |v| matches!(v.as_str(), "1" | "t" | "T" | "TRUE" | "true" | "True"),
+            )),
     )
     .arg(
         Arg::new("help")
