@@ -55,26 +55,10 @@ fn json_of(out: &Output) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
-/// `peer node start --peer-chaincodedev` announcing its address as its external endpoint.
+/// `peer node start --peer-chaincodedev` (the support's peer announces its address as its
+/// external endpoint, so discovery lists it).
 fn start_peer(net: &Network) -> Guard {
-    let guard = net.spawn(
-        "peer",
-        Command::new(PEER)
-            .args(["node", "start", "--peer-chaincodedev"])
-            .env_clear()
-            .envs(net.peer_env())
-            .env("CORE_PEER_GOSSIP_EXTERNALENDPOINT", net.peer_address()),
-    );
-    let start = Instant::now();
-    while !guard.log_text().contains("Started peer with ID=") {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "peer did not start; log:\n{}",
-            guard.log_text()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    guard
+    net.start_peer_with(&["--peer-chaincodedev"])
 }
 
 /// Installs an empty package of `name` 1.0 (the process is started by hand, dev mode).

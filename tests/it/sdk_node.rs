@@ -21,7 +21,6 @@ use crate::support;
 
 use support::network::{Guard, Network};
 
-const PEER: &str = env!("CARGO_BIN_EXE_peer");
 const CHANNEL: &str = "sdkch";
 
 fn repo() -> &'static Path {
@@ -55,26 +54,10 @@ fn node_setup() -> Result<PathBuf, String> {
     Ok(node)
 }
 
-/// `peer node start --peer-chaincodedev`, announcing its address for discovery.
+/// `peer node start --peer-chaincodedev` (the support's peer announces its address as its
+/// external endpoint, so discovery lists it).
 fn start_peer(net: &Network) -> Guard {
-    let guard = net.spawn(
-        "peer",
-        Command::new(PEER)
-            .args(["node", "start", "--peer-chaincodedev"])
-            .env_clear()
-            .envs(net.peer_env())
-            .env("CORE_PEER_GOSSIP_EXTERNALENDPOINT", net.peer_address()),
-    );
-    let start = Instant::now();
-    while !guard.log_text().contains("Started peer with ID=") {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "peer did not start; log:\n{}",
-            guard.log_text()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    guard
+    net.start_peer_with(&["--peer-chaincodedev"])
 }
 
 /// Installs an empty Node package of mycc 1.0 (the process is started by hand).

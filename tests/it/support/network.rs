@@ -216,6 +216,8 @@ impl Network {
             ("CORE_PEER_GOSSIP_USELEADERELECTION", "false".into()),
             ("CORE_PEER_GOSSIP_ORGLEADER", "true".into()),
             ("CORE_PEER_GOSSIP_BOOTSTRAP", self.peer_address()),
+            // Announced to other orgs and to discovery clients (SDKs with discovery on).
+            ("CORE_PEER_GOSSIP_EXTERNALENDPOINT", self.peer_address()),
             (
                 "CORE_PEER_FILESYSTEMPATH",
                 self.path("peer-production").display().to_string(),
